@@ -1,0 +1,75 @@
+"""The catalog: the canonical tables the planner reads.
+
+:func:`load_embedded` reads the snapshot that ships with the package (offline, no
+credentials). The tables are validated against :mod:`connectors.schema` on load, so a
+broken file is an error naming the file and the column, never a silent gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from importlib import resources
+
+import pandas as pd
+
+from connectors.schema import validate_table
+
+EMBEDDED_TABLES = (
+    "regions",
+    "gpu_offers",
+    "hardware",
+    "latency",
+    "latency_model",
+    "metros",
+    "transfer",
+    "grid_profiles",
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Canonical tables, each a validated DataFrame (see :mod:`connectors.schema`).
+
+    ``origins`` maps each table name to where its rows came from (``"embedded"`` or a
+    store path with its refresh time), so a plan can say which data it used.
+    """
+
+    regions: pd.DataFrame
+    gpu_offers: pd.DataFrame
+    hardware: pd.DataFrame
+    latency: pd.DataFrame
+    latency_model: pd.DataFrame
+    metros: pd.DataFrame
+    transfer: pd.DataFrame
+    grid_profiles: pd.DataFrame
+    grid_hourly: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["grid_zone", "ts_utc", "ci_gco2e_per_kwh", "signal", "is_forecast",
+                     "source", "as_of"]
+        )
+    )
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def with_tables(self, origin: str, **tables: pd.DataFrame) -> Catalog:
+        """Return a copy with some tables replaced (validated), recording their origin."""
+        checked = {name: validate_table(name, df, origin=origin) for name, df in tables.items()}
+        origins = {**self.origins, **{name: origin for name in tables}}
+        return replace(self, **checked, origins=origins)
+
+
+def _read_embedded(name: str) -> pd.DataFrame:
+    path = resources.files("connectors") / "data" / f"{name}.csv"
+    with resources.as_file(path) as p:
+        df = pd.read_csv(p, keep_default_na=True, na_values=[""])
+    return validate_table(name, df, origin=f"embedded {name}.csv")
+
+
+def load_embedded() -> Catalog:
+    """Load the snapshot shipped inside the package."""
+    tables = {name: _read_embedded(name) for name in EMBEDDED_TABLES}
+    return Catalog(**tables, origins={name: "embedded" for name in EMBEDDED_TABLES})
+
+
+def load_catalog() -> Catalog:
+    """The catalog the planner uses: the embedded snapshot (overlaid by the local store)."""
+    return load_embedded()
