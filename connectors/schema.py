@@ -204,6 +204,33 @@ GRID_HOURLY = TableSpec(
     description="Hourly grid carbon intensity (history or forecast) from live sources.",
 )
 
+SPEND = TableSpec(
+    name="spend",
+    key=("provider", "region", "service_or_meter", "period_start", "carbon_basis"),
+    columns=(
+        "provider",  # aws | gcp | azure
+        "region",  # provider's region code as the source reports it ("global" if none)
+        "service_or_meter",  # AWS service code, GCP service, Azure meter
+        "period_start",  # ISO date, inclusive
+        "period_end",  # ISO date, exclusive
+        "cost_usd",  # NaN where the source reports carbon only
+        "carbon_kgco2e",  # NaN where the source reports cost only
+        "carbon_basis",  # location | market; empty for cost rows
+        "source",
+        "as_of",
+    ),
+    required_values=(
+        "provider",
+        "region",
+        "service_or_meter",
+        "period_start",
+        "period_end",
+        "source",
+        "as_of",
+    ),
+    description="Current spend and footprint per region and service (migration baseline).",
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -216,6 +243,7 @@ TABLES: dict[str, TableSpec] = {
         TRANSFER,
         GRID_PROFILES,
         GRID_HOURLY,
+        SPEND,
     )
 }
 
