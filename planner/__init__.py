@@ -9,3 +9,5 @@ arguments. The recipe is top-down::
     solution = solve(model, options)         # HiGHS by default
     plan = extract(problem, solution)        # frozen Plan with every term reported
 """
+
+__version__ = "0.1.0"

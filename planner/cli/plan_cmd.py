@@ -1,0 +1,183 @@
+"""``regionplan plan``, ``validate`` and ``check``."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner.cli.common import atomic_write_text, fail, load_catalog_or_fail, load_scenario_or_fail
+from planner.pipeline import SolverError, make_plan
+from planner.plan import Plan
+from planner.problem import InfeasibleError
+from planner.scenario import ScenarioError
+from planner.solve import SolveOptions
+
+console = Console()
+DEFAULT_EXAMPLE = "llm-fleet.yaml"
+
+
+def default_scenario_path() -> Path:
+    """The bundled example planned when no scenario is given."""
+    with resources.as_file(resources.files("planner") / "examples" / DEFAULT_EXAMPLE) as p:
+        return Path(p)
+
+
+def render_plan(plan: Plan, out: Console) -> None:
+    """Print a plan as tables: placements, then totals."""
+    h = plan.horizon["hours"]
+    t = Table(title=f"Plan for '{plan.scenario['name']}' — {h} h from {plan.horizon['start_utc']}"
+              f" ({plan.accounting}-based carbon)")
+    for col, just in (("workload", "left"), ("region", "left"), ("GPU", "left"),
+                      ("peak GPUs", "right"), ("instances", "right"), ("GPU-h", "right"),
+                      ("cost $", "right"), ("tCO2e", "right"), ("water m³", "right"),
+                      ("latency ms", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for p in plan.placements:
+        t.add_row(p.workload, f"{p.provider}/{p.region}", f"{p.gpu_model} ({p.instance_type})",
+                  f"{p.peak_gpus:,.1f}", str(p.instances), f"{p.gpu_hours:,.0f}",
+                  f"{p.cost_usd:,.0f}", f"{p.carbon_tco2e:,.3f}", f"{p.water_m3:,.2f}",
+                  "" if p.latency_ms is None else f"{p.latency_ms:.0f}")
+    out.print(t)
+    tot = plan.totals
+    out.print(
+        f"[bold]Total[/]: ${tot['cost_usd']:,.0f} (compute ${tot['compute_usd']:,.0f}, "
+        f"data egress ${tot['egress_usd']:,.0f}) · {tot['carbon_tco2e']:,.3f} tCO2e "
+        f"({tot['carbon_operational_tco2e']:,.3f} operational {plan.accounting}-based + "
+        f"{tot['carbon_embodied_tco2e']:,.3f} embodied; location-based operational "
+        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}) · "
+        f"{tot['water_m3']:,.1f} m³ water · {tot['energy_mwh']:,.2f} MWh")
+    out.print(
+        f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
+        f"${plan.objective['carbon_price_usd_per_tco2e']:g}/tCO2e + water at "
+        f"${plan.objective['water_price_usd_per_m3']:g}/m³ · solver {plan.solver['backend']} "
+        f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
+    for note in plan.explanations:
+        out.print(f"• {note}")
+    if plan.excluded:
+        out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
+                  f"(listed in plan.json 'excluded').[/]")
+
+
+def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
+    """Write plan.json and plan.csv atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pj = out_dir / "plan.json"
+    pc = out_dir / "plan.csv"
+    atomic_write_text(pj, json.dumps(plan.to_dict(), indent=2, sort_keys=False) + "\n")
+    atomic_write_text(pc, plan.placements_csv())
+    return [pj, pc]
+
+
+def register(app: typer.Typer) -> None:
+    """Add plan, validate and check to the CLI."""
+
+    @app.command("plan")
+    def plan_cmd(
+        scenario: Annotated[Path | None, typer.Argument(
+            help="Scenario YAML; defaults to the bundled example.")] = None,
+        carbon_price: Annotated[float | None, typer.Option(
+            "--carbon-price", min=0, help="Override objective.carbon_price_usd_per_tco2e.")] = None,
+        water_price: Annotated[float | None, typer.Option(
+            "--water-price", min=0, help="Override objective.water_price_usd_per_m3.")] = None,
+        out: Annotated[Path, typer.Option("--out", help="Directory for plan.json and plan.csv."
+                                          )] = Path("out"),
+        backend: Annotated[str, typer.Option("--backend", help="highs (default) or pulp.")
+                           ] = "highs",
+        time_limit: Annotated[float | None, typer.Option("--time-limit", min=0,
+                                                         help="Solver time limit (s).")] = None,
+        tfvars: Annotated[Path | None, typer.Option(
+            "--tfvars", help="Also write Terraform variables into this directory.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print totals only.")] = False,
+    ) -> None:
+        """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
+        path = scenario or default_scenario_path()
+        sc = load_scenario_or_fail(path)
+        overrides: dict[str, Any] = {}
+        if carbon_price is not None:
+            overrides["objective.carbon_price_usd_per_tco2e"] = carbon_price
+        if water_price is not None:
+            overrides["objective.water_price_usd_per_m3"] = water_price
+        if overrides:
+            try:
+                sc = sc.with_overrides(**overrides)
+            except ScenarioError as err:  # pragma: no cover - options are range-checked
+                fail(str(err))
+        if backend not in ("highs", "pulp"):
+            fail(f"--backend {backend!r}: use highs or pulp")
+        catalog = load_catalog_or_fail()
+        try:
+            plan = make_plan(sc, catalog, SolveOptions(backend=backend, time_limit_s=time_limit),
+                             scenario_path=str(path))
+        except ScenarioError as err:
+            fail(str(err))
+        except InfeasibleError as err:
+            console.print(f"[bold red]infeasible[/]: {path}")
+            for r in err.reasons:
+                console.print(f"  - {r}")
+            raise typer.Exit(code=1) from None
+        except SolverError as err:
+            fail(str(err), code=1)
+        if not quiet:
+            render_plan(plan, console)
+        written = write_plan(plan, out)
+        if tfvars is not None:
+            from planner.emit.tfvars import write_tfvars
+
+            written += write_tfvars(plan.to_dict(), tfvars)
+        console.print("wrote " + ", ".join(str(p) for p in written))
+
+    @app.command("validate")
+    def validate_cmd(
+        scenario: Annotated[Path, typer.Argument(help="Scenario YAML to check.")],
+    ) -> None:
+        """Check a scenario file (schema and catalog names) without solving."""
+        from planner.problem import prepare
+
+        sc = load_scenario_or_fail(scenario)
+        catalog = load_catalog_or_fail()
+        try:
+            prepare(sc, catalog)
+        except ScenarioError as err:
+            fail(str(err))
+        except InfeasibleError as err:
+            console.print(f"[bold red]infeasible[/]: {scenario} is valid but cannot be planned:")
+            for r in err.reasons:
+                console.print(f"  - {r}")
+            raise typer.Exit(code=1) from None
+        n_t, n_i = len(sc.training), len(sc.inference)
+        console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
+                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
+
+    @app.command("check")
+    def check_cmd(
+        plan_json: Annotated[Path, typer.Argument(help="A plan.json written by regionplan plan.")],
+        max_carbon_tco2e: Annotated[float | None, typer.Option(min=0)] = None,
+        max_cost_usd: Annotated[float | None, typer.Option(min=0)] = None,
+        max_water_m3: Annotated[float | None, typer.Option(min=0)] = None,
+    ) -> None:
+        """CI gate: exit 1 with a reason when a plan breaks a budget."""
+        from planner.cli.common import read_plan_json
+
+        doc = read_plan_json(plan_json)
+        totals = doc["totals"]
+        broken = []
+        for key, limit, unit in (("carbon_tco2e", max_carbon_tco2e, "tCO2e"),
+                                 ("cost_usd", max_cost_usd, "USD"),
+                                 ("water_m3", max_water_m3, "m³")):
+            if limit is not None and float(totals[key]) > limit:
+                broken.append(f"{key} = {float(totals[key]):,.3f} {unit} exceeds the budget "
+                              f"{limit:,.3f} {unit} by {float(totals[key]) - limit:,.3f} {unit}")
+        if broken:
+            for b in broken:
+                console.print(f"[bold red]over budget[/]: {b}")
+            raise typer.Exit(code=1)
+        console.print(f"[green]within budget[/]: {plan_json} (carbon "
+                      f"{float(totals['carbon_tco2e']):,.3f} tCO2e {doc.get('accounting', '')}"
+                      f"-based, cost ${float(totals['cost_usd']):,.0f}, water "
+                      f"{float(totals['water_m3']):,.1f} m³)")

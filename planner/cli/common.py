@@ -1,0 +1,68 @@
+"""Helpers shared by CLI commands: clean failures, atomic writes, loading inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from connectors.catalog import Catalog, load_catalog
+from connectors.schema import SchemaError
+from planner.scenario import Scenario, ScenarioError, load_scenario
+
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-screen error (no traceback) and exit with ``code``."""
+    err_console.print(f"[bold red]error[/]: {message}")
+    raise typer.Exit(code=code)
+
+
+def load_scenario_or_fail(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as err:
+        fail(str(err))
+
+
+def load_catalog_or_fail() -> Catalog:
+    try:
+        return load_catalog()
+    except (SchemaError, FileNotFoundError) as err:
+        fail(f"catalog: {err}")
+
+
+def read_plan_json(path: Path) -> dict[str, Any]:
+    """Read a plan.json, failing cleanly when it is missing or not a plan."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        fail(f"{path}: not valid JSON ({err})")
+    if not isinstance(doc, dict) or "totals" not in doc or "schema_version" not in doc:
+        fail(f"{path}: not a regionplan plan.json (no 'schema_version'/'totals')")
+    if doc["schema_version"] != 1:
+        fail(f"{path}: plan schema_version {doc['schema_version']} is not supported (expected 1)")
+    return doc
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file and rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,186 @@
+"""Build: a Problem → a linopy model in named, vectorized blocks.
+
+Naming grammar for variables, constraints and objective terms:
+``Entity-quantity[-qualifier]`` with Entity in {Job, Service, Region, Budget}
+(checked by a test). One call per concept; masks, never loops over variables.
+
+Blocks (dimensions in brackets):
+
+- ``Job-gpus[job, region, hour] ≥ 0``: GPUs running a training job (only where the job's
+  GPU is offered, its jurisdictions allow, and inside its window).
+- ``Job-completion[job]``: Σ gpus · Δt = gpu_hours.
+- ``Job-parallelism[job, hour]``: Σ_region gpus ≤ max_gpus.
+- ``Job-site[job, region] ∈ {0,1}`` for jobs that are single-region or carry data:
+  ``Job-site-link`` gpus ≤ max_gpus · site; ``Job-single-region`` Σ site = 1; a site away
+  from the data's home pays one copy of the data (egress $, transfer kWh).
+- ``Service-rps[service, metro, region, hour] ≥ 0``: only where RTT ≤ SLO and residency
+  allows; ``Service-demand`` Σ_region rps = demand.
+- ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
+  Σ_metro rps.
+- ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1: ``Service-site-link``,
+  ``Service-site-share`` (each serving region carries ≥ its share), ``Service-min-regions``.
+- ``Region-capacity-<gpu>[region, hour]``: training + inference GPUs ≤ quota.
+- ``Budget-carbon``, ``Budget-cost``, ``Budget-water``: the scenario's limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import linopy
+import numpy as np
+import xarray as xr
+
+from planner.problem import Problem
+from planner.units import G_PER_T
+
+TERM_NAMES = (
+    "compute_usd",
+    "egress_usd",
+    "energy_kwh",
+    "carbon_location_tco2e",
+    "carbon_market_tco2e",
+    "carbon_embodied_tco2e",
+    "water_m3",
+    "water_weighted_m3",
+)
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A linopy model with its objective terms kept as separate expressions."""
+
+    problem: Problem
+    model: linopy.Model
+    terms: dict[str, linopy.LinearExpression]
+
+    def carbon_tco2e(self) -> linopy.LinearExpression:
+        """Carbon under the scenario's accounting basis, operational + embodied."""
+        basis = self.problem.scenario.accounting
+        return self.terms[f"carbon_{basis}_tco2e"] + self.terms["carbon_embodied_tco2e"]
+
+    def cost_usd(self) -> linopy.LinearExpression:
+        return self.terms["compute_usd"] + self.terms["egress_usd"]
+
+    def objective(self, carbon_price_usd_per_tco2e: float, water_price_usd_per_m3: float
+                  ) -> linopy.LinearExpression:
+        water = self.terms["water_weighted_m3" if self.problem.scenario.objective.
+                           water_scarcity_weighted else "water_m3"]
+        return (self.cost_usd() + carbon_price_usd_per_tco2e * self.carbon_tco2e()
+                + water_price_usd_per_m3 * water)
+
+
+def _zero(m: linopy.Model) -> linopy.LinearExpression:
+    return linopy.LinearExpression(None, m)
+
+
+def build(p: Problem) -> BuiltModel:
+    """Build the model for a prepared problem (see the module docstring for the blocks)."""
+    m = linopy.Model(force_dim_names=True)
+    sc = p.scenario
+    dt = p.dt_h
+    terms = {name: _zero(m) for name in TERM_NAMES}
+    ci_loc = p.ci_location_gco2e_per_kwh / G_PER_T
+    ci_mkt = p.ci_market_gco2e_per_kwh / G_PER_T
+    stress = 1.0 + p.water_stress_0_5.fillna(0.0)
+    annual_ci = ci_loc.mean("hour")
+    gpu_use: dict[str, list[linopy.LinearExpression]] = {}
+
+    if len(p.jobs):
+        mask = p.job_allowed & p.job_hour_allowed
+        # Masked (absent) slots contribute nothing: fillna(0) states that explicitly.
+        gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
+                               mask=mask).fillna(0)
+        m.add_constraints((gpus * dt).sum(["region", "hour"]) == p.job_gpu_hours,
+                          name="Job-completion")
+        m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
+                          mask=p.job_hour_allowed)
+        single = xr.DataArray([j.single_region for j in sc.training], coords=[p.jobs])
+        has_egress = (p.job_egress_usd > 0).any("region")
+        needs_site = single | has_egress
+        site_mask = p.job_allowed & needs_site
+        if bool(site_mask.any()):
+            site = m.add_variables(binary=True, coords=[p.jobs, p.regions], name="Job-site",
+                                   mask=site_mask).fillna(0)
+            m.add_constraints(gpus - p.job_max_gpus * site <= 0, name="Job-site-link",
+                              mask=mask & site_mask)
+            m.add_constraints(site.sum("region") == 1, name="Job-single-region",
+                              mask=single & site_mask.any("region"))
+            m.add_constraints(site.sum("region") >= 1, name="Job-site-any",
+                              mask=~single & site_mask.any("region"))
+            terms["egress_usd"] = (site * p.job_egress_usd).sum()
+            egress_kwh = site * p.job_egress_kwh
+            terms["energy_kwh"] += egress_kwh.sum()
+            terms["carbon_location_tco2e"] += (egress_kwh * annual_ci).sum()
+            terms["carbon_market_tco2e"] += (egress_kwh * annual_ci).sum()
+        kwh = gpus * (p.job_facility_kwh_per_gpu_hour * dt)
+        terms["compute_usd"] += (gpus * (p.job_usd_per_gpu_hour * dt)).sum()
+        terms["energy_kwh"] += kwh.sum()
+        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
+        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
+        terms["carbon_embodied_tco2e"] += (gpus * (p.job_embodied_tco2e_per_gpu_hour * dt)).sum()
+        water = gpus * (p.job_water_m3_per_gpu_hour * dt)
+        terms["water_m3"] += water.sum()
+        terms["water_weighted_m3"] += (water * stress).sum()
+        for job in sc.training:
+            gpu_use.setdefault(job.gpu, []).append(gpus.sel(job=job.name))
+
+    if len(p.services):
+        flow_mask = p.flow_allowed & (p.demand_rps > 0)
+        rps = m.add_variables(lower=0, coords=[p.services, p.metros, p.regions, p.hours],
+                              name="Service-rps", mask=flow_mask).fillna(0)
+        m.add_constraints(rps.sum("region") == p.demand_rps, name="Service-demand",
+                          mask=p.demand_rps > 0)
+        s_mask = p.service_allowed & p.flow_allowed.any("metro")
+        sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
+                                name="Service-gpus", mask=s_mask).fillna(0)
+        m.add_constraints(sgpus * p.service_rps_per_gpu - rps.sum("metro") >= 0,
+                          name="Service-throughput", mask=s_mask)
+        min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
+        multi = min_regions > 1
+        if bool(multi.any()):
+            ssite = m.add_variables(binary=True, coords=[p.services, p.regions],
+                                    name="Service-site", mask=s_mask & multi).fillna(0)
+            total_h = p.demand_rps.sum("metro")  # [service, hour]
+            m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
+                              mask=s_mask & multi)
+            share = xr.DataArray([s.share_floor for s in sc.inference], coords=[p.services])
+            m.add_constraints(rps.sum(["metro", "hour"]) - share * total_h.sum("hour") * ssite
+                              >= 0, name="Service-site-share", mask=s_mask & multi)
+            m.add_constraints(ssite.sum("region") >= min_regions, name="Service-min-regions",
+                              mask=multi)
+        kwh = sgpus * (p.service_facility_kwh_per_gpu_hour * dt)
+        terms["compute_usd"] += (sgpus * (p.service_usd_per_gpu_hour * dt)).sum()
+        terms["energy_kwh"] += kwh.sum()
+        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
+        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
+        terms["carbon_embodied_tco2e"] += (
+            sgpus * (p.service_embodied_tco2e_per_gpu_hour * dt)).sum()
+        water = sgpus * (p.service_water_m3_per_gpu_hour * dt)
+        terms["water_m3"] += water.sum()
+        terms["water_weighted_m3"] += (water * stress).sum()
+        for s in sc.inference:
+            gpu_use.setdefault(s.gpu, []).append(sgpus.sel(service=s.name))
+
+    for gpu, uses in sorted(gpu_use.items()):
+        quota = p.quota_gpus.sel(gpu=gpu, drop=True)
+        if not bool(quota.notnull().any()):
+            continue
+        total = uses[0]
+        for u in uses[1:]:
+            total = total + u
+        rhs = quota.fillna(np.inf).broadcast_like(p.ci_location_gco2e_per_kwh)
+        m.add_constraints(total <= rhs, name=f"Region-capacity-{gpu}",
+                          mask=quota.notnull().broadcast_like(rhs))
+
+    built = BuiltModel(problem=p, model=m, terms=terms)
+    lim = sc.limits
+    if lim.carbon_tco2e is not None:
+        m.add_constraints(built.carbon_tco2e() <= lim.carbon_tco2e, name="Budget-carbon")
+    if lim.cost_usd is not None:
+        m.add_constraints(built.cost_usd() <= lim.cost_usd, name="Budget-cost")
+    if lim.water_m3 is not None:
+        m.add_constraints(terms["water_m3"] <= lim.water_m3, name="Budget-water")
+    m.add_objective(built.objective(sc.objective.carbon_price_usd_per_tco2e,
+                                    sc.objective.water_price_usd_per_m3))
+    return built

@@ -1,0 +1,262 @@
+"""Extract: a Solution → a Plan (frozen), and the Plan's JSON / CSV forms.
+
+Per-placement figures are recomputed here from the solved variables and the same
+coefficients the model used, so totals can be checked against the sum of the parts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from planner.problem import InputFigure, Problem
+from planner.solve import Solution, Status
+from planner.units import G_PER_T, KWH_PER_MWH
+
+PLAN_SCHEMA_VERSION = 1
+EPS_GPU_HOURS = 1e-6
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One workload's share in one region (figures are totals over the horizon)."""
+
+    workload: str
+    kind: str  # training | inference
+    provider: str
+    region: str
+    gpu_model: str
+    instance_type: str
+    gpus_per_instance: int
+    peak_gpus: float
+    instances: int
+    gpu_hours: float
+    cost_usd: float
+    carbon_tco2e: float
+    water_m3: float
+    energy_mwh: float
+    rps: float | None = None
+    latency_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Mean requests/s from one user metro served by one region."""
+
+    service: str
+    metro: str
+    provider: str
+    region: str
+    rps: float
+    rtt_ms: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole decision, with every objective term reported separately."""
+
+    scenario: dict[str, Any]
+    status: str
+    solver: dict[str, Any]
+    accounting: str
+    horizon: dict[str, Any]
+    objective: dict[str, float]
+    totals: dict[str, float]
+    placements: tuple[Placement, ...]
+    workloads: tuple[dict[str, Any], ...]
+    flows: tuple[Flow, ...]
+    schedule: dict[str, dict[str, list[float]]]
+    inputs: tuple[InputFigure, ...]
+    excluded: tuple[dict[str, str], ...]
+    grid_basis: dict[str, str]
+    catalog: dict[str, Any]
+    explanations: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan.json document (stable keys; see the README)."""
+        d = asdict(self)
+        from planner import __version__
+
+        return {"schema_version": PLAN_SCHEMA_VERSION, "regionplan_version": __version__, **d}
+
+    def placements_csv(self) -> str:
+        """plan.csv: one row per placement."""
+        buf = io.StringIO()
+        cols = list(Placement.__dataclass_fields__)
+        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        for p in self.placements:
+            w.writerow(asdict(p))
+        return buf.getvalue()
+
+
+def _r(x: float, nd: int = 6) -> float:
+    """Round for output; keeps plan.json readable without changing any decision."""
+    return float(round(x, nd))
+
+
+def extract(problem: Problem, solution: Solution, *, scenario_path: str | None = None,
+            build_s: float = 0.0) -> Plan:
+    """Read the plan out of an optimal solution."""
+    sc = problem.scenario
+    if solution.status is not Status.OPTIMAL:
+        raise ValueError(f"cannot extract a plan from a {solution.status} solution")
+    dt = problem.dt_h
+    basis = sc.accounting
+    ci = (problem.ci_location_gco2e_per_kwh if basis == "location"
+          else problem.ci_market_gco2e_per_kwh) / G_PER_T
+    annual_ci = (problem.ci_location_gco2e_per_kwh / G_PER_T).mean("hour")
+    placements: list[Placement] = []
+    flows: list[Flow] = []
+    schedule: dict[str, dict[str, list[float]]] = {}
+
+    def add(kind: str, name: str, gpus: xr.DataArray, price: xr.DataArray, fac: xr.DataArray,
+            emb: float, water: xr.DataArray, extra_usd: xr.DataArray | None,
+            extra_kwh: xr.DataArray | None) -> None:
+        gpu = problem.workload_gpu[name]
+        g = gpus.fillna(0.0).clip(min=0.0)
+        gh = (g * dt).sum("hour")
+        for rid in problem.regions[(gh > EPS_GPU_HOURS).values]:
+            gr = g.sel(region=rid)
+            gpu_hours = float(gh.sel(region=rid))
+            kwh = gpu_hours * float(fac.sel(region=rid))
+            carbon = float((gr * dt * float(fac.sel(region=rid)) * ci.sel(region=rid)).sum())
+            cost = gpu_hours * float(price.sel(region=rid))
+            if extra_usd is not None and extra_kwh is not None:
+                cost += float(extra_usd.sel(region=rid))
+                ekwh = float(extra_kwh.sel(region=rid))
+                kwh += ekwh
+                carbon += ekwh * float(annual_ci.sel(region=rid))
+            carbon += gpu_hours * emb
+            offer = problem.offers[(gpu, rid)]
+            peak = float(gr.max())
+            provider, region = rid.split("/", 1)
+            placements.append(Placement(
+                workload=name, kind=kind, provider=provider, region=region, gpu_model=gpu,
+                instance_type=offer.instance_type, gpus_per_instance=offer.gpus_per_instance,
+                peak_gpus=_r(peak), instances=math.ceil(peak / offer.gpus_per_instance - 1e-6),
+                gpu_hours=_r(gpu_hours), cost_usd=_r(cost), carbon_tco2e=_r(carbon),
+                water_m3=_r(gpu_hours * float(water.sel(region=rid))),
+                energy_mwh=_r(kwh / KWH_PER_MWH)))
+            schedule.setdefault(name, {})[rid] = [_r(v, 4) for v in gr.values.tolist()]
+
+    v = solution.values
+    if len(problem.jobs):
+        site = v.get("Job-site")
+        for job in sc.training:
+            extra_usd = extra_kwh = None
+            if site is not None:
+                s = site.sel(job=job.name).fillna(0.0).round()
+                extra_usd = s * problem.job_egress_usd.sel(job=job.name)
+                extra_kwh = s * problem.job_egress_kwh.sel(job=job.name)
+            add("training", job.name, v["Job-gpus"].sel(job=job.name),
+                problem.job_usd_per_gpu_hour.sel(job=job.name),
+                problem.job_facility_kwh_per_gpu_hour.sel(job=job.name),
+                float(problem.job_embodied_tco2e_per_gpu_hour.sel(job=job.name)),
+                problem.job_water_m3_per_gpu_hour.sel(job=job.name), extra_usd, extra_kwh)
+    if len(problem.services):
+        rps = v["Service-rps"].fillna(0.0)
+        for s in sc.inference:
+            add("inference", s.name, v["Service-gpus"].sel(service=s.name),
+                problem.service_usd_per_gpu_hour.sel(service=s.name),
+                problem.service_facility_kwh_per_gpu_hour.sel(service=s.name),
+                float(problem.service_embodied_tco2e_per_gpu_hour.sel(service=s.name)),
+                problem.service_water_m3_per_gpu_hour.sel(service=s.name), None, None)
+            mean_rps = rps.sel(service=s.name).mean("hour")  # [metro, region]
+            for metro in problem.metros:
+                for rid in problem.regions:
+                    r = float(mean_rps.sel(metro=metro, region=rid))
+                    if r > 1e-9:
+                        provider, region = rid.split("/", 1)
+                        flows.append(Flow(s.name, str(metro), provider, region, _r(r),
+                                          _r(float(problem.rtt_ms.sel(metro=metro, region=rid)), 2)))
+        placements = [_with_latency(p, flows) for p in placements]
+
+    t = solution.terms
+    carbon_basis = t[f"carbon_{basis}_tco2e"] + t["carbon_embodied_tco2e"]
+    totals = {
+        "objective_usd": _r(solution.objective_usd or 0.0),
+        "cost_usd": _r(t["compute_usd"] + t["egress_usd"]),
+        "compute_usd": _r(t["compute_usd"]),
+        "egress_usd": _r(t["egress_usd"]),
+        "carbon_tco2e": _r(carbon_basis),
+        "carbon_operational_tco2e": _r(t[f"carbon_{basis}_tco2e"]),
+        "carbon_location_tco2e": _r(t["carbon_location_tco2e"]),
+        "carbon_market_tco2e": _r(t["carbon_market_tco2e"]),
+        "carbon_embodied_tco2e": _r(t["carbon_embodied_tco2e"]),
+        "carbon_cost_usd": _r(sc.objective.carbon_price_usd_per_tco2e * carbon_basis),
+        "water_m3": _r(t["water_m3"]),
+        "water_cost_usd": _r(sc.objective.water_price_usd_per_m3 * (
+            t["water_weighted_m3"] if sc.objective.water_scarcity_weighted else t["water_m3"])),
+        "energy_mwh": _r(t["energy_kwh"] / KWH_PER_MWH),
+        "gpu_hours": _r(sum(p.gpu_hours for p in placements)),
+    }
+    used = {f"{p.provider}/{p.region}" for p in placements}
+    return Plan(
+        scenario={"name": sc.name, "path": scenario_path, "sha256": sc.sha256()},
+        status=str(solution.status),
+        solver={"backend": solution.backend, "termination": solution.termination,
+                "build_s": _r(build_s, 4), "solve_s": _r(solution.solve_s, 4)},
+        accounting=basis,
+        horizon={"start_utc": sc.horizon.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "hours": sc.horizon.hours, "period_hours": dt},
+        objective={"carbon_price_usd_per_tco2e": sc.objective.carbon_price_usd_per_tco2e,
+                   "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
+        totals=totals,
+        placements=tuple(placements),
+        workloads=tuple(_workloads(problem, placements)),
+        flows=tuple(flows),
+        schedule=schedule,
+        inputs=tuple(problem.inputs),
+        excluded=tuple(problem.excluded),
+        grid_basis={rid: problem.ci_basis[rid] for rid in sorted(used)},
+        catalog={"origins": problem.catalog_origins},
+    )
+
+
+def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
+    if p.kind != "inference":
+        return p
+    mine = [f for f in flows if f.service == p.workload and f.provider == p.provider
+            and f.region == p.region]
+    total = sum(f.rps for f in mine)
+    lat = sum(f.rps * f.rtt_ms for f in mine) / total if total > 0 else None
+    return Placement(**{**asdict(p), "rps": _r(total),
+                        "latency_ms": None if lat is None else _r(lat, 2)})
+
+
+def _workloads(problem: Problem, placements: list[Placement]) -> list[dict[str, Any]]:
+    out = []
+    sc = problem.scenario
+    for w in [*sc.training, *sc.inference]:
+        mine = [p for p in placements if p.workload == w.name]
+        kind = "training" if w in sc.training else "inference"
+        rps = sum(p.rps or 0.0 for p in mine)
+        lat = (sum((p.rps or 0.0) * (p.latency_ms or 0.0) for p in mine) / rps) if rps else None
+        data = getattr(w, "data", None)
+        out.append({
+            "name": w.name, "kind": kind, "gpu_model": w.gpu,
+            "regions": [f"{p.provider}/{p.region}" for p in mine],
+            "cost_usd": _r(sum(p.cost_usd for p in mine)),
+            "carbon_tco2e": _r(sum(p.carbon_tco2e for p in mine)),
+            "water_m3": _r(sum(p.water_m3 for p in mine)),
+            "energy_mwh": _r(sum(p.energy_mwh for p in mine)),
+            "gpu_hours": _r(sum(p.gpu_hours for p in mine)),
+            "latency_ms": None if lat is None else _r(lat, 2),
+            "latency_slo_ms": getattr(w, "latency_slo_ms", None),
+            "data_home": data.home if data else None,
+            "data_size_gb": data.size_gb if data else None,
+        })
+    return out
+
+
+def totals_check(plan: Plan) -> dict[str, float]:
+    """Σ placements for cost, carbon, water, energy (for invariant tests)."""
+    return {k: float(np.sum([getattr(p, k) for p in plan.placements]))
+            for k in ("cost_usd", "carbon_tco2e", "water_m3", "energy_mwh", "gpu_hours")}

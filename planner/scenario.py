@@ -1,0 +1,353 @@
+"""The scenario: what the user asks regionplan to plan (YAML, validated with pydantic).
+
+A wrong file never produces a traceback: :func:`load_scenario` raises
+:class:`ScenarioError`, whose message names each bad field (as a path such as
+``training[0].gpu_hours``), the value found and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Cloud = Literal["aws", "gcp", "azure"]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
+MAX_HORIZON_HOURS = 8_784
+
+
+class ScenarioError(ValueError):
+    """A scenario file or value is wrong; the message says where and how to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a timezone; write it in UTC, e.g. 2027-01-04T00:00Z")
+    return value.astimezone(UTC)
+
+
+class Horizon(_Strict):
+    """The planning period: hourly periods from ``start`` (UTC)."""
+
+    start: datetime = Field(description="First hour, ISO 8601 with timezone (UTC).")
+    hours: int = Field(gt=0, le=MAX_HORIZON_HOURS, description="Number of hourly periods.")
+
+    _start_utc = field_validator("start")(_utc)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.hours)
+
+
+class Window(_Strict):
+    """When a training job may run: from ``start`` to ``deadline`` (UTC)."""
+
+    start: datetime
+    deadline: datetime
+
+    _utc_start = field_validator("start")(_utc)
+    _utc_deadline = field_validator("deadline")(_utc)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.deadline <= self.start:
+            raise ValueError("deadline must be after start")
+        return self
+
+
+class DataHome(_Strict):
+    """Where a job's data lives and how big it is."""
+
+    home: str = Field(pattern=REGION_ID_PATTERN, description="provider/region, e.g. aws/us-east-1")
+    size_gb: float = Field(ge=0, description="Data copied to the region that runs the job (GB).")
+
+
+class TrainingJob(_Strict):
+    """A deferrable batch job measured in GPU-hours."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    gpu: str = Field(description="GPU model, e.g. H100 (see `regionplan regions --gpu`).")
+    gpu_hours: float = Field(gt=0, description="Work to do, in GPU-hours.")
+    max_gpus: float = Field(gt=0, description="Largest number of GPUs the job can use at once.")
+    window: Window | None = Field(default=None, description="Defaults to the whole horizon.")
+    single_region: bool = Field(default=False, description="Run the whole job in one region.")
+    data: DataHome | None = None
+    allowed_jurisdictions: list[str] | None = Field(
+        default=None, description="Jurisdictions the job may run in (EU or a country name)."
+    )
+
+
+class Demand(_Strict):
+    """Requests per second from one user metro."""
+
+    metro: str
+    rps: float = Field(gt=0, description="Mean requests per second from this metro.")
+    residency: str | None = Field(
+        default=None, description="Jurisdiction the requests must be served in (EU or a country)."
+    )
+
+
+class InferenceService(_Strict):
+    """An always-on service with a latency SLO per user metro."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    gpu: str
+    requests_per_gpu_s: float = Field(gt=0, description="Throughput of one GPU (requests/s).")
+    latency_slo_ms: float = Field(gt=0, description="Round-trip time limit, user metro → region.")
+    min_regions: int = Field(default=1, ge=1, description="Serve from at least this many regions.")
+    min_region_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description=(
+            "With min_regions > 1: least share of the traffic each serving region carries. "
+            "Defaults to 1 / (2 · min_regions)."
+        ),
+    )
+    demand: list[Demand] = Field(min_length=1)
+    hourly_profile: list[float] | None = Field(
+        default=None,
+        min_length=24,
+        max_length=24,
+        description="Demand multiplier per UTC hour of day (24 values, mean 1).",
+    )
+    allowed_jurisdictions: list[str] | None = None
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _profile_mean_one(cls, v: list[float] | None) -> list[float] | None:
+        if v is None:
+            return v
+        if any(x < 0 for x in v):
+            raise ValueError("multipliers must be ≥ 0")
+        mean = sum(v) / 24
+        if abs(mean - 1.0) > 1e-3:
+            raise ValueError(f"the 24 multipliers must average 1 (they average {mean:.4f})")
+        return v
+
+    @property
+    def share_floor(self) -> float:
+        """Least traffic share of each serving region when min_regions > 1."""
+        if self.min_region_share is not None:
+            return self.min_region_share
+        return 1.0 / (2 * self.min_regions)
+
+
+class Objective(_Strict):
+    """Prices that turn carbon and water into dollars in the objective."""
+
+    carbon_price_usd_per_tco2e: float = Field(default=0.0, ge=0)
+    water_price_usd_per_m3: float = Field(default=0.0, ge=0)
+    water_scarcity_weighted: bool = Field(
+        default=False,
+        description="Multiply water by (1 + water stress score 0–5) in the objective.",
+    )
+
+
+class Limits(_Strict):
+    """Hard budgets over the horizon; null means no limit."""
+
+    carbon_tco2e: float | None = Field(default=None, ge=0)
+    cost_usd: float | None = Field(default=None, ge=0)
+    water_m3: float | None = Field(default=None, ge=0)
+
+
+class Scenario(_Strict):
+    """A planning question: workloads, where they may run, and what matters."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str | None = None
+    horizon: Horizon
+    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1)
+    objective: Objective = Objective()
+    accounting: Literal["location", "market"] = "location"
+    time_shifting: bool = Field(
+        default=True, description="Use hourly grid carbon; false uses the annual figure."
+    )
+    training: list[TrainingJob] = []
+    inference: list[InferenceService] = []
+    limits: Limits = Limits()
+    quotas: dict[
+        Annotated[str, Field(pattern=REGION_ID_PATTERN)], dict[str, Annotated[float, Field(ge=0)]]
+    ] = Field(default={}, description="GPU quota per region and GPU model, overriding the catalog.")
+    exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if not self.training and not self.inference:
+            raise ValueError("add at least one workload under 'training' or 'inference'")
+        names = [w.name for w in self.training] + [s.name for s in self.inference]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"workload names must be unique; repeated: {dup}")
+        for job in self.training:
+            w = job.window
+            if w is not None and (w.start < self.horizon.start or w.deadline > self.horizon.end):
+                raise ValueError(
+                    f"training job '{job.name}': window {w.start:%Y-%m-%dT%H:%MZ} → "
+                    f"{w.deadline:%Y-%m-%dT%H:%MZ} must lie inside the horizon "
+                    f"{self.horizon.start:%Y-%m-%dT%H:%MZ} → {self.horizon.end:%Y-%m-%dT%H:%MZ}"
+                )
+        return self
+
+    def with_overrides(self, **changes: Any) -> Scenario:
+        """A validated copy with top-level or dotted-path fields changed.
+
+        ``with_overrides(**{"objective.carbon_price_usd_per_tco2e": 200})``.
+        """
+        data = self.model_dump(mode="python")
+        for path, value in changes.items():
+            target = data
+            *parents, leaf = path.split(".")
+            for p in parents:
+                target = target[p]
+            target[leaf] = value
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as err:
+            raise ScenarioError(format_validation_error(err, "override")) from None
+
+    def sha256(self) -> str:
+        """Content hash of the validated scenario (stable across formatting)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and error formatting
+
+
+def _path_of(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the field at ``loc`` (for field-name hints)."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return model
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_FIXES = {
+    "greater_than": "use a positive number",
+    "greater_than_equal": "use a number ≥ {ge}",
+    "less_than_equal": "use a number ≤ {le}",
+    "string_pattern_mismatch": "use letters, digits, '-', '_' or '.' (regions as provider/region)",
+    "literal_error": "use one of: {expected}",
+    "missing": "add this field",
+    "datetime_from_date_parsing": "write a date-time such as 2027-01-04T00:00Z",
+    "datetime_parsing": "write a date-time such as 2027-01-04T00:00Z",
+    "float_parsing": "write a number",
+    "int_parsing": "write a whole number",
+    "too_short": "give at least {min_length} item(s)",
+    "too_long": "give at most {max_length} item(s)",
+}
+
+
+def format_validation_error(err: ValidationError, origin: str) -> str:
+    """Turn a pydantic error into lines naming field, value and fix."""
+    lines = [f"{origin}: {err.error_count()} problem(s) in the scenario"]
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        where = _path_of(loc)
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            valid = sorted(parent.model_fields) if parent else []
+            bad = str(loc[-1])
+            close = difflib.get_close_matches(bad, valid, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            lines.append(
+                f"  - {where}: unknown field '{bad}'; {hint}valid fields here: {', '.join(valid)}"
+            )
+            continue
+        msg = e["msg"].removeprefix("Value error, ")
+        fix = _FIXES.get(kind, "")
+        if fix:
+            try:
+                fix = fix.format(**(e.get("ctx") or {}))
+            except (KeyError, IndexError):
+                pass
+        value = "" if kind == "missing" else f" (found {e.get('input')!r})"
+        lines.append(f"  - {where}: {msg}{value}" + (f"; fix: {fix}" if fix else ""))
+    return "\n".join(lines)
+
+
+def parse_scenario(data: Any, origin: str = "scenario") -> Scenario:
+    """Validate already-parsed YAML/JSON data."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{origin}: expected a mapping of fields (name, horizon, training, …), "
+            f"found {type(data).__name__}"
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, origin)) from None
+
+
+def load_scenario_text(text: str, origin: str = "scenario") -> Scenario:
+    """Parse and validate scenario YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ScenarioError(f"{origin}: not valid YAML{where}: {problem}") from None
+    return parse_scenario(data, origin)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read it ({err.__class__.__name__})") from None
+    return load_scenario_text(text, origin=str(path))
+
+
+def suggest(value: str, valid: list[str]) -> str:
+    """' (did you mean X?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(value, valid, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
