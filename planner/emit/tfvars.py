@@ -1,0 +1,672 @@
+"""Terraform variables (and provider blocks) from a plan.json.
+
+The generator has two halves:
+
+* **pure generation** — :func:`tfvars_values` turns a plan dict into the variable
+  values of the contract below, and :func:`render_tfvars_json`, :func:`render_tfvars_hcl`,
+  :func:`render_providers` and :func:`render_fleet` turn those into file contents;
+  :func:`generate` bundles them as ``{file name: text}``. No I/O.
+* **the writer** — :func:`write_tfvars` writes those files atomically and keeps a
+  manifest (``.regionplan-manifest.json``) of what it wrote, so it refuses to overwrite a
+  file someone edited by hand (or that it never wrote) unless ``force=True``.
+
+The variable contract (``terraform/modules/placement/variables.tf`` declares the same
+types; ``tests/terraform/test_contract.py`` compares the two):
+
+* ``regionplan`` — object, :data:`REGIONPLAN_FIELDS`: schema version, scenario, status,
+  horizon, prices and plan totals (informational; totals are over the horizon).
+* ``placements`` — map keyed ``"<cloud>/<region>/<workload>"`` of objects with
+  :data:`PLACEMENT_FIELDS`: one entry per workload x cloud x region with GPU model,
+  instance type, instance count, GPUs, and the plan's figures as informational fields.
+
+Injection policy (documented in ``terraform/README.md``): *identifiers* — workload names,
+clouds, regions, GPU models, instance types — become Terraform map keys, module names
+and cloud resource names, so they are **rejected** unless they match a strict pattern
+(:data:`NAME_PATTERN` and friends); escaping would not make them valid resource names.
+*Free text* — the scenario name, timestamps, versions — is **escaped**: JSON files
+through :func:`json.dumps` (Terraform reads ``.tfvars.json`` values literally), HCL
+through :func:`hcl_quote` (``"`` ``\\`` control characters, ``${`` and ``%{``). Free
+text never reaches a ``.tf.json`` file, where strings are templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+"""The plan.json schema version this generator reads."""
+
+CLOUDS: tuple[str, ...] = ("aws", "gcp", "azure")
+GPU_MODELS: tuple[str, ...] = (
+    "H100", "H200", "B200", "A100-40GB", "A100-80GB", "V100", "V100-32GB", "T4", "A10",
+    "A10G", "L4",
+)
+KINDS: tuple[str, ...] = ("training", "inference")
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+"""Workload names: letters, digits, ``_ . -``, at most 63 characters, no leading dot."""
+INSTANCE_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+REGION_PATTERNS: dict[str, str] = {
+    "aws": r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$",  # us-east-1, us-gov-west-1, ap-southeast-2
+    "gcp": r"^[a-z]+-[a-z]+[0-9]{1,2}$",  # europe-west4, northamerica-northeast1
+    "azure": r"^[a-z][a-z0-9]{2,39}$",  # westeurope, eastus2 (lower-case ARM names)
+}
+
+REGIONPLAN_FIELDS: dict[str, str] = {
+    "schema_version": "number",
+    "regionplan_version": "string",
+    "scenario_name": "string",
+    "scenario_sha256": "string",
+    "status": "string",
+    "accounting": "string",
+    "horizon_start_utc": "string",
+    "horizon_hours": "number",
+    "carbon_price_usd_per_tco2e": "number",
+    "water_price_usd_per_m3": "number",
+    "cost_usd": "number",
+    "usd_per_hour": "number",
+    "carbon_tco2e": "number",
+    "water_m3": "number",
+    "energy_mwh": "number",
+    "gpu_hours": "number",
+}
+"""Attributes of the ``regionplan`` variable and their Terraform types."""
+
+PLACEMENT_FIELDS: dict[str, str] = {
+    "workload": "string",
+    "kind": "string",
+    "cloud": "string",
+    "region": "string",
+    "gpu_model": "string",
+    "instance_type": "string",
+    "gpus_per_instance": "number",
+    "instance_count": "number",
+    "gpus": "number",  # instance_count * gpus_per_instance (provisioned)
+    "peak_gpus": "number",  # the plan's peak, may be fractional (informational)
+    "usd_per_hour": "number",  # cost_usd / horizon hours (informational)
+    "cost_usd": "number",  # over the horizon (informational)
+    "carbon_tco2e": "number",  # over the horizon (informational)
+    "water_m3": "number",  # over the horizon (informational)
+    "energy_mwh": "number",  # over the horizon (informational)
+    "gpu_hours": "number",  # over the horizon (informational)
+}
+"""Attributes of each ``placements`` entry and their Terraform types (the contract)."""
+
+TFVARS_JSON = "placement.auto.tfvars.json"
+TFVARS_HCL = "placement.tfvars"
+PROVIDERS_FILE = "providers.tf.json"
+FLEET_FILE = "fleet.tf.json"
+MANIFEST_FILE = ".regionplan-manifest.json"
+FORMATS = ("json", "hcl", "both")
+
+PROVIDER_NAMES: dict[str, str] = {"aws": "aws", "gcp": "google", "azure": "azurerm"}
+"""Terraform provider local name per cloud."""
+FLEET_MODULES: dict[str, str] = {
+    "aws": "aws_gpu_fleet",
+    "gcp": "gcp_gpu_fleet",
+    "azure": "azure_gpu_fleet",
+}
+"""Module directory (under ``terraform/modules``) that builds one region's fleet."""
+
+_REGION_ARG = {"aws": "region", "gcp": "region", "azure": "location"}
+
+# Arguments of each cloud module call besides the region and `pools`; values are
+# Terraform expressions over the stack's variables (terraform/stacks/fleet/variables.tf).
+# `{region}` is replaced by the (validated) region name.
+FLEET_MODULE_ARGS: dict[str, dict[str, str]] = {
+    "aws": {
+        "name_prefix": "${var.name_prefix}",
+        "tags": "${var.tags}",
+        "subnet_ids": '${lookup(var.aws_subnet_ids, "{region}", [])}',
+    },
+    "gcp": {
+        "name_prefix": "${var.name_prefix}",
+        "project_id": "${var.gcp_project_id}",
+        "network": "${var.gcp_network}",
+        "labels": "${var.gcp_labels}",
+    },
+    "azure": {
+        "name_prefix": "${var.name_prefix}",
+        "tags": "${var.tags}",
+        "admin_ssh_public_key": "${var.azure_admin_ssh_public_key}",
+    },
+}
+
+_GENERATED_NOTE = (
+    "Generated by regionplan tfvars from a plan.json. Do not edit: regenerate. "
+    "See terraform/README.md for the variable contract."
+)
+
+
+class TfvarsError(ValueError):
+    """The plan cannot be turned into Terraform variables (names the field and value)."""
+
+
+class OverwriteRefusedError(RuntimeError):
+    """Target files exist that the generator did not write (or that were edited since)."""
+
+    def __init__(self, out_dir: Path, paths: list[Path]) -> None:
+        self.out_dir = out_dir
+        self.paths = paths
+        names = ", ".join(p.name for p in paths)
+        super().__init__(
+            f"{out_dir}: refusing to overwrite {names}: not written by regionplan or edited "
+            "since (no matching entry in "
+            f"{MANIFEST_FILE}); move them away or pass --force"
+        )
+
+
+# ----------------------------------------------------------------------------------------
+# Pure generation
+# ----------------------------------------------------------------------------------------
+
+
+def _number(value: Any, where: str) -> float:
+    """A finite number (bool rejected); NaN/inf cannot be written to JSON or HCL."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TfvarsError(f"{where}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise TfvarsError(f"{where}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _whole(value: Any, where: str, minimum: int) -> int:
+    x = _number(value, where)
+    if x != math.floor(x) or x < minimum:
+        raise TfvarsError(f"{where}: expected a whole number >= {minimum}, got {value!r}")
+    return int(x)
+
+
+def _nonneg(value: Any, where: str) -> float:
+    x = _number(value, where)
+    if x < 0:
+        raise TfvarsError(f"{where}: expected a non-negative number, got {value!r}")
+    return x
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise TfvarsError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _match(value: Any, pattern: str, where: str, what: str) -> str:
+    s = _text(value, where)
+    if not re.fullmatch(pattern, s):
+        raise TfvarsError(f"{where}: {what} {s!r} does not match {pattern}")
+    return s
+
+
+def check_workload_name(name: Any, where: str = "workload") -> str:
+    """Return ``name`` if it is a safe workload name, else raise :class:`TfvarsError`."""
+    return _match(name, NAME_PATTERN, where, "workload name")
+
+
+def check_region(cloud: str, region: Any, where: str = "region") -> str:
+    """Return ``region`` if it has ``cloud``'s region-name format, else raise."""
+    if cloud not in REGION_PATTERNS:
+        raise TfvarsError(f"{where}: unknown cloud {cloud!r}; expected one of {CLOUDS}")
+    return _match(region, REGION_PATTERNS[cloud], where, f"{cloud} region")
+
+
+def placement_key(cloud: str, region: str, workload: str) -> str:
+    """The ``placements`` map key: ``"<cloud>/<region>/<workload>"``."""
+    return f"{cloud}/{region}/{workload}"
+
+
+def tfvars_values(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """The contract's variable values (``regionplan`` and ``placements``) for ``plan``.
+
+    ``plan`` is a plan.json dict (schema version :data:`SCHEMA_VERSION`). Raises
+    :class:`TfvarsError` naming the placement and field when the plan is not optimal, a
+    name is outside its pattern, a count is negative or fractional, a figure is missing
+    or not finite, or two placements share a workload x cloud x region.
+    """
+    if plan.get("schema_version") != SCHEMA_VERSION:
+        raise TfvarsError(
+            f"schema_version: expected {SCHEMA_VERSION}, got {plan.get('schema_version')!r}"
+        )
+    status = _text(plan.get("status"), "status")
+    if status != "optimal":
+        raise TfvarsError(f"status: the plan is {status!r}; only optimal plans are emitted")
+    try:
+        scenario = plan["scenario"]
+        horizon = plan["horizon"]
+        objective = plan["objective"]
+        totals = plan["totals"]
+        rows = plan["placements"]
+    except KeyError as exc:
+        raise TfvarsError(f"plan lacks the {exc.args[0]!r} section") from exc
+    hours = _number(horizon.get("hours"), "horizon.hours")
+    if hours <= 0:
+        raise TfvarsError(f"horizon.hours: expected a positive number, got {hours!r}")
+    cost_usd = _nonneg(totals.get("cost_usd"), "totals.cost_usd")
+    meta: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "regionplan_version": _text(plan.get("regionplan_version"), "regionplan_version"),
+        "scenario_name": _text(scenario.get("name"), "scenario.name"),
+        "scenario_sha256": _text(scenario.get("sha256"), "scenario.sha256"),
+        "status": status,
+        "accounting": _text(plan.get("accounting"), "accounting"),
+        "horizon_start_utc": _text(horizon.get("start_utc"), "horizon.start_utc"),
+        "horizon_hours": hours,
+        "carbon_price_usd_per_tco2e": _number(
+            objective.get("carbon_price_usd_per_tco2e"), "objective.carbon_price_usd_per_tco2e"
+        ),
+        "water_price_usd_per_m3": _number(
+            objective.get("water_price_usd_per_m3"), "objective.water_price_usd_per_m3"
+        ),
+        "cost_usd": cost_usd,
+        "usd_per_hour": cost_usd / hours,
+        "carbon_tco2e": _nonneg(totals.get("carbon_tco2e"), "totals.carbon_tco2e"),
+        "water_m3": _nonneg(totals.get("water_m3"), "totals.water_m3"),
+        "energy_mwh": _nonneg(totals.get("energy_mwh"), "totals.energy_mwh"),
+        "gpu_hours": _nonneg(totals.get("gpu_hours"), "totals.gpu_hours"),
+    }
+    placements: dict[str, dict[str, Any]] = {}
+    if not isinstance(rows, list):
+        raise TfvarsError("placements: expected a list")
+    for i, row in enumerate(rows):
+        where = f"placements[{i}]"
+        if not isinstance(row, Mapping):
+            raise TfvarsError(f"{where}: expected an object, got {row!r}")
+        cloud = _text(row.get("provider"), f"{where}.provider")
+        if cloud not in CLOUDS:
+            raise TfvarsError(
+                f"{where}.provider: unknown cloud {cloud!r}; expected one of {CLOUDS}"
+            )
+        workload = check_workload_name(row.get("workload"), f"{where}.workload")
+        region = check_region(cloud, row.get("region"), f"{where}.region")
+        where = f"placement {placement_key(cloud, region, workload)}"
+        gpu_model = _text(row.get("gpu_model"), f"{where}: gpu_model")
+        if gpu_model not in GPU_MODELS:
+            raise TfvarsError(
+                f"{where}: gpu_model {gpu_model!r} is not a known GPU model {GPU_MODELS}"
+            )
+        kind = _text(row.get("kind"), f"{where}: kind")
+        if kind not in KINDS:
+            raise TfvarsError(f"{where}: kind {kind!r} is not one of {KINDS}")
+        instance_type = _match(
+            row.get("instance_type"), INSTANCE_TYPE_PATTERN, f"{where}: instance_type",
+            "instance type",
+        )
+        gpi = _whole(row.get("gpus_per_instance"), f"{where}: gpus_per_instance", 1)
+        count = _whole(row.get("instances"), f"{where}: instances", 0)
+        cost = _nonneg(row.get("cost_usd"), f"{where}: cost_usd")
+        key = placement_key(cloud, region, workload)
+        if key in placements:
+            raise TfvarsError(
+                f"{where}: appears twice in the plan; the contract has one entry per "
+                "workload x cloud x region"
+            )
+        placements[key] = {
+            "workload": workload,
+            "kind": kind,
+            "cloud": cloud,
+            "region": region,
+            "gpu_model": gpu_model,
+            "instance_type": instance_type,
+            "gpus_per_instance": gpi,
+            "instance_count": count,
+            "gpus": count * gpi,
+            "peak_gpus": _nonneg(row.get("peak_gpus"), f"{where}: peak_gpus"),
+            "usd_per_hour": cost / hours,
+            "cost_usd": cost,
+            "carbon_tco2e": _nonneg(row.get("carbon_tco2e"), f"{where}: carbon_tco2e"),
+            "water_m3": _nonneg(row.get("water_m3"), f"{where}: water_m3"),
+            "energy_mwh": _nonneg(row.get("energy_mwh"), f"{where}: energy_mwh"),
+            "gpu_hours": _nonneg(row.get("gpu_hours"), f"{where}: gpu_hours"),
+        }
+    return {"regionplan": meta, "placements": dict(sorted(placements.items()))}
+
+
+def _json_number(x: float | int) -> float | int:
+    """Whole floats as ints, so counts read ``8`` rather than ``8.0``."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 2**53:
+        return int(x)
+    return x
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return _json_number(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def render_tfvars_json(values: Mapping[str, Any]) -> str:
+    """``placement.auto.tfvars.json`` text. Terraform reads these values literally."""
+    return json.dumps(_jsonable(values), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
+_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_quote(text: str) -> str:
+    """``text`` as a quoted HCL string literal that evaluates to exactly ``text``.
+
+    Escapes ``"`` and ``\\``, writes control characters (and the Unicode line/paragraph
+    separators) as ``\\n``/``\\uXXXX``, and doubles the template introducers: ``${`` →
+    ``$${``, ``%{`` → ``%%{``, so no interpolation or directive can run.
+    """
+    out: list[str] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch in _HCL_ESCAPES:
+            out.append(_HCL_ESCAPES[ch])
+        elif ch in "$%" and i + 1 < n and text[i + 1] == "{":
+            out.append(ch + ch + "{")
+            i += 1
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+        i += 1
+    return '"' + "".join(out) + '"'
+
+
+def _hcl_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return hcl_quote(value)
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise TfvarsError(f"cannot write the non-finite number {value!r} to HCL")
+        return repr(_json_number(value))
+    raise TypeError(f"cannot write {type(value).__name__} to HCL")
+
+
+def _hcl_object(obj: Mapping[str, Any], indent: int) -> list[str]:
+    """Lines of an HCL object body, laid out the way ``terraform fmt`` does."""
+    pad = "  " * indent
+    lines: list[str] = []
+    keys = [hcl_quote(k) if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) else k for k in obj]
+    # terraform fmt aligns "=" over runs of single-line attributes.
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(k) for k, _ in run), default=0)
+        lines.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in run)
+        run.clear()
+
+    for key, value in zip(keys, obj.values(), strict=True):
+        if isinstance(value, Mapping):
+            flush()
+            lines.append(f"{pad}{key} = {{")
+            lines.extend(_hcl_object(value, indent + 1))
+            lines.append(f"{pad}}}")
+        else:
+            run.append((key, _hcl_scalar(value)))
+    flush()
+    return lines
+
+
+def render_tfvars_hcl(values: Mapping[str, Any]) -> str:
+    """``placement.tfvars`` text (HCL), formatted as ``terraform fmt`` would."""
+    lines = [f"# {_GENERATED_NOTE}", ""]
+    for name, value in values.items():
+        if isinstance(value, Mapping):
+            lines.append(f"{name} = {{")
+            lines.extend(_hcl_object(value, 1))
+            lines.append("}")
+        else:
+            lines.append(f"{name} = {_hcl_scalar(value)}")
+        lines.append("")
+    return "\n".join(lines[:-1]) + "\n"
+
+
+def provider_alias(region: str) -> str:
+    """Provider alias for a (validated) region: ``us-east-1`` → ``us_east_1``."""
+    return region.replace("-", "_")
+
+
+def fleet_module_name(cloud: str, region: str) -> str:
+    """Module call name for one cloud region: ``fleet_aws_us_east_1``."""
+    return f"fleet_{cloud}_{provider_alias(region)}"
+
+
+def _fleet_regions(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return sorted({(p["cloud"], p["region"]) for p in values["placements"].values()})
+
+
+def render_providers(values: Mapping[str, Any]) -> str:
+    """``providers.tf.json``: one aliased provider per cloud region of the plan.
+
+    Terraform cannot create provider configurations with ``for_each``, so each region
+    gets its own block; only validated region names reach this file (it is a template
+    context). GCP reads ``var.gcp_project_id``; Azure ``var.azure_subscription_id``
+    (``null`` falls back to ``ARM_SUBSCRIPTION_ID``).
+    """
+    providers: dict[str, list[dict[str, Any]]] = {}
+    for cloud, region in _fleet_regions(values):
+        block: dict[str, Any] = {"alias": provider_alias(region)}
+        if cloud == "aws":
+            block["region"] = region
+        elif cloud == "gcp":
+            block["project"] = "${var.gcp_project_id}"
+            block["region"] = region
+        else:
+            block["features"] = [{}]
+            block["subscription_id"] = "${var.azure_subscription_id}"
+        providers.setdefault(PROVIDER_NAMES[cloud], []).append(block)
+    doc: dict[str, Any] = {"//": _GENERATED_NOTE}
+    if providers:
+        doc["provider"] = providers
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+
+
+def fleet_module_call(cloud: str, region: str, modules_source: str) -> dict[str, Any]:
+    """The module block (JSON syntax) that builds ``cloud``/``region``'s fleet."""
+    region = check_region(cloud, region)
+    fleet_key = f"{cloud}/{region}"
+    call: dict[str, Any] = {
+        "source": f"{modules_source.rstrip('/')}/{FLEET_MODULES[cloud]}",
+        "providers": {PROVIDER_NAMES[cloud]: f"{PROVIDER_NAMES[cloud]}.{provider_alias(region)}"},
+        _REGION_ARG[cloud]: region,
+        "pools": f'${{module.placement.fleets["{fleet_key}"].pools}}',
+    }
+    for arg, expr in FLEET_MODULE_ARGS[cloud].items():
+        call[arg] = expr.replace("{region}", region)
+    return call
+
+
+def render_fleet(values: Mapping[str, Any], modules_source: str = "../../modules") -> str:
+    """``fleet.tf.json``: one cloud-module call per region, passing its aliased provider.
+
+    ``modules_source`` is the path (relative to the output directory) of
+    ``terraform/modules``; the default fits ``terraform/stacks/<stack>``. Also writes the
+    ``fleet_groups`` output (``"<cloud>/<region>"`` → the module's ``groups`` output).
+    """
+    if "${" in modules_source or "%{" in modules_source or '"' in modules_source:
+        raise TfvarsError(f"modules_source {modules_source!r} contains template characters")
+    modules: dict[str, Any] = {}
+    groups: dict[str, str] = {}
+    for cloud, region in _fleet_regions(values):
+        name = fleet_module_name(cloud, region)
+        modules[name] = fleet_module_call(cloud, region, modules_source)
+        groups[f"{cloud}/{region}"] = f"${{module.{name}.groups}}"
+    doc: dict[str, Any] = {"//": _GENERATED_NOTE}
+    if modules:
+        doc["module"] = modules
+    doc["output"] = {
+        "fleet_groups": {
+            "description": "Map \"<cloud>/<region>\" => that region's GPU groups.",
+            "value": groups,
+        }
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+
+
+def generate(
+    plan: Mapping[str, Any],
+    fmt: str = "both",
+    *,
+    stack: bool = True,
+    modules_source: str = "../../modules",
+) -> dict[str, str]:
+    """All files for ``plan`` as ``{file name: text}`` (pure).
+
+    ``fmt`` is ``json`` (``placement.auto.tfvars.json``), ``hcl`` (``placement.tfvars``)
+    or ``both``. With ``stack`` the provider blocks and module calls are added
+    (``providers.tf.json``, ``fleet.tf.json``).
+    """
+    if fmt not in FORMATS:
+        raise TfvarsError(f"format {fmt!r}: expected one of {FORMATS}")
+    values = tfvars_values(plan)
+    files: dict[str, str] = {}
+    if fmt in ("json", "both"):
+        files[TFVARS_JSON] = render_tfvars_json(values)
+    if fmt in ("hcl", "both"):
+        files[TFVARS_HCL] = render_tfvars_hcl(values)
+    if stack:
+        files[PROVIDERS_FILE] = render_providers(values)
+        files[FLEET_FILE] = render_fleet(values, modules_source)
+    return files
+
+
+# ----------------------------------------------------------------------------------------
+# The writer: atomic files + a manifest of what was written
+# ----------------------------------------------------------------------------------------
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of ``text`` encoded as UTF-8 (the manifest's fingerprint)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temp file in the same directory, fsync'd,
+    then :func:`os.replace`. A crash leaves the old file or the new one, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable; not all platforms can open a directory
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_manifest(out_dir: Path) -> dict[str, list[str]]:
+    """``{file name: [accepted sha256, ...]}`` from ``out_dir``'s manifest ({} if none).
+
+    A manifest that is not valid JSON of that shape counts as absent: every existing
+    target is then treated as hand-written.
+    """
+    path = out_dir / MANIFEST_FILE
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        str(name): [h for h in hashes if isinstance(h, str)]
+        for name, hashes in files.items()
+        if isinstance(hashes, list)
+    }
+
+
+def _write_manifest(out_dir: Path, files: Mapping[str, list[str]]) -> None:
+    doc = {
+        "//": "Files regionplan wrote here and their SHA-256; it refuses to overwrite others.",
+        "generator": "regionplan tfvars",
+        "files": {name: sorted(set(hashes)) for name, hashes in sorted(files.items())},
+    }
+    atomic_write_text(out_dir / MANIFEST_FILE, json.dumps(doc, indent=2) + "\n")
+
+
+def foreign_files(out_dir: Path, names: list[str]) -> list[Path]:
+    """Those of ``names`` that exist in ``out_dir`` but whose content the manifest does
+    not list: written by someone else, or edited by hand since regionplan wrote them."""
+    manifest = read_manifest(out_dir)
+    foreign: list[Path] = []
+    for name in names:
+        path = out_dir / name
+        if path.exists() and (
+            not path.is_file() or _sha256_file(path) not in manifest.get(name, [])
+        ):
+            foreign.append(path)
+    return foreign
+
+
+def write_files(out_dir: Path, files: Mapping[str, str], force: bool = False) -> list[Path]:
+    """Write ``files`` (``{name: text}``) into ``out_dir`` atomically; return the paths.
+
+    Refuses (:class:`OverwriteRefusedError`, nothing written) if a target exists that the
+    manifest does not vouch for, unless ``force``. Crash safety: the manifest is first
+    widened to accept both the old and the new content of every target, then each file is
+    replaced atomically, then the manifest is narrowed to the new content; at any crash
+    point every file is whole and vouched for.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    foreign = foreign_files(out_dir, list(files))
+    if foreign and not force:
+        raise OverwriteRefusedError(out_dir, foreign)
+    manifest = read_manifest(out_dir)
+    new_hashes = {name: sha256_text(text) for name, text in files.items()}
+    widened = {name: list(hashes) for name, hashes in manifest.items()}
+    for name, digest in new_hashes.items():
+        widened.setdefault(name, []).append(digest)
+    _write_manifest(out_dir, widened)
+    paths: list[Path] = []
+    for name, text in files.items():
+        path = out_dir / name
+        atomic_write_text(path, text)
+        paths.append(path)
+    final = dict(manifest)
+    final.update({name: [digest] for name, digest in new_hashes.items()})
+    _write_manifest(out_dir, final)
+    return paths
+
+
+def write_tfvars(
+    plan: dict[str, Any],
+    out_dir: Path,
+    fmt: str = "both",
+    force: bool = False,
+    *,
+    stack: bool = True,
+    modules_source: str = "../../modules",
+) -> list[Path]:
+    """Write the Terraform files for ``plan`` into ``out_dir``; return the paths written.
+
+    ``fmt``: ``json`` | ``hcl`` | ``both`` (the variables file(s)). ``stack`` adds
+    ``providers.tf.json`` and ``fleet.tf.json`` (one aliased provider and one module call
+    per cloud region). ``force`` overwrites files the generator did not write or that were
+    edited by hand. Raises :class:`TfvarsError` for a plan that cannot be emitted and
+    :class:`OverwriteRefusedError` when it refuses to overwrite; nothing is written then.
+    """
+    files = generate(plan, fmt, stack=stack, modules_source=modules_source)
+    return write_files(Path(out_dir), files, force=force)

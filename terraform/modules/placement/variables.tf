@@ -1,0 +1,137 @@
+# The variable contract written by `regionplan tfvars` (planner/emit/tfvars.py).
+# Field names, types, patterns and the GPU model list here are checked against the
+# generator by tests/terraform/test_contract.py: change both together.
+
+variable "regionplan" {
+  description = "Plan metadata written by regionplan: schema version, scenario, solver status, horizon, prices and plan totals. Informational; totals are over horizon_hours."
+  type = object({
+    schema_version             = number
+    regionplan_version         = string
+    scenario_name              = string
+    scenario_sha256            = string
+    status                     = string
+    accounting                 = string
+    horizon_start_utc          = string
+    horizon_hours              = number
+    carbon_price_usd_per_tco2e = number
+    water_price_usd_per_m3     = number
+    cost_usd                   = number
+    usd_per_hour               = number
+    carbon_tco2e               = number
+    water_m3                   = number
+    energy_mwh                 = number
+    gpu_hours                  = number
+  })
+
+  validation {
+    condition     = var.regionplan.schema_version == 1
+    error_message = "The regionplan.schema_version must be 1; regenerate the tfvars with a matching regionplan."
+  }
+
+  validation {
+    condition     = var.regionplan.status == "optimal"
+    error_message = "The regionplan.status must be \"optimal\"; only optimal plans are deployed."
+  }
+
+  validation {
+    condition     = var.regionplan.horizon_hours > 0
+    error_message = "The regionplan.horizon_hours must be positive."
+  }
+}
+
+variable "placements" {
+  description = "One entry per workload x cloud x region, keyed \"<cloud>/<region>/<workload>\". instance_count instances of instance_type (gpus_per_instance GPUs of gpu_model each) run the workload; gpus = instance_count * gpus_per_instance. peak_gpus, usd_per_hour, cost_usd, carbon_tco2e, water_m3, energy_mwh and gpu_hours are the plan's figures, informational (totals over the plan horizon, $/h averaged over it)."
+  type = map(object({
+    workload          = string
+    kind              = string
+    cloud             = string
+    region            = string
+    gpu_model         = string
+    instance_type     = string
+    gpus_per_instance = number
+    instance_count    = number
+    gpus              = number
+    peak_gpus         = number
+    usd_per_hour      = number
+    cost_usd          = number
+    carbon_tco2e      = number
+    water_m3          = number
+    energy_mwh        = number
+    gpu_hours         = number
+  }))
+
+  validation {
+    condition     = alltrue([for p in values(var.placements) : contains(["aws", "gcp", "azure"], p.cloud)])
+    error_message = "Every placement's cloud must be one of aws, gcp, azure."
+  }
+
+  validation {
+    condition = alltrue([
+      for p in values(var.placements) : can(regex(lookup({
+        aws   = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"
+        gcp   = "^[a-z]+-[a-z]+[0-9]{1,2}$"
+        azure = "^[a-z][a-z0-9]{2,39}$"
+      }, p.cloud, "^$"), p.region))
+    ])
+    error_message = "Every placement's region must match its cloud's format: AWS like us-east-1, GCP like europe-west4, Azure like westeurope (lower-case ARM name)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.placements : k == "${p.cloud}/${p.region}/${p.workload}"])
+    error_message = "Every placement key must be \"<cloud>/<region>/<workload>\" of its own entry."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.placements) : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", p.workload))])
+    error_message = "Every workload name must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$ (letters, digits, _ . -; at most 63 characters)."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.placements) : contains(["training", "inference"], p.kind)])
+    error_message = "Every placement's kind must be training or inference."
+  }
+
+  validation {
+    condition = alltrue([
+      for p in values(var.placements) : contains([
+        "H100", "H200", "B200", "A100-40GB", "A100-80GB", "V100", "V100-32GB", "T4", "A10", "A10G", "L4",
+      ], p.gpu_model)
+    ])
+    error_message = "Every placement's gpu_model must be a known GPU model: H100, H200, B200, A100-40GB, A100-80GB, V100, V100-32GB, T4, A10, A10G, L4."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.placements) : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", p.instance_type))])
+    error_message = "Every placement's instance_type must be a cloud instance type name (letters, digits, _ . -)."
+  }
+
+  validation {
+    condition = alltrue([
+      for p in values(var.placements) :
+      p.instance_count >= 0 && floor(p.instance_count) == p.instance_count
+    ])
+    error_message = "Every placement's instance_count must be a non-negative whole number."
+  }
+
+  validation {
+    condition = alltrue([
+      for p in values(var.placements) :
+      p.gpus_per_instance >= 1 && floor(p.gpus_per_instance) == p.gpus_per_instance
+    ])
+    error_message = "Every placement's gpus_per_instance must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.placements) : p.gpus == p.instance_count * p.gpus_per_instance])
+    error_message = "Every placement's gpus must equal instance_count * gpus_per_instance."
+  }
+
+  validation {
+    condition = alltrue([
+      for p in values(var.placements) :
+      p.peak_gpus >= 0 && p.usd_per_hour >= 0 && p.cost_usd >= 0 &&
+      p.carbon_tco2e >= 0 && p.water_m3 >= 0 && p.energy_mwh >= 0 && p.gpu_hours >= 0
+    ])
+    error_message = "Every placement's figures (peak_gpus, usd_per_hour, cost_usd, carbon_tco2e, water_m3, energy_mwh, gpu_hours) must be non-negative."
+  }
+}
