@@ -1,0 +1,342 @@
+"""The embedded catalog (connectors/data) and ``regionplan regions``.
+
+Spot checks recompute figures from the shared reference files with the csv module, not
+with the compiler's code, so a compiler bug cannot hide behind itself. Tests that need
+``/work/shared`` (the repository's sibling ``shared/``) skip with a reason when it is
+absent.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import filecmp
+import io
+import json
+import math
+import statistics
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from connectors.catalog import EMBEDDED_TABLES, Catalog, load_embedded
+from connectors.compile_catalog import compile_catalog, fit_rtt
+from connectors.schema import TABLES, validate_table
+from planner.cli import regions_cmd
+
+REPO = Path(__file__).parents[1]
+DATA = REPO / "connectors" / "data"
+SHARED = Path(__file__).parents[2] / "shared"
+REFERENCE = SHARED / "data" / "reference"
+HOURLY = SHARED / "data" / "hourly"
+needs_shared = pytest.mark.skipif(
+    not REFERENCE.is_dir() or not HOURLY.is_dir(),
+    reason=f"shared reference data not found at {SHARED} (sibling of the repository)",
+)
+
+REQUIRED_METROS = (
+    "Frankfurt", "London", "Paris", "Amsterdam", "Dublin", "Stockholm", "Madrid", "Milan",
+    "Warsaw", "New York", "Washington DC", "Chicago", "Dallas", "Los Angeles",
+    "San Francisco", "Seattle", "Toronto", "Montreal", "Mexico City", "São Paulo", "Tokyo",
+    "Osaka", "Seoul", "Singapore", "Hong Kong", "Mumbai", "Sydney", "Melbourne",
+    "Johannesburg", "Dubai", "Tel Aviv", "Jakarta",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return load_embedded()
+
+
+def _ref_rows(name: str) -> list[dict[str, str]]:
+    with (REFERENCE / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+# ---------------------------------------------------------------- loading and contract
+def test_embedded_catalog_loads_and_validates(cat: Catalog) -> None:
+    for name in EMBEDDED_TABLES:
+        df = getattr(cat, name)
+        assert len(df) > 0, name
+        validate_table(name, df, origin=f"test {name}")
+        assert list(df.columns) == list(TABLES[name].columns)
+        assert cat.origins[name] == "embedded"
+
+
+def test_embedded_data_is_small() -> None:
+    total = sum(p.stat().st_size for p in DATA.glob("*.csv"))
+    assert total < 1_800_000, f"connectors/data/*.csv is {total} bytes"
+
+
+# ---------------------------------------------------------------- coverage
+def test_region_coverage_per_provider(cat: Catalog) -> None:
+    counts = cat.regions.provider.value_counts()
+    assert counts["aws"] >= 35
+    assert counts["gcp"] >= 40
+    assert counts["azure"] >= 80
+    assert len(cat.regions) == 164
+
+
+def test_every_offer_joins_a_region_and_a_hardware_row(cat: Catalog) -> None:
+    regions = set(zip(cat.regions.provider, cat.regions.region, strict=True))
+    offers = cat.gpu_offers
+    assert set(zip(offers.provider, offers.region, strict=True)) <= regions
+    assert set(offers.gpu_model) == set(cat.hardware.gpu_model)
+    assert set(offers.provider) == {"aws", "azure", "gcp"}
+
+
+def test_latency_ids_are_catalog_regions(cat: Catalog) -> None:
+    ids = set(cat.regions.provider + "/" + cat.regions.region)
+    assert set(cat.latency.from_id) <= ids
+    assert set(cat.latency.to_id) <= ids
+    assert (cat.latency.rtt_ms > 0).all()
+    assert set(cat.latency.kind) == {"measured"}
+
+
+def test_metros_cover_the_required_list(cat: Catalog) -> None:
+    metros = cat.metros.set_index("metro")
+    assert set(REQUIRED_METROS) <= set(metros.index)
+    assert metros.lat_deg.between(-90, 90).all() and metros.lon_deg.between(-180, 180).all()
+    assert metros.loc["Frankfurt", "jurisdiction"] == "EU"
+    assert metros.loc["London", "jurisdiction"] == "United Kingdom"
+
+
+def test_grid_profiles_are_complete_per_zone(cat: Catalog) -> None:
+    g = cat.grid_profiles
+    assert (g.groupby("grid_zone").size() == 12 * 24).all()
+    assert g.source.str.startswith("Electricity Maps (ODbL) via ").all()
+    assert set(g.basis) == {"lifecycle"}
+
+
+def test_transfer_rows_have_prices_and_energy(cat: Catalog) -> None:
+    t = cat.transfer.set_index(["provider", "scope"])
+    assert t.loc[("aws", "internet"), "usd_per_gb"] == pytest.approx(0.09, rel=1e-6)
+    assert (t.kwh_per_gb == 0.001).all()
+
+
+# ---------------------------------------------------------------- provenance rules
+FIGURE_SOURCES = {
+    "regions": {
+        "lat_deg": "coord_source",
+        "grid_zone": "grid_zone_source",
+        "grid_ci_gco2e_per_kwh": "grid_ci_source",
+        "cfe_fraction": "cfe_source",
+        "pue": "pue_source",
+        "wue_l_per_kwh": "wue_source",
+        "grid_water_l_per_kwh": "grid_water_source",
+        "water_stress_0_5": "water_stress_source",
+    },
+    "hardware": {
+        "power_w": "power_source",
+        "host_power_w_per_gpu": "host_power_source",
+        "embodied_kgco2e_per_gpu": "embodied_source",
+    },
+}
+
+
+@pytest.mark.parametrize("table", sorted(FIGURE_SOURCES))
+def test_every_figure_has_a_source(cat: Catalog, table: str) -> None:
+    df = getattr(cat, table)
+    for figure, source in FIGURE_SOURCES[table].items():
+        has_figure = df[figure].notna()
+        assert df.loc[has_figure, source].notna().all(), f"{table}.{figure} without {source}"
+        assert df.loc[~has_figure, source].isna().all(), f"{table}.{source} without {figure}"
+
+
+def test_derived_values_say_so(cat: Catalog) -> None:
+    assert cat.hardware.host_power_source.dropna().str.startswith("derived: ").all()
+    assert cat.hardware.embodied_source.dropna().str.startswith("derived: ").all()
+    assert cat.latency_model.set_index("scope").loc["default", "source"].startswith("derived: ")
+    gcp = cat.gpu_offers[cat.gpu_offers.provider == "gcp"]
+    assert gcp.source.str.startswith("derived: ").all()
+    assert gcp.source.str.contains("indicative").all()
+
+
+def test_usd_per_gpu_hour_is_instance_price_over_gpus(cat: Catalog) -> None:
+    o = cat.gpu_offers
+    expected = o.usd_per_instance_hour / o.gpus_per_instance
+    assert (o.usd_per_gpu_hour - expected).abs().max() < 1e-6
+    nd = o[o.instance_type == "Standard_ND96isr_H100_v5"]
+    assert len(nd) and (nd.gpus_per_instance == 8).all()
+    assert nd.source.str.contains("corrected from the catalog's 12 to 8").all()
+
+
+def test_h100_embodied_follows_ecologits(cat: Catalog) -> None:
+    h = cat.hardware.set_index("gpu_model")
+    assert h.loc["H100", "embodied_kgco2e_per_gpu"] == pytest.approx(5700 / 8 + 164, rel=1e-9)
+    assert h.loc["H100", "lifetime_h"] == 3 * 8760
+    assert h.loc["A100-40GB", "power_w"] == 407  # CCF max_watts_gpu
+
+
+def test_missing_figures_stay_missing(cat: Catalog) -> None:
+    r = cat.regions.set_index(["provider", "region"])
+    # CCF has no factor for these newer AWS regions: blank, not an average
+    for region in ("ap-south-2", "eu-central-2", "il-central-1", "mx-central-1"):
+        assert math.isnan(r.loc[("aws", region), "grid_ci_gco2e_per_kwh"])
+    assert math.isnan(r.loc[("aws", "cn-northwest-1"), "lat_deg"])
+    assert math.isnan(r.loc[("aws", "us-east-1"), "water_stress_0_5"])  # not captured
+    assert math.isnan(r.loc[("aws", "us-east-1"), "cfe_fraction"])
+
+
+# ---------------------------------------------------------------- spot checks
+@needs_shared
+def test_p5_us_east_1_price_matches_reference(cat: Catalog) -> None:
+    row = next(
+        r
+        for r in _ref_rows("gpu_instance_prices_ondemand.csv")
+        if r["instance_type"] == "p5.48xlarge" and r["region"] == "us-east-1"
+    )
+    o = cat.gpu_offers.set_index(["provider", "region", "instance_type"])
+    got = o.loc[("aws", "us-east-1", "p5.48xlarge"), "usd_per_gpu_hour"]
+    assert got == pytest.approx(float(row["price_usd_per_hour"]) / 8, rel=1e-6)
+    assert got == pytest.approx(12.29, rel=1e-6)
+
+
+@needs_shared
+def test_azure_rtt_cell_matches_reference(cat: Catalog) -> None:
+    row = next(
+        r
+        for r in _ref_rows("azure_interregion_rtt_p50.csv")
+        if r["source_region"] == "westeurope" and r["dest_region"] == "eastus"
+    )
+    lat = cat.latency.set_index(["from_id", "to_id"])
+    assert lat.loc[("azure/westeurope", "azure/eastus"), "rtt_ms"] == float(row["rtt_p50_ms"])
+
+
+@needs_shared
+def test_gcp_grid_ci_is_google_2024(cat: Catalog) -> None:
+    row = next(
+        r
+        for r in _ref_rows("gcp_region_carbon_cfe.csv")
+        if r["year"] == "2024" and r["region"] == "europe-west1"
+    )
+    r = cat.regions.set_index(["provider", "region"]).loc[("gcp", "europe-west1")]
+    assert r.grid_ci_gco2e_per_kwh == pytest.approx(
+        float(row["grid_carbon_intensity_gco2e_per_kwh"])
+    )
+    assert r.cfe_fraction == pytest.approx(float(row["google_cfe_fraction"]))
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("zone", "file", "month", "hour"), [("DE", "DE_2024.csv", 6, 12), ("HK", "HK_2022.csv", 1, 0)]
+)
+def test_grid_profile_cell_recomputed_from_hourly(
+    cat: Catalog, zone: str, file: str, month: int, hour: int
+) -> None:
+    with (HOURLY / file).open(newline="", encoding="utf-8") as f:
+        values = [
+            float(r["carbon_intensity_lca_gco2_per_kwh"])
+            for r in csv.DictReader(f)
+            if int(r["datetime_utc"][5:7]) == month and int(r["datetime_utc"][11:13]) == hour
+        ]
+    year = int(file.split("_")[1][:4])
+    assert len(values) == calendar.monthrange(year, month)[1]  # one value per day
+    g = cat.grid_profiles.set_index(["grid_zone", "month", "hour_utc"])
+    assert g.loc[(zone, month, hour), "ci_gco2e_per_kwh"] == pytest.approx(
+        round(statistics.fmean(values), 1), abs=1e-9
+    )
+
+
+@needs_shared
+def test_latency_model_scopes(cat: Catalog) -> None:
+    m = cat.latency_model.set_index("scope")
+    assert m.loc["azure", "intercept_ms"] == pytest.approx(21.86)
+    assert m.loc["aws", "ms_per_100km"] == pytest.approx(1.5353)
+    assert 15 < m.loc["default", "intercept_ms"] < 35
+    assert 1.3 < m.loc["default", "ms_per_100km"] < 1.7
+
+
+def test_fit_rtt_recovers_a_line() -> None:
+    km = [600.0, 1000.0, 5000.0, 9000.0]
+    a, b = fit_rtt(km, [10 + 2 * k / 100 for k in km])
+    assert a == pytest.approx(10, rel=1e-9)
+    assert b == pytest.approx(2, rel=1e-9)
+
+
+# ---------------------------------------------------------------- reproducibility
+@needs_shared
+def test_compiler_reproduces_embedded_data_byte_for_byte(tmp_path: Path) -> None:
+    compile_catalog(REFERENCE, HOURLY, tmp_path)
+    names = sorted(p.name for p in DATA.iterdir() if p.suffix in {".csv", ".md"})
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(DATA, tmp_path, names, shallow=False)
+    assert not mismatch and not errors, f"re-run the compiler: {mismatch + errors} differ"
+
+
+# ---------------------------------------------------------------- regionplan regions
+@pytest.fixture(scope="module")
+def cli() -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+
+    @app.callback()
+    def _root() -> None:
+        """Test root (keeps 'regions' a subcommand)."""
+
+    regions_cmd.register(app)
+    return app
+
+
+def _run(cli: typer.Typer, *args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, ["regions", *args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res.exit_code, res.output
+
+
+def test_regions_default_table(cli: typer.Typer, cat: Catalog) -> None:
+    code, out = _run(cli, "--cloud", "gcp")
+    assert code == 0
+    n = int((cat.regions.provider == "gcp").sum())
+    assert f"{n} region(s)" in out
+
+
+def test_regions_csv_filters_by_cloud_and_jurisdiction(cli: typer.Typer) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--cloud", "AZURE", "--jurisdiction", "eu",
+                     "--format", "csv")  # fmt: skip
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert len(df) > 0
+    assert set(df.provider) == {"aws", "azure"}
+    assert set(df.jurisdiction) == {"EU"}
+    assert list(df.columns) == list(regions_cmd.LISTING_COLUMNS)
+
+
+def test_regions_json_gpu_filter_gives_cheapest_price(cli: typer.Typer, cat: Catalog) -> None:
+    code, out = _run(cli, "--gpu", "H100", "--format", "json")
+    assert code == 0
+    records = json.loads(out)
+    offers = cat.gpu_offers[cat.gpu_offers.gpu_model == "H100"]
+    expected = offers.groupby(["provider", "region"]).usd_per_gpu_hour.min()
+    assert len(records) == len(expected)
+    for rec in records:
+        assert rec["min_usd_per_gpu_hour"] == pytest.approx(
+            expected[(rec["provider"], rec["region"])], rel=1e-9
+        )
+
+
+def test_regions_json_keeps_missing_as_null(cli: typer.Typer) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--format", "json")
+    assert code == 0
+    rec = {r["region"]: r for r in json.loads(out)}
+    assert rec["ap-south-2"]["grid_ci_gco2e_per_kwh"] is None
+    assert rec["cn-northwest-1"]["has_coords"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "valid"),
+    [
+        (("--cloud", "ibm"), "aws, azure, gcp"),
+        (("--gpu", "TPU-v5"), "H100"),
+        (("--jurisdiction", "Atlantis"), "United States"),
+    ],
+)
+def test_regions_bad_filter_is_a_one_line_error(
+    cli: typer.Typer, args: tuple[str, ...], valid: str
+) -> None:
+    code, out = _run(cli, *args)
+    assert code == 2
+    assert "valid:" in out and valid in out
+    assert "Traceback" not in out
