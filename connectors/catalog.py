@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -70,6 +71,20 @@ def load_embedded() -> Catalog:
     return Catalog(**tables, origins={name: "embedded" for name in EMBEDDED_TABLES})
 
 
-def load_catalog() -> Catalog:
-    """The catalog the planner uses: the embedded snapshot (overlaid by the local store)."""
-    return load_embedded()
+def load_catalog(store_path: Path | None = None) -> Catalog:
+    """The catalog the planner uses: the embedded snapshot, overlaid by the local store.
+
+    ``store_path`` defaults to the configured store (``REGIONPLAN_STORE__PATH`` or the
+    user data dir). Without a store (or an empty one) this is :func:`load_embedded`;
+    with one, refreshed ``gpu_offers`` and ``grid_hourly`` rows replace embedded rows of
+    the same key and ``origins`` names the store and its refresh time.
+    """
+    from connectors.store import Store, overlay_catalog
+
+    if store_path is None:
+        from connectors.settings import load_settings
+
+        store_path = load_settings().store.path
+    catalog = load_embedded()
+    store = Store(store_path)
+    return overlay_catalog(catalog, store) if store.exists() else catalog

@@ -19,11 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from connectors.schema import TABLES
+
+if TYPE_CHECKING:
+    from connectors.catalog import Catalog
 
 # Columns stored per data table: canonical columns + connector, with DuckDB types.
 _TYPES: dict[str, dict[str, str]] = {
@@ -243,3 +247,31 @@ class Store:
                     row = (0,)
                 out[t] = int(row[0]) if row else 0
         return out
+
+
+def overlay_catalog(catalog: Catalog, store: Store) -> Catalog:
+    """``catalog`` with the store's ``gpu_offers`` and ``grid_hourly`` rows laid over it.
+
+    Store rows replace embedded rows with the same key; embedded rows the store has no
+    fresher figure for stay, each with its own ``source``/``as_of``. The origin reads
+    ``store <path> refreshed <time>`` (plus ``over embedded`` when rows were kept).
+    """
+    refreshed = store.refreshed_at()
+    if refreshed is None:
+        return catalog
+    stamp = refreshed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = catalog
+    for table in ("gpu_offers", "grid_hourly"):
+        fresh = store.read(table)
+        if fresh.empty:
+            continue
+        base: pd.DataFrame = getattr(catalog, table)
+        key = list(TABLES[table].key)
+        kept = base[~base.set_index(key).index.isin(fresh.set_index(key).index)]
+        for col in fresh.columns:  # DuckDB INTEGER → int32: align with the embedded dtypes
+            if col in base.columns and len(base) and fresh[col].dtype != base[col].dtype:
+                fresh[col] = fresh[col].astype(base[col].dtype)
+        merged = pd.concat([fresh, kept], ignore_index=True) if len(kept) else fresh
+        origin = f"store {store.path} refreshed {stamp}" + (" over embedded" if len(kept) else "")
+        out = out.with_tables(origin, **{table: merged})
+    return out

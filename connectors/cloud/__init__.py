@@ -1,0 +1,36 @@
+"""Cloud sources: GPU prices (AWS Price List, GCP Cloud Billing Catalog, Azure Retail
+Prices) and current spend / footprint (Azure Cost Management, AWS Sustainability API,
+GCP Carbon Footprint export). Prices come out as ``gpu_offers`` rows in USD per
+GPU-hour; spend as ``spend`` rows (cost_usd, carbon_kgco2e).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from connectors.schema import TABLES, validate_table
+
+
+def offers_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
+    """Validated ``gpu_offers`` rows (``usd_per_gpu_hour`` = instance price / GPUs)."""
+    df = pd.DataFrame(rows, columns=list(TABLES["gpu_offers"].columns))
+    if not df.empty:
+        df["usd_per_gpu_hour"] = df["usd_per_instance_hour"] / df["gpus_per_instance"]
+    df["quota_gpus"] = df["quota_gpus"].astype("float64")
+    return validate_table("gpu_offers", df, origin=origin)
+
+
+def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
+    """Validated ``spend`` rows, summed over duplicate keys (projects, accounts)."""
+    spec = TABLES["spend"]
+    df = pd.DataFrame(rows, columns=list(spec.columns))
+    if not df.empty:
+        keys = [c for c in spec.key]
+        df["carbon_basis"] = df["carbon_basis"].fillna("")
+        df = df.groupby(keys, as_index=False, dropna=False).agg(
+            cost_usd=("cost_usd", lambda s: s.sum(min_count=1)),
+            carbon_kgco2e=("carbon_kgco2e", lambda s: s.sum(min_count=1)),
+            source=("source", "first"),
+            as_of=("as_of", "first"),
+        )
+    return validate_table("spend", df, origin=origin)
