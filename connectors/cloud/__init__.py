@@ -25,9 +25,10 @@ def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
     spec = TABLES["spend"]
     df = pd.DataFrame(rows, columns=list(spec.columns))
     if not df.empty:
-        keys = [c for c in spec.key]
+        keys = list(spec.key)
         df["carbon_basis"] = df["carbon_basis"].fillna("")
         df = df.groupby(keys, as_index=False, dropna=False).agg(
+            period_end=("period_end", "first"),
             cost_usd=("cost_usd", lambda s: s.sum(min_count=1)),
             carbon_kgco2e=("carbon_kgco2e", lambda s: s.sum(min_count=1)),
             source=("source", "first"),

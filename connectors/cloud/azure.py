@@ -277,7 +277,7 @@ class AzureCostConnector:
             link = result.next_link
             while link:
                 resp = self.client().send_request(
-                    HttpRequest("POST", link, json=definition.serialize()), **self._opts()
+                    HttpRequest("POST", link, json=definition.as_dict()), **self._opts()
                 )
                 resp.raise_for_status()
                 props = field_of(COST, resp.json(), "properties", where="nextLink page")
