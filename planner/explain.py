@@ -1,75 +1,119 @@
-"""Explanations: why a scenario is infeasible, and what binds in a feasible plan."""
+"""Explanations: why a scenario is infeasible, and what binds in a feasible plan.
+
+Infeasibility is explained in two steps. :func:`planner.problem.prepare` already checked
+each workload on its own (jurisdiction, residency, latency SLO, window). What is left is
+the interplay of quotas, min-regions and budgets; for that the model is rebuilt
+*elastic* (slack on every hard requirement, objective = total relative slack) and the
+slacks that stay positive name the rules that must give way and by how much.
+"""
 
 from __future__ import annotations
 
-import linopy
+from dataclasses import replace
+
+import numpy as np
 
 from planner.model import build
 from planner.problem import Problem
 from planner.scenario import Limits
 from planner.solve import SolveOptions, Status, solve
 
+EPS = 1e-6
+LIMIT_FIELDS = {"carbon_tco2e": ("limits.carbon_tco2e", "tCO2e"),
+                "cost_usd": ("limits.cost_usd", "USD"),
+                "water_m3": ("limits.water_m3", "m³")}
 
-def _least(problem: Problem, metric: str, options: SolveOptions) -> float | None:
-    """Least achievable value of a metric with the limits removed (None if still infeasible)."""
+
+def least_achievable(problem: Problem, metric: str, options: SolveOptions) -> float | None:
+    """Least value of ``metric`` any plan reaches with the limits removed (None: none exists)."""
     free = problem.scenario.with_overrides(limits=Limits().model_dump())
-    built = build(_replace_scenario(problem, free))
-    expr: linopy.LinearExpression = {
-        "carbon_tco2e": built.carbon_tco2e(),
-        "cost_usd": built.cost_usd(),
-        "water_m3": built.terms["water_m3"],
-    }[metric]
+    built = build(replace(problem, scenario=free))
+    expr = {"carbon_tco2e": built.carbon_tco2e(), "cost_usd": built.cost_usd(),
+            "water_m3": built.terms["water_m3"]}[metric]
     built.model.add_objective(expr, overwrite=True)
     sol = solve(built, options)
     return sol.objective_usd if sol.status is Status.OPTIMAL else None
 
 
-def _replace_scenario(problem: Problem, scenario: object) -> Problem:
-    from dataclasses import replace
-
-    return replace(problem, scenario=scenario)
-
-
-def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
-    """Name the rules in conflict for a scenario the solver found infeasible.
-
-    The per-workload checks (jurisdiction, residency, SLO, window) already ran in
-    :func:`planner.problem.prepare`; what is left is the interplay of limits and quotas.
-    """
-    lim = problem.scenario.limits
+def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
+    """Structural conflicts (quotas, windows, min regions), with the budgets set aside."""
+    free = problem.scenario.with_overrides(limits=Limits().model_dump())
+    built = build(replace(problem, scenario=free), elastic=True)
+    sol = solve(built, options)
+    if sol.status is not Status.OPTIMAL:
+        return []
     reasons: list[str] = []
-    names = {"carbon_tco2e": ("limits.carbon_tco2e", "tCO2e"),
-             "cost_usd": ("limits.cost_usd", "USD"), "water_m3": ("limits.water_m3", "m³")}
-    any_limit = False
-    for metric, (field, unit) in names.items():
-        value = getattr(lim, metric.replace("_usd", "_usd"))
-        if value is None:
-            continue
-        any_limit = True
-        least = _least(problem, metric, options)
-        if least is None:
-            continue
-        if least > value + 1e-9:
-            reasons.append(f"{field} = {value:g} {unit} cannot be met: the least any plan can "
-                           f"reach is {least:,.3f} {unit}; raise the limit to at least that")
-    if any_limit and not reasons:
-        if _least(problem, "cost_usd", options) is not None:
-            reasons.append("the limits are each achievable alone but not together "
-                           f"({lim.model_dump(exclude_none=True)}); relax one of them")
-    if not reasons:
-        reasons.append("GPU quotas (scenario 'quotas' or catalog quota_gpus) leave too little "
-                       "capacity for the workloads inside their windows; raise a quota, widen a "
-                       "window or allow more regions")
+    sc = problem.scenario
+    v = sol.values
+    if "Job-completion-slack" in v:
+        short = v["Job-completion-slack"]
+        for job in sc.training:
+            miss = float(short.sel(job=job.name))
+            if miss > EPS:
+                n = int(problem.job_allowed.sel(job=job.name).sum())
+                reasons.append(
+                    f"training '{job.name}': only {job.gpu_hours - miss:,.0f} of "
+                    f"{job.gpu_hours:,.0f} GPU-hours fit in its window across its {n} allowed "
+                    f"region(s) under the GPU quotas; raise a quota, widen the window or allow "
+                    f"more regions")
+    if "Service-demand-slack" in v:
+        short = v["Service-demand-slack"]
+        for s in sc.inference:
+            for metro in problem.metros:
+                miss = short.sel(service=s.name, metro=metro)
+                demand = problem.demand_rps.sel(service=s.name, metro=metro)
+                if float(miss.sum()) <= EPS * max(float(demand.sum()), 1.0):
+                    continue
+                worst = int(np.argmax(miss.values))
+                ok = problem.flow_allowed.sel(service=s.name, metro=metro)
+                where = [str(r) for r in problem.regions[ok.values]]
+                reasons.append(
+                    f"inference '{s.name}': up to {float(miss.max()):,.1f} of "
+                    f"{float(demand.isel(hour=worst)):,.1f} rps from {metro} cannot be served "
+                    f"(hour {worst}) — the regions within {s.latency_slo_ms:g} ms that its rules "
+                    f"allow ({', '.join(where)}) lack GPU quota; raise a quota there or relax "
+                    f"the SLO")
+    if "Service-min-regions-slack" in v:
+        short = v["Service-min-regions-slack"]
+        for s in sc.inference:
+            miss = float(short.sel(service=s.name))
+            if miss > EPS:
+                reasons.append(
+                    f"inference '{s.name}': min_regions {s.min_regions} cannot be met — only "
+                    f"{s.min_regions - miss:.0f} region(s) can host it within its latency SLO, "
+                    f"jurisdiction and quota rules; lower min_regions or relax those rules")
     return reasons
 
 
-def binding_limits(built_duals: dict[str, object], problem: Problem) -> list[str]:
+def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
+    """Name the rules in conflict for a scenario the solver found infeasible."""
+    reasons = _elastic_reasons(problem, options)
+    if reasons:
+        return reasons
+    lim = problem.scenario.limits
+    set_limits = {k: getattr(lim, k) for k in LIMIT_FIELDS if getattr(lim, k) is not None}
+    for metric, value in set_limits.items():
+        field_name, unit = LIMIT_FIELDS[metric]
+        least = least_achievable(problem, metric, options)
+        if least is not None and least > value + EPS:
+            reasons.append(f"{field_name} = {value:g} {unit} cannot be met: the least any plan "
+                           f"can reach is {least:,.3f} {unit}; raise the limit to at least that")
+    if set_limits and not reasons:
+        reasons.append(f"the limits {set_limits} are each achievable alone but not together; "
+                       f"relax one of them (see `regionplan pareto` for the trade-off)")
+    if not reasons:
+        reasons.append("the solver found no feasible plan and no single rule explains it; "
+                       "run `regionplan validate` and check quotas and windows")
+    return reasons
+
+
+def binding_limits(duals: dict[str, object], problem: Problem) -> list[str]:
     """Readable shadow prices of the scenario's budgets (LP plans only)."""
     out = []
     units = {"Budget-carbon": "USD per tCO2e", "Budget-cost": "objective-USD per USD",
              "Budget-water": "USD per m³"}
     for name, unit in units.items():
-        dual = built_duals.get(name)
+        dual = duals.get(name)
         if dual is None:
             continue
         value = abs(float(dual))  # type: ignore[arg-type]

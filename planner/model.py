@@ -17,15 +17,17 @@ Blocks (dimensions in brackets):
   allows; ``Service-demand`` Σ_region rps = demand.
 - ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
   Σ_metro rps.
-- ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1: ``Service-site-link``,
-  ``Service-site-share`` (each serving region carries ≥ its share), ``Service-min-regions``.
+- ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1: ``Service-site-link``
+  (traffic only where deployed), ``Service-site-warm`` (a deployed region keeps
+  min_gpus_per_region running), ``Service-min-regions`` (Σ site ≥ min_regions).
+- ``Service-max-share[service, region, hour]``: a region carries ≤ max_region_share of traffic.
 - ``Region-capacity-<gpu>[region, hour]``: training + inference GPUs ≤ quota.
 - ``Budget-carbon``, ``Budget-cost``, ``Budget-water``: the scenario's limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import linopy
 import numpy as np
@@ -53,6 +55,7 @@ class BuiltModel:
     problem: Problem
     model: linopy.Model
     terms: dict[str, linopy.LinearExpression]
+    slacks: dict[str, tuple[linopy.Variable, xr.DataArray | float]] = field(default_factory=dict)
 
     def carbon_tco2e(self) -> linopy.LinearExpression:
         """Carbon under the scenario's accounting basis, operational + embodied."""
@@ -74,9 +77,23 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
     return linopy.LinearExpression(None, m)
 
 
-def build(p: Problem) -> BuiltModel:
-    """Build the model for a prepared problem (see the module docstring for the blocks)."""
+def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
+    """Build the model for a prepared problem (see the module docstring for the blocks).
+
+    With ``elastic=True`` the hard requirements (completion, demand, min regions) get non-negative slack variables named ``<constraint>-slack`` and the objective becomes
+    their sum, each normalized by its requirement: the solution says which rules must give
+    way, and by how much, for a plan to exist.
+    """
     m = linopy.Model(force_dim_names=True)
+    slacks: dict[str, tuple[linopy.Variable, xr.DataArray | float]] = {}
+
+    def slack(name: str, coords: list, scale: xr.DataArray | float = 1.0
+              ) -> linopy.LinearExpression | float:
+        if not elastic:
+            return 0.0
+        var = m.add_variables(lower=0, coords=coords or None, name=f"{name}-slack")
+        slacks[name] = (var, scale)
+        return var.fillna(0) if coords else 1.0 * var
     sc = p.scenario
     dt = p.dt_h
     terms = {name: _zero(m) for name in TERM_NAMES}
@@ -91,8 +108,9 @@ def build(p: Problem) -> BuiltModel:
         # Masked (absent) slots contribute nothing: fillna(0) states that explicitly.
         gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
                                mask=mask).fillna(0)
-        m.add_constraints((gpus * dt).sum(["region", "hour"]) == p.job_gpu_hours,
-                          name="Job-completion")
+        m.add_constraints((gpus * dt).sum(["region", "hour"])
+                          + slack("Job-completion", [p.jobs], p.job_gpu_hours)
+                          == p.job_gpu_hours, name="Job-completion")
         m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
                           mask=p.job_hour_allowed)
         single = xr.DataArray([j.single_region for j in sc.training], coords=[p.jobs])
@@ -129,8 +147,10 @@ def build(p: Problem) -> BuiltModel:
         flow_mask = p.flow_allowed & (p.demand_rps > 0)
         rps = m.add_variables(lower=0, coords=[p.services, p.metros, p.regions, p.hours],
                               name="Service-rps", mask=flow_mask).fillna(0)
-        m.add_constraints(rps.sum("region") == p.demand_rps, name="Service-demand",
-                          mask=p.demand_rps > 0)
+        m.add_constraints(rps.sum("region")
+                          + slack("Service-demand", [p.services, p.metros, p.hours],
+                                  p.demand_rps.where(p.demand_rps > 0, 1.0))
+                          == p.demand_rps, name="Service-demand", mask=p.demand_rps > 0)
         s_mask = p.service_allowed & p.flow_allowed.any("metro")
         sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
                                 name="Service-gpus", mask=s_mask).fillna(0)
@@ -138,17 +158,23 @@ def build(p: Problem) -> BuiltModel:
                           name="Service-throughput", mask=s_mask)
         min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
         multi = min_regions > 1
+        total_h = p.demand_rps.sum("metro")  # [service, hour]
         if bool(multi.any()):
             ssite = m.add_variables(binary=True, coords=[p.services, p.regions],
                                     name="Service-site", mask=s_mask & multi).fillna(0)
-            total_h = p.demand_rps.sum("metro")  # [service, hour]
             m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
                               mask=s_mask & multi)
-            share = xr.DataArray([s.share_floor for s in sc.inference], coords=[p.services])
-            m.add_constraints(rps.sum(["metro", "hour"]) - share * total_h.sum("hour") * ssite
-                              >= 0, name="Service-site-share", mask=s_mask & multi)
-            m.add_constraints(ssite.sum("region") >= min_regions, name="Service-min-regions",
-                              mask=multi)
+            floor = xr.DataArray([s.min_gpus_per_region for s in sc.inference],
+                                 coords=[p.services])
+            m.add_constraints(sgpus - floor * ssite >= 0, name="Service-site-warm",
+                              mask=s_mask & multi)
+            m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
+                              >= min_regions, name="Service-min-regions", mask=multi)
+        cap = xr.DataArray([s.max_region_share if s.max_region_share is not None else np.nan
+                            for s in sc.inference], coords=[p.services])
+        if bool(cap.notnull().any()):
+            m.add_constraints(rps.sum("metro") <= cap.fillna(1.0) * total_h,
+                              name="Service-max-share", mask=s_mask & cap.notnull())
         kwh = sgpus * (p.service_facility_kwh_per_gpu_hour * dt)
         terms["compute_usd"] += (sgpus * (p.service_usd_per_gpu_hour * dt)).sum()
         terms["energy_kwh"] += kwh.sum()
@@ -173,14 +199,17 @@ def build(p: Problem) -> BuiltModel:
         m.add_constraints(total <= rhs, name=f"Region-capacity-{gpu}",
                           mask=quota.notnull().broadcast_like(rhs))
 
-    built = BuiltModel(problem=p, model=m, terms=terms)
+    built = BuiltModel(problem=p, model=m, terms=terms, slacks=slacks)
     lim = sc.limits
-    if lim.carbon_tco2e is not None:
-        m.add_constraints(built.carbon_tco2e() <= lim.carbon_tco2e, name="Budget-carbon")
-    if lim.cost_usd is not None:
-        m.add_constraints(built.cost_usd() <= lim.cost_usd, name="Budget-cost")
-    if lim.water_m3 is not None:
-        m.add_constraints(terms["water_m3"] <= lim.water_m3, name="Budget-water")
-    m.add_objective(built.objective(sc.objective.carbon_price_usd_per_tco2e,
-                                    sc.objective.water_price_usd_per_m3))
+    for name, limit, expr in (("Budget-carbon", lim.carbon_tco2e, built.carbon_tco2e()),
+                              ("Budget-cost", lim.cost_usd, built.cost_usd()),
+                              ("Budget-water", lim.water_m3, terms["water_m3"])):
+        if limit is not None:
+            m.add_constraints(expr <= limit, name=name)
+    if elastic:
+        total = sum((var.fillna(0) / scale).sum() for var, scale in slacks.values())
+        m.add_objective(total)
+    else:
+        m.add_objective(built.objective(sc.objective.carbon_price_usd_per_tco2e,
+                                        sc.objective.water_price_usd_per_m3))
     return built

@@ -74,6 +74,7 @@ class Plan:
     schedule: dict[str, dict[str, list[float]]]
     inputs: tuple[InputFigure, ...]
     excluded: tuple[dict[str, str], ...]
+    incomplete: tuple[dict[str, str], ...]
     grid_basis: dict[str, str]
     catalog: dict[str, Any]
     explanations: tuple[str, ...] = field(default_factory=tuple)
@@ -215,6 +216,7 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         schedule=schedule,
         inputs=tuple(problem.inputs),
         excluded=tuple(problem.excluded),
+        incomplete=tuple(d for d in problem.incomplete if d["region"] in used),
         grid_basis={rid: problem.ci_basis[rid] for rid in sorted(used)},
         catalog={"origins": problem.catalog_origins},
     )

@@ -24,7 +24,10 @@ from planner.geo import great_circle_km, modelled_rtt_ms
 from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
 from planner.units import G_PER_T, KG_PER_T, L_PER_M3, W_PER_KW
 
-REQUIRED_REGION_FIGURES = ("grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh")
+CARBON_FIGURES = ("grid_ci_gco2e_per_kwh", "pue")
+WATER_FIGURES = ("wue_l_per_kwh", "grid_water_l_per_kwh")
+SOURCE_COLUMN = {"grid_ci_gco2e_per_kwh": "grid_ci_source", "pue": "pue_source",
+                 "wue_l_per_kwh": "wue_source", "grid_water_l_per_kwh": "grid_water_source"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class Problem:
     offers: dict[tuple[str, str], Offer]  # (gpu_model, region) → offer
     inputs: list[InputFigure] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)
+    incomplete: list[dict[str, str]] = field(default_factory=list)
     catalog_origins: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -192,7 +196,6 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     start = pd.Timestamp(scenario.horizon.start)
     timestamps = pd.date_range(start, periods=H, freq="h", tz="UTC")
     inputs: list[InputFigure] = []
-    excluded: list[dict[str, str]] = []
 
     # --- names ------------------------------------------------------------------------------
     hardware = catalog.hardware.set_index("gpu_model")
@@ -232,13 +235,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     offers_df = offers_df[offers_df["gpu_model"].isin(used_gpus) & offers_df["id"].isin(reg["id"])]
     # a region is a candidate if it offers a GPU some workload needs and has every figure
     reg = reg[reg["id"].isin(offers_df["id"])].sort_values("id").reset_index(drop=True)
-    complete = np.ones(len(reg), bool)
-    for col in REQUIRED_REGION_FIGURES:
-        miss = reg[col].isna().to_numpy()
-        for rid in reg.loc[miss, "id"]:
-            excluded.append({"region": rid, "reason": f"{col} is not published in the catalog"})
-        complete &= ~miss
-    reg = reg[complete].reset_index(drop=True)
+    reg, excluded, incomplete = _apply_missing_policy(scenario, reg)
     regions = pd.Index(reg["id"].tolist(), name="region")
     offers_df = offers_df[offers_df["id"].isin(regions)]
     offers: dict[tuple[str, str], Offer] = {}
@@ -254,8 +251,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     for row in reg.itertuples(index=False):
         for col, unit in (("grid_ci_gco2e_per_kwh", "gCO2e/kWh"), ("pue", "ratio"),
                           ("wue_l_per_kwh", "L/kWh"), ("grid_water_l_per_kwh", "L/kWh")):
-            src_col = {"grid_ci_gco2e_per_kwh": "grid_ci_source", "pue": "pue_source",
-                       "wue_l_per_kwh": "wue_source", "grid_water_l_per_kwh": "grid_water_source"}[col]
+            src_col = SOURCE_COLUMN[col]
             inputs.append(InputFigure(col, row.id, float(getattr(row, col)), unit,
                                       str(getattr(row, src_col)), _as_of(row.as_of)))
 
@@ -440,8 +436,48 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
                                          coords=[services]),
         quota_gpus=xr.DataArray(quota, coords=[regions, gpu_idx]),
         workload_gpu=workload_gpu, offers=offers, inputs=_dedupe(inputs), excluded=excluded,
+        incomplete=incomplete,
         catalog_origins=dict(catalog.origins),
     )
+
+
+def _apply_missing_policy(
+    scenario: Scenario, reg: pd.DataFrame
+) -> tuple[pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
+    """Fill, exclude or flag regions whose figures the catalog does not publish.
+
+    - A value in ``scenario.fill_missing`` fills the gap; the source says so.
+    - Grid intensity and PUE are always needed (carbon is always reported): a region
+      without them is left out.
+    - Water figures are needed when water is priced or limited: then a region without them
+      is left out; otherwise the region stays, its unknown water counts as 0 and the plan
+      lists it under ``incomplete`` so the water total is read as a lower bound.
+    """
+    reg = reg.copy()
+    excluded: list[dict[str, str]] = []
+    incomplete: list[dict[str, str]] = []
+    for col, value in scenario.fill_missing.items():
+        miss = reg[col].isna()
+        reg.loc[miss, col] = value
+        reg.loc[miss, SOURCE_COLUMN[col]] = "scenario fill_missing (no published figure)"
+    keep = np.ones(len(reg), bool)
+    needed = CARBON_FIGURES + (WATER_FIGURES if scenario.water_matters else ())
+    for col in needed:
+        miss = reg[col].isna().to_numpy()
+        for rid in reg.loc[miss & keep, "id"]:
+            excluded.append({"region": rid, "reason": f"{col} is not published in the catalog; "
+                             f"set fill_missing.{col} in the scenario to include it"})
+        keep &= ~miss
+    reg = reg[keep].reset_index(drop=True)
+    if not scenario.water_matters:
+        for col in WATER_FIGURES:
+            miss = reg[col].isna()
+            for rid in reg.loc[miss, "id"]:
+                incomplete.append({"region": rid, "figure": col,
+                                   "effect": "not published: this region's water total omits it"})
+            reg.loc[miss, col] = 0.0
+            reg.loc[miss, SOURCE_COLUMN[col]] = "not published (counted as 0; see incomplete)"
+    return reg, excluded, incomplete
 
 
 def _dedupe(inputs: list[InputFigure]) -> list[InputFigure]:

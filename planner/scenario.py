@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 Cloud = Literal["aws", "gcp", "azure"]
+FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
 MAX_HORIZON_HOURS = 8_784
@@ -111,15 +112,17 @@ class InferenceService(_Strict):
     gpu: str
     requests_per_gpu_s: float = Field(gt=0, description="Throughput of one GPU (requests/s).")
     latency_slo_ms: float = Field(gt=0, description="Round-trip time limit, user metro → region.")
-    min_regions: int = Field(default=1, ge=1, description="Serve from at least this many regions.")
-    min_region_share: float | None = Field(
+    min_regions: int = Field(default=1, ge=1, description="Deploy in at least this many regions.")
+    min_gpus_per_region: float = Field(
+        default=1.0,
+        gt=0,
+        description="GPUs kept running in every deployed region, every hour (warm capacity).",
+    )
+    max_region_share: float | None = Field(
         default=None,
         gt=0,
         le=1,
-        description=(
-            "With min_regions > 1: least share of the traffic each serving region carries. "
-            "Defaults to 1 / (2 · min_regions)."
-        ),
+        description="Largest share of the service's traffic any one region may carry.",
     )
     demand: list[Demand] = Field(min_length=1)
     hourly_profile: list[float] | None = Field(
@@ -141,13 +144,6 @@ class InferenceService(_Strict):
         if abs(mean - 1.0) > 1e-3:
             raise ValueError(f"the 24 multipliers must average 1 (they average {mean:.4f})")
         return v
-
-    @property
-    def share_floor(self) -> float:
-        """Least traffic share of each serving region when min_regions > 1."""
-        if self.min_region_share is not None:
-            return self.min_region_share
-        return 1.0 / (2 * self.min_regions)
 
 
 class Objective(_Strict):
@@ -188,6 +184,18 @@ class Scenario(_Strict):
         Annotated[str, Field(pattern=REGION_ID_PATTERN)], dict[str, Annotated[float, Field(ge=0)]]
     ] = Field(default={}, description="GPU quota per region and GPU model, overriding the catalog.")
     exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = []
+    fill_missing: dict[FillableFigure, Annotated[float, Field(ge=0)]] = Field(
+        default={},
+        description=(
+            "Values to use where the catalog has no figure for a region (recorded as "
+            "provenance). Without a fill, a region missing a needed figure is left out."
+        ),
+    )
+
+    @property
+    def water_matters(self) -> bool:
+        """Water is priced or limited, so missing water figures exclude a region."""
+        return self.objective.water_price_usd_per_m3 > 0 or self.limits.water_m3 is not None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import logging
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import xarray as xr
@@ -55,25 +60,41 @@ _TERMINATION_TO_STATUS = {
 }
 
 
+@contextlib.contextmanager
+def _quiet(enabled: bool) -> Iterator[None]:
+    """Silence the solver's native banner and linopy's log lines unless verbose.
+
+    HiGHS prints its banner from C++ straight to file descriptor 1 when a solver object
+    is created, before any option can switch it off, so the descriptor itself is pointed
+    at /dev/null for the duration of the solve.
+    """
+    if not enabled:
+        yield
+        return
+    log = logging.getLogger("linopy")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+        log.setLevel(level)
+
+
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> Solution:
     """Solve ``built`` and read back every variable, term and (for LPs) dual."""
     options = options or SolveOptions()
     m = built.model
     start = time.perf_counter()
-    if options.backend == "highs":
-        kwargs: dict[str, object] = {"output_flag": options.verbose,
-                                     "mip_rel_gap": options.mip_rel_gap}
-        if options.time_limit_s is not None:
-            kwargs["time_limit"] = float(options.time_limit_s)
-        if options.threads is not None:
-            kwargs["threads"] = options.threads
-        m.solve(solver_name="highs", io_api="direct", **kwargs)
-    elif options.backend == "pulp":
-        from planner.backends.pulp_backend import solve_with_pulp
-
-        solve_with_pulp(built, options)
-    else:
-        raise ValueError(f"unknown solver backend '{options.backend}'; use highs or pulp")
+    with _quiet(not options.verbose):
+        _run_backend(built, options)
     elapsed = time.perf_counter() - start
     termination = str(m.termination_condition)
     status = _TERMINATION_TO_STATUS.get(termination, Status.ERROR)
@@ -88,3 +109,21 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> Solution:
                  if getattr(con, "dual", None) is not None}
     return Solution(status, termination, options.backend, elapsed, float(m.objective.value),
                     terms, values, duals)
+
+
+def _run_backend(built: BuiltModel, options: SolveOptions) -> None:
+    m = built.model
+    if options.backend == "highs":
+        kwargs: dict[str, object] = {"output_flag": options.verbose,
+                                     "mip_rel_gap": options.mip_rel_gap}
+        if options.time_limit_s is not None:
+            kwargs["time_limit"] = float(options.time_limit_s)
+        if options.threads is not None:
+            kwargs["threads"] = options.threads
+        m.solve(solver_name="highs", io_api="direct", **kwargs)
+    elif options.backend == "pulp":
+        from planner.backends.pulp_backend import solve_with_pulp
+
+        solve_with_pulp(built, options)
+    else:
+        raise ValueError(f"unknown solver backend '{options.backend}'; use highs or pulp")

@@ -139,12 +139,43 @@ def test_latency_slo_excludes_far_region():
     assert all(f.rtt_ms <= 50 for f in flows)
 
 
-def test_min_regions_spreads_traffic():
-    # 2 regions, each ≥ 1/(2·2) = 25 % of traffic: eu-west-1 gets 75 rps, north1 25 rps.
+def test_min_regions_keeps_a_warm_second_region():
+    # The second region (europe-north1, next cheapest within 50 ms) must keep
+    # min_gpus_per_region = 1 GPU warm (24 GPU-h × $3 = $72); that GPU serves 10 rps, so
+    # eu-west-1 needs 9 GPUs for the other 90 rps (216 GPU-h × $2.5 = $540).
     plan = make_plan(load_scenario_text(service_scenario(50, min_regions=2)), tiny_catalog())
-    got = regions_of(plan, "s")
-    assert got == {"aws/eu-west-1": pytest.approx(180), "gcp/europe-north1": pytest.approx(60)}
-    assert plan.totals["cost_usd"] == pytest.approx(180 * 2.5 + 60 * 3.0, rel=1e-6)
+    assert regions_of(plan, "s") == {"aws/eu-west-1": pytest.approx(216),
+                                     "gcp/europe-north1": pytest.approx(24)}
+    assert plan.totals["cost_usd"] == pytest.approx(612, rel=1e-6)
+
+
+def test_max_region_share_spreads_traffic():
+    # eu-west-1 may carry ≤ 75 rps: 7.5 GPUs × 24 h × $2.5 = $450; north1 25 rps: 2.5 GPUs
+    # × 24 h × $3 = $180.
+    text = service_scenario(50, min_regions=2).replace("min_regions: 2",
+                                                       "min_regions: 2\n    max_region_share: 0.75")
+    plan = make_plan(load_scenario_text(text), tiny_catalog())
+    assert regions_of(plan, "s") == {"aws/eu-west-1": pytest.approx(180),
+                                     "gcp/europe-north1": pytest.approx(60)}
+    assert plan.totals["cost_usd"] == pytest.approx(630, rel=1e-6)
+
+
+def test_infeasible_quota_names_service_and_metro():
+    # SLO 20 ms from Dublin leaves only eu-west-1 (10 ms); a quota of 5 GPUs serves 50 of 100 rps.
+    cat = tiny_catalog(quotas={"aws/eu-west-1": 5})
+    with pytest.raises(InfeasibleError) as err:
+        make_plan(load_scenario_text(service_scenario(20)), cat)
+    text = str(err.value)
+    assert "inference 's'" in text and "50.0 of 100.0 rps from Dublin" in text
+    assert "aws/eu-west-1" in text
+
+
+def test_infeasible_job_quota_reports_gpu_hours_that_fit():
+    # Only aws: quotas 1 + 1 GPUs × 24 h = 48 of 100 GPU-h.
+    cat = tiny_catalog(quotas={"aws/us-east-1": 1, "aws/eu-west-1": 1})
+    with pytest.raises(InfeasibleError) as err:
+        make_plan(load_scenario_text(job_scenario(clouds="[aws]")), cat)
+    assert "only 48 of 100 GPU-hours fit" in str(err.value)
 
 
 def test_time_shifting_runs_in_clean_hours():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,7 +16,14 @@ from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
 from planner.scenario import Scenario, ScenarioError, load_scenario
 
-err_console = Console(stderr=True)
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that stays readable in CI logs (120 columns when not a terminal)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 120)
+
+
+err_console = make_console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -11,14 +11,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from planner.cli.common import atomic_write_text, fail, load_catalog_or_fail, load_scenario_or_fail
+from planner.cli.common import (
+    atomic_write_text,
+    fail,
+    load_catalog_or_fail,
+    load_scenario_or_fail,
+    make_console,
+)
 from planner.pipeline import SolverError, make_plan
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
 from planner.solve import SolveOptions
 
-console = Console()
+console = make_console()
 DEFAULT_EXAMPLE = "llm-fleet.yaml"
 
 
@@ -33,16 +39,14 @@ def render_plan(plan: Plan, out: Console) -> None:
     h = plan.horizon["hours"]
     t = Table(title=f"Plan for '{plan.scenario['name']}' — {h} h from {plan.horizon['start_utc']}"
               f" ({plan.accounting}-based carbon)")
-    for col, just in (("workload", "left"), ("region", "left"), ("GPU", "left"),
-                      ("peak GPUs", "right"), ("instances", "right"), ("GPU-h", "right"),
-                      ("cost $", "right"), ("tCO2e", "right"), ("water m³", "right"),
-                      ("latency ms", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for col, just in (("workload", "left"), ("region", "left"), ("peak GPUs", "right"),
+                      ("GPU-h", "right"), ("cost $", "right"), ("tCO2e", "right"),
+                      ("water m³", "right"), ("RTT ms", "right")):
+        t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for p in plan.placements:
-        t.add_row(p.workload, f"{p.provider}/{p.region}", f"{p.gpu_model} ({p.instance_type})",
-                  f"{p.peak_gpus:,.1f}", str(p.instances), f"{p.gpu_hours:,.0f}",
-                  f"{p.cost_usd:,.0f}", f"{p.carbon_tco2e:,.3f}", f"{p.water_m3:,.2f}",
-                  "" if p.latency_ms is None else f"{p.latency_ms:.0f}")
+        t.add_row(p.workload, f"{p.provider}/{p.region}", f"{p.peak_gpus:,.0f}×{p.gpu_model}",
+                  f"{p.gpu_hours:,.0f}", f"{p.cost_usd:,.0f}", f"{p.carbon_tco2e:,.2f}",
+                  f"{p.water_m3:,.1f}", "" if p.latency_ms is None else f"{p.latency_ms:.0f}")
     out.print(t)
     tot = plan.totals
     out.print(
