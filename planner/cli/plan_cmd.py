@@ -18,7 +18,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
-from planner.pipeline import SolverError, make_plan
+from planner.session import SolverError, make_plan
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError

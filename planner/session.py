@@ -1,0 +1,109 @@
+"""A planning session: prepare and build once, then re-solve as parameters change.
+
+Sweeps, the Pareto frontier and the what-if app change prices and caps far more often
+than the workloads. Changing the objective or one cap only swaps an expression or one
+constraint of the built model; the data preparation and the model's blocks are reused.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import linopy
+
+from connectors.catalog import Catalog
+from planner.explain import binding_limits, explain_infeasible
+from planner.model import BuiltModel, build
+from planner.plan import Plan, extract
+from planner.problem import InfeasibleError, Problem, prepare
+from planner.scenario import Scenario
+from planner.solve import Solution, SolveOptions, Status, solve
+
+CAP_CONSTRAINT = "Budget-carbon-epsilon"
+
+
+class SolverError(RuntimeError):
+    """The solver stopped without an optimal plan for a reason other than infeasibility."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What may change between solves of one session (None keeps the scenario's value)."""
+
+    carbon_price_usd_per_tco2e: float | None = None
+    water_price_usd_per_m3: float | None = None
+    carbon_cap_tco2e: float | None = None
+
+
+class PlanSession:
+    """Holds one prepared problem and its built model for repeated solves."""
+
+    def __init__(self, scenario: Scenario, catalog: Catalog,
+                 options: SolveOptions | None = None, *, scenario_path: str | None = None):
+        t0 = time.perf_counter()
+        self.options = options or SolveOptions()
+        self.scenario_path = scenario_path
+        self.problem: Problem = prepare(scenario, catalog)
+        self.built: BuiltModel = build(self.problem)
+        self.build_s = time.perf_counter() - t0
+        self._cap: float | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.problem.scenario
+
+    def _set_objective(self, expr: linopy.LinearExpression) -> None:
+        self.built.model.add_objective(expr, overwrite=True)
+
+    def _set_cap(self, cap_tco2e: float | None) -> None:
+        m = self.built.model
+        if self._cap is not None:
+            m.remove_constraints(CAP_CONSTRAINT)
+            self._cap = None
+        if cap_tco2e is not None:
+            m.add_constraints(self.built.carbon_tco2e() <= cap_tco2e, name=CAP_CONSTRAINT)
+            self._cap = cap_tco2e
+
+    def solve_expr(self, objective: linopy.LinearExpression,
+                   cap_tco2e: float | None = None) -> Solution:
+        """Minimize any expression over the model (used by the frontier's end points)."""
+        self._set_objective(objective)
+        self._set_cap(cap_tco2e)
+        return solve(self.built, self.options)
+
+    def plan(self, params: Parameters | None = None) -> Plan:
+        """Solve with ``params`` applied; raises InfeasibleError or SolverError."""
+        params = params or Parameters()
+        obj = self.scenario.objective
+        carbon_price = (params.carbon_price_usd_per_tco2e
+                        if params.carbon_price_usd_per_tco2e is not None
+                        else obj.carbon_price_usd_per_tco2e)
+        water_price = (params.water_price_usd_per_m3 if params.water_price_usd_per_m3 is not None
+                       else obj.water_price_usd_per_m3)
+        solution = self.solve_expr(self.built.objective(carbon_price, water_price),
+                                   params.carbon_cap_tco2e)
+        scenario = self.scenario.with_overrides(**{
+            "objective.carbon_price_usd_per_tco2e": carbon_price,
+            "objective.water_price_usd_per_m3": water_price,
+        })
+        return self.to_plan(solution, replace(self.problem, scenario=scenario))
+
+    def to_plan(self, solution: Solution, problem: Problem | None = None) -> Plan:
+        """Turn a solution of this session's model into a Plan (or raise with reasons)."""
+        problem = problem or self.problem
+        if solution.status is Status.INFEASIBLE:
+            raise InfeasibleError(explain_infeasible(problem, self.options))
+        if solution.status is not Status.OPTIMAL:
+            raise SolverError(f"solver stopped with status {solution.status} "
+                              f"({solution.termination}); try a longer --time-limit")
+        plan = extract(problem, solution, scenario_path=self.scenario_path,
+                       build_s=self.build_s)
+        notes = tuple(binding_limits(dict(solution.duals), problem))
+        return replace(plan, explanations=notes) if notes else plan
+
+
+def make_plan(scenario: Scenario, catalog: Catalog, options: SolveOptions | None = None, *,
+              scenario_path: str | None = None) -> Plan:
+    """Plan a scenario once. Raises InfeasibleError (with reasons) or SolverError."""
+    return PlanSession(scenario, catalog, options, scenario_path=scenario_path).plan()
