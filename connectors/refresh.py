@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -103,6 +103,7 @@ class _Run:
     store: Store
     now: datetime
     secrets: list[str]
+    clock: Callable[[], datetime]
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     writes: list[Write] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
@@ -124,7 +125,7 @@ def _tag(df: pd.DataFrame, connector: str) -> pd.DataFrame:
 
 
 def _fetch_plain(run: _Run, name: str, conn: Connector, scope: Scope) -> None:
-    run.started[name] = datetime.now(UTC)
+    run.started[name] = run.clock()
     try:
         result = conn.fetch(scope)
     except SourceError as exc:
@@ -140,7 +141,7 @@ def _fetch_grid(run: _Run, grid: Mapping[str, GridConnector], scope: Scope) -> N
     rows = dict.fromkeys(grid, 0)
     errors: dict[str, list[str]] = {n: [] for n in grid}
     for name in grid:
-        run.started[name] = datetime.now(UTC)
+        run.started[name] = run.clock()
     for zone in scope.zones:
         tried: list[str] = []
         for name in run.settings.grid.sources_for(zone):
@@ -182,6 +183,8 @@ def refresh(
 
     ``regions`` defaults to the embedded catalog's regions; ``inject`` passes keyword
     arguments to connector constructors by name (tests inject stubbed SDK clients).
+    ``now`` fixes the reference time for data windows, the log and ages (tests);
+    by default the wall clock is used.
     """
     names = list(sources) if sources else list(REGISTRY)
     for n in names:
@@ -191,11 +194,16 @@ def refresh(
         from connectors.catalog import load_embedded
 
         regions = load_embedded().regions
-    now = now or datetime.now(UTC)
+    fixed = now
+
+    def clock() -> datetime:
+        return fixed or datetime.now(UTC)
+
+    now = clock()
     zones = tuple(settings.grid.zones) if settings.grid.zones is not None else zones_of(regions)
     scope = Scope(regions=regions, zones=zones, now=now)
     store = Store(settings.store.path)
-    run = _Run(settings, store, now, secrets_of(settings))
+    run = _Run(settings, store, now, secrets_of(settings), clock)
     inject = inject or {}
 
     grid: dict[str, GridConnector] = {}
@@ -219,7 +227,7 @@ def refresh(
         for note in notes:
             log.info("zones: %s", note)
 
-    finished = datetime.now(UTC)
+    finished = clock()
     entries = [
         LogEntry(
             run.run_id,

@@ -79,7 +79,17 @@ def base_env(url: str, tmp_path: Path) -> dict[str, str]:
             {"p5.48xlarge": {"gpu_model": "H100", "gpus": 8}}
         ),
         "REGIONPLAN_GRID__ZONES": json.dumps(["US-MIDA-PJM", "GB"]),
+        "REGIONPLAN_AWS__CARBON_ENABLED": "true",
+        "REGIONPLAN_AWS__CARBON_ENDPOINT_URL": url,
+        "REGIONPLAN_GCP__CARBON_EXPORT_FILE": str(carbon_file(tmp_path)),
     }
+
+
+def carbon_file(tmp_path: Path) -> Path:
+    path = tmp_path / "carbon_footprint.jsonl"
+    if not path.exists():
+        path.write_text(json.dumps(fakes.GCP_CARBON_RECORD) + "\n")
+    return path
 
 
 @pytest.fixture
@@ -92,10 +102,10 @@ def env(
             ("REGIONPLAN_", "AWS_", "AZURE_", "GOOGLE_", "WATTTIME_", "ELECTRICITYMAPS_")
         ):
             monkeypatch.delenv(var)
-    url = httpserver.url_for("").rstrip("/")
+    default_url = httpserver.url_for("").rstrip("/")
 
-    def make(**extra: str) -> Settings:
-        for k, v in {**base_env(url, tmp_path), **extra}.items():
+    def make(url: str | None = None, **extra: str) -> Settings:
+        for k, v in {**base_env(url or default_url, tmp_path), **extra}.items():
             monkeypatch.setenv(k, v)
         return load_settings()
 

@@ -405,3 +405,47 @@ def serve_aws_pricing(server: HTTPServer) -> None:
         },
         content_type="application/x-amz-json-1.1",
     )
+
+
+# ---------------------------------------------------------------- AWS Sustainability API
+def serve_aws_carbon(server: HTTPServer) -> None:
+    """``POST /v1/estimated-carbon-emissions`` (REST-JSON), one page."""
+    server.expect_request("/v1/estimated-carbon-emissions", method="POST").respond_with_json(
+        {
+            "Results": [
+                {
+                    "TimePeriod": {"Start": "2026-10-01T00:00:00Z", "End": "2026-11-01T00:00:00Z"},
+                    "DimensionsValues": {"REGION": "us-east-1", "SERVICE": "AmazonEC2"},
+                    "ModelVersion": "v3.0.0",
+                    "EmissionsValues": {
+                        "TOTAL_LBM_CARBON_EMISSIONS": {"Value": 1.5, "Unit": "MTCO2e"},
+                        "TOTAL_MBM_CARBON_EMISSIONS": {"Value": 0.5, "Unit": "MTCO2e"},
+                    },
+                }
+            ]
+        }
+    )
+
+
+GCP_CARBON_RECORD = {
+    "usage_month": "2026-10-01",
+    "billing_account_id": "007GD7-15C0E6-BDE6B3",
+    "project": {"id": "p1", "number": "1"},
+    "service": {"id": "6F81-5844-456A", "description": "Compute Engine"},
+    "location": {"location": "us-central1-a", "region": "us-central1"},
+    "carbon_model_version": 1,
+    "carbon_footprint_total_kgCO2e": {"location_based": 1587.3, "market_based": 588.8},
+}
+
+
+def serve_all(server: HTTPServer, zones: tuple[str, ...] = ("US-MIDA-PJM",)) -> None:
+    """Every source's happy path on one server (GB comes from UK CI)."""
+    for z in zones:
+        serve_em(server, z)
+    serve_watttime(server)
+    serve_ukci(server)
+    serve_azure_retail(server)
+    serve_azure_cost(server)
+    serve_gcp(server)
+    serve_aws_pricing(server)
+    serve_aws_carbon(server)

@@ -1,0 +1,200 @@
+"""Refresh → store: all sources, per-zone fallback, last good data kept (with its age),
+a server killed mid-refresh, atomic writes, and the catalog overlay."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import conn_fakes as fakes
+import pandas as pd
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from connectors.base import utc_now_iso
+from connectors.catalog import load_catalog
+from connectors.refresh import age_text, refresh
+from connectors.store import LogEntry, Store, StoreError, Write
+
+ALL = [
+    "aws",
+    "gcp",
+    "azure",
+    "azure-cost",
+    "aws-carbon",
+    "gcp-carbon",
+    "electricitymaps",
+    "watttime",
+    "ukci",
+]
+
+
+def statuses(report: Any) -> dict[str, str]:
+    return {o.source: o.status for o in report.outcomes}
+
+
+def test_refresh_fills_the_store_for_all_sources(
+    env: Any, httpserver: HTTPServer, regions: pd.DataFrame
+) -> None:
+    fakes.serve_all(httpserver)
+    settings = env()
+    report = refresh(settings, regions=regions, now=fakes.NOW)
+    st = statuses(report)
+    assert {s: st[s] for s in ALL} == dict.fromkeys(ALL, "ok")
+    assert st["zone:US-MIDA-PJM"] == st["zone:GB"] == "ok"
+    store = Store(settings.store.path)
+    assert store.counts() == {"gpu_offers": 5, "grid_hourly": 144, "spend": 7, "zone_map": 8}
+    grid = store.read("grid_hourly", with_connector=True)
+    assert dict(grid.groupby("grid_zone")["connector"].first()) == {
+        "GB": "ukci",
+        "US-MIDA-PJM": "electricitymaps",
+    }
+    assert str(grid["ts_utc"].dt.tz) == "UTC"
+    offers = store.read("gpu_offers")
+    aws = offers[(offers["provider"] == "aws") & (offers["region"] == "us-east-1")].iloc[0]
+    assert aws["usd_per_gpu_hour"] == pytest.approx(55.04 / 8)
+    assert aws["as_of"] == utc_now_iso(fakes.NOW)
+    spend = store.read("spend")
+    assert spend.loc[spend["carbon_basis"] == "location", "carbon_kgco2e"].sum() == (
+        pytest.approx(1500.0 + 1587.3)
+    )
+
+
+def test_a_zone_falls_back_to_the_next_source(
+    env: Any, httpserver: HTTPServer, regions: pd.DataFrame
+) -> None:
+    httpserver.expect_request("/v3/carbon-intensity/history").respond_with_json(
+        {"error": "upstream"}, status=503
+    )
+    fakes.serve_all(httpserver)
+    report = refresh(
+        env(), regions=regions, now=fakes.NOW, sources=["electricitymaps", "watttime", "ukci"]
+    )
+    zone = next(o for o in report.outcomes if o.source == "zone:US-MIDA-PJM")
+    assert zone.status == "ok" and zone.rows == 72
+    assert zone.message.startswith("served by watttime after electricitymaps: HTTP 503")
+    assert statuses(report)["electricitymaps"] == "failed"
+
+
+def test_failed_source_keeps_last_good_data_and_shows_its_age(
+    env: Any, httpserver: HTTPServer, regions: pd.DataFrame
+) -> None:
+    fakes.serve_all(httpserver)
+    settings = env()
+    refresh(settings, regions=regions, now=fakes.NOW, sources=["azure"])
+    httpserver.clear()
+    httpserver.expect_request("/api/retail/prices").respond_with_json({"e": 1}, status=503)
+    later = fakes.NOW + timedelta(days=2)
+    report = refresh(settings, regions=regions, now=later, sources=["azure"])
+    (out,) = report.outcomes
+    assert out.status == "failed"
+    assert out.message == (
+        'azure: HTTP 503 ({"e": 1}) on GET /api/retail/prices after 3 tries; '
+        "using data from 2026-11-22T10:00Z (2 d old)"
+    )
+    offers = Store(settings.store.path).read("gpu_offers")
+    assert len(offers) == 2 and set(offers["as_of"]) == {utc_now_iso(fakes.NOW)}
+
+
+def test_killing_the_server_mid_refresh_keeps_previous_data(
+    env: Any, regions: pd.DataFrame
+) -> None:
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    url = server.url_for("").rstrip("/")
+    try:
+        fakes.serve_all(server)
+        settings = env(url=url)
+        refresh(settings, regions=regions, now=fakes.NOW)
+        server.clear()
+
+        def die(request: Request) -> Response:  # first grid request: the server goes away
+            threading.Thread(target=server.stop, daemon=True).start()
+            return Response("", status=503)
+
+        server.expect_request("/v3/carbon-intensity/history").respond_with_handler(die)
+        fakes.serve_all(server)
+        later = fakes.NOW + timedelta(days=1)
+        report = refresh(settings, regions=regions, now=later)
+    finally:
+        if server.is_running():
+            server.stop()
+    st = statuses(report)
+    assert st["aws"] == st["azure"] == st["gcp"] == "ok"  # before the kill
+    assert st["zone:US-MIDA-PJM"] == st["zone:GB"] == "fallback"
+    fallback = next(o for o in report.outcomes if o.source == "zone:GB")
+    assert "connection failed" in fallback.message
+    assert fallback.message.endswith("using data from 2026-11-22T10:00Z (24 h old)")
+    store = Store(settings.store.path)
+    grid = store.read("grid_hourly")
+    assert len(grid) == 144 and set(grid["as_of"]) == {utc_now_iso(fakes.NOW)}
+    offers = store.read("gpu_offers")
+    assert set(offers["as_of"]) == {utc_now_iso(later)}
+
+
+def test_a_failing_store_write_changes_nothing(tmp_path: Any) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    good = pd.DataFrame(
+        {
+            "provider": ["aws"],
+            "region": ["r1"],
+            "gpu_model": ["H100"],
+            "instance_type": ["p5"],
+            "gpus_per_instance": [8],
+            "usd_per_instance_hour": [80.0],
+            "usd_per_gpu_hour": [10.0],
+            "quota_gpus": [None],
+            "source": ["s"],
+            "as_of": ["t0"],
+            "connector": ["aws"],
+        }
+    )
+    log = [LogEntry("r", "aws", fakes.NOW, fakes.NOW, "ok", 1, "")]
+    store.commit([Write("gpu_offers", good, "connector", "aws")], log)
+    newer = good.assign(usd_per_gpu_hour=[20.0], as_of=["t1"])
+    broken = good.assign(connector=["gcp"], gpus_per_instance=["eight"])
+    with pytest.raises(StoreError, match="nothing changed"):
+        store.commit(
+            [
+                Write("gpu_offers", newer, "connector", "aws"),
+                Write("gpu_offers", broken, "connector", "gcp"),
+            ],
+            log,
+        )
+    after = store.read("gpu_offers")
+    assert after["usd_per_gpu_hour"].tolist() == [10.0] and after["as_of"].tolist() == ["t0"]
+    assert len(store.log()) == 1
+
+
+def test_catalog_overlays_the_store(
+    env: Any, httpserver: HTTPServer, regions: pd.DataFrame
+) -> None:
+    fakes.serve_all(httpserver)
+    settings = env()
+    assert set(load_catalog(settings.store.path).origins.values()) == {"embedded"}
+    refresh(settings, regions=regions, now=fakes.NOW)
+    cat = load_catalog(settings.store.path)
+    expect = f"store {settings.store.path} refreshed 2026-11-22T10:00:00Z"
+    assert cat.origins["gpu_offers"] == expect + " over embedded"
+    assert cat.origins["grid_hourly"] == expect
+    assert cat.origins["regions"] == "embedded"
+    o = cat.gpu_offers
+    row = o[
+        (o["provider"] == "aws")
+        & (o["region"] == "us-east-1")
+        & (o["instance_type"] == "p5.48xlarge")
+    ]
+    assert len(row) == 1 and row.iloc[0]["usd_per_gpu_hour"] == pytest.approx(6.88)
+    assert row.iloc[0]["source"] == "AWS Price List API (AmazonEC2 Linux on-demand)"
+    kept = o[(o["provider"] == "aws") & (o["instance_type"] == "p3.2xlarge")]
+    assert len(kept) > 0 and (kept["source"] != row.iloc[0]["source"]).all()
+    assert len(cat.grid_hourly) == 144
+
+
+def test_age_text() -> None:
+    t = fakes.NOW
+    assert [
+        age_text(t, t + d) for d in (timedelta(minutes=5), timedelta(hours=5), timedelta(days=3))
+    ] == ["5 min", "5 h", "3 d"]
