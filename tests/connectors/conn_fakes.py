@@ -8,6 +8,7 @@ round prices.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,8 +133,13 @@ def serve_ukci(server: HTTPServer, actual: float = UK_ACTUAL_G, fc: float = UK_F
     stamp = NOW.strftime("%Y-%m-%dT%H:%MZ")
     past = [uk_period(NOW - timedelta(minutes=30 * (48 - i)), fc, actual) for i in range(48)]
     ahead = [uk_period(NOW + timedelta(minutes=30 * i), fc, None) for i in range(96)]
-    server.expect_request(f"/intensity/{stamp}/pt24h").respond_with_json({"data": past})
-    server.expect_request(f"/intensity/{stamp}/fw48h").respond_with_json({"data": ahead})
+    _ = stamp  # any {from}: the CLI runs on the wall clock
+    server.expect_request(re.compile(r"/intensity/[0-9T:-]+Z/pt24h")).respond_with_json(
+        {"data": past}
+    )
+    server.expect_request(re.compile(r"/intensity/[0-9T:-]+Z/fw48h")).respond_with_json(
+        {"data": ahead}
+    )
 
 
 # ---------------------------------------------------------------- Azure Retail Prices
