@@ -28,13 +28,18 @@ class Status(enum.StrEnum):
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Solver settings. ``backend`` is ``highs`` (default) or ``pulp``."""
+    """Solver settings. ``backend`` is ``highs`` (default) or ``pulp``.
+
+    ``solver_name`` picks the PuLP solver (e.g. ``HiGHS``, ``GLPK_CMD``) when ``backend`` is
+    ``pulp``; None means PuLP's bundled CBC.
+    """
 
     backend: str = "highs"
     time_limit_s: float | None = None
     mip_rel_gap: float = 1e-6
     threads: int | None = None
     verbose: bool = False
+    solver_name: str | None = None
 
 
 @dataclass(frozen=True)
