@@ -3,23 +3,29 @@
 :func:`diff_plans` is pure: two plan.json dicts and the catalog's ``transfer`` table in,
 a frozen :class:`PlanDiff` out. How it reads the plans:
 
-* **GPUs** of a placement are the provisioned ones: ``instances * gpus_per_instance``.
-* **Moves.** Per workload, the GPU change in every region (proposed − current) is split
-  into sources (regions that lose GPUs) and destinations (regions that gain). Each
-  destination draws from sources greedily — same cloud first, then by region id — giving
-  moves ``(workload, from → to, GPUs)``. Whatever a destination cannot draw is *added*
-  capacity, whatever a source does not give away is *removed* capacity; neither is a move.
+* **Work** is measured in GPU-hours per month (a placement's ``gpu_hours`` × 730 h /
+  its plan's horizon hours): the quantity a workload conserves when it moves (a training
+  job's GPU-hours, an inference service's load), unlike provisioned GPUs, which round up
+  and may not change at a destination that had headroom.
+* **Moves.** Per workload, the change of GPU-hours per month in every region (proposed −
+  current) is split into sources (regions that lose work) and destinations (regions that
+  gain). Each destination draws from sources greedily — same cloud first, then by region
+  id — giving moves ``(workload, from → to, GPUs)`` where GPUs are the source's
+  provisioned GPUs (``instances * gpus_per_instance``) in proportion to the work moved.
+  Work a destination cannot draw is *added* capacity, work a source does not give away
+  is *removed* capacity; neither is a move. Changes below :data:`MIN_GPU_HOURS_PER_MONTH`
+  are solver noise and ignored.
 * **One-time cost of a move** = data egress + dual running.
   Egress: the workload's ``data_size_gb`` (from the plan's ``workloads``; 0 if it declares
   none) copied from the source to the destination, priced at the source cloud's
   ``usd_per_gb`` — scope ``inter_region`` within one cloud, ``internet`` across clouds —
-  charged once per new destination (a region that already ran the workload has the data).
+  charged once per new destination (a region that already ran the workload has the data);
+  the price is looked up only for moves that carry data.
   Dual running: the moved share of the old placement's $/h (``cost_usd / horizon hours``)
   × ``dual_run_hours``; its tCO2e and m³ likewise.
-* **Saving per month** of a move = the moved share (moved GPUs / placement GPUs) of the
-  old placement's figures minus that share of the new placement's, each scaled from its
-  plan's horizon to a month of :data:`HOURS_PER_MONTH` hours. Plan-wide savings compare
-  the plans' totals the same way.
+* **Saving per month** of a move = moved GPU-hours per month × (old placement's figure
+  per GPU-hour − new placement's), for $, tCO2e and m³. Plan-wide savings compare the
+  plans' totals, each scaled from its horizon to a month of :data:`HOURS_PER_MONTH` h.
 * **Payback** values tCO2e and m³ at the proposed plan's prices (unless given):
   ``payback_days = one-time (cost + carbon price·tCO2e + water price·m³) / (monthly saving
   of the same / days per month)``; ``inf`` when the move saves nothing.
@@ -40,7 +46,8 @@ HOURS_PER_MONTH = 730.0
 HOURS_PER_DAY = 24.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / HOURS_PER_DAY
 
-_EPS_GPUS = 1e-9
+MIN_GPU_HOURS_PER_MONTH = 0.01
+"""Smaller changes of a workload's GPU-hours per month in a region are ignored (noise)."""
 
 
 class DiffError(ValueError):
@@ -60,8 +67,9 @@ class Move:
     from_id: str
     to_id: str
     gpus: float
+    gpu_hours_per_month: float
     egress_gb: float
-    egress_usd_per_gb: float
+    egress_usd_per_gb: float | None  # None when no data moves (no price needed)
     egress_usd: float
     dual_run_usd: float
     dual_run_tco2e: float
@@ -77,19 +85,22 @@ class Move:
 
 @dataclass(frozen=True)
 class CapacityChange:
-    """GPUs of a workload added in (``gpus > 0``) or removed from (``< 0``) a region
-    without a counterpart elsewhere (demand or schedule changed, not a move)."""
+    """Work of a workload added in (``> 0``) or removed from (``< 0``) a region without a
+    counterpart elsewhere (demand or schedule changed, not a move). ``gpus`` is that
+    region's provisioned GPUs in proportion to the work."""
 
     workload: str
     region_id: str
     gpus: float
+    gpu_hours_per_month: float
 
 
 @dataclass(frozen=True)
 class PlanDiff:
     """Moves from ``current`` to ``proposed`` and the plan-wide savings per month.
 
-    ``saving_*_per_month`` compare the two plans' totals (current − proposed, so positive
+    ``same_scenario`` compares scenario name and path. ``saving_*_per_month`` compare the
+    two plans' totals (current − proposed, so positive
     is a saving); ``one_time_usd`` sums the listed moves. ``dual_run_hours``,
     ``carbon_price_usd_per_tco2e`` and ``water_price_usd_per_m3`` are the assumptions used.
     """
@@ -134,15 +145,26 @@ class PlanDiff:
 
 @dataclass(frozen=True)
 class _Site:
-    """One placement's figures as monthly rates (per month of HOURS_PER_MONTH)."""
+    """One workload's placement in one region: provisioned GPUs, work per month, and
+    figures per hour of the horizon and per GPU-hour."""
 
     gpus: float
+    gpu_hours_per_month: float
     usd_per_hour: float
     tco2e_per_hour: float
     water_m3_per_hour: float
+    usd_per_gpu_hour: float
+    tco2e_per_gpu_hour: float
+    water_m3_per_gpu_hour: float
     provider: str
     kind: str
     gpu_model: str
+
+    def gpus_for(self, gpu_hours_per_month: float) -> float:
+        """Provisioned GPUs in proportion to a share of this site's work."""
+        if self.gpu_hours_per_month <= 0:
+            return 0.0
+        return self.gpus * gpu_hours_per_month / self.gpu_hours_per_month
 
 
 def _hours(plan: Mapping[str, Any], name: str) -> float:
@@ -164,7 +186,8 @@ def _sites(plan: Mapping[str, Any], name: str) -> dict[str, dict[str, _Site]]:
             wl = str(row["workload"])
             rid = f"{row['provider']}/{row['region']}"
             gpus = float(row["instances"]) * float(row["gpus_per_instance"])
-            figs = (float(row["cost_usd"]), float(row["carbon_tco2e"]), float(row["water_m3"]))
+            figs = (float(row["cost_usd"]), float(row["carbon_tco2e"]), float(row["water_m3"]),
+                    float(row["gpu_hours"]))
             meta = (str(row["provider"]), str(row["kind"]), str(row["gpu_model"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise DiffError(f"{name} plan: placements[{i}] lacks or mistypes {exc}") from exc
@@ -178,11 +201,20 @@ def _sites(plan: Mapping[str, Any], name: str) -> dict[str, dict[str, _Site]]:
             cur[1] += figs[0]
             cur[2] += figs[1]
             cur[3] += figs[2]
+            cur[4] += figs[3]
+
+    def per_gpu_hour(x: float, gh: float) -> float:
+        return x / gh if gh > 0 else 0.0
+
     return {
         wl: {
             rid: _Site(
-                gpus=v[0], usd_per_hour=v[1] / hours, tco2e_per_hour=v[2] / hours,
-                water_m3_per_hour=v[3] / hours, provider=v[4], kind=v[5], gpu_model=v[6],
+                gpus=v[0], gpu_hours_per_month=v[4] * HOURS_PER_MONTH / hours,
+                usd_per_hour=v[1] / hours, tco2e_per_hour=v[2] / hours,
+                water_m3_per_hour=v[3] / hours, usd_per_gpu_hour=per_gpu_hour(v[1], v[4]),
+                tco2e_per_gpu_hour=per_gpu_hour(v[2], v[4]),
+                water_m3_per_gpu_hour=per_gpu_hour(v[3], v[4]),
+                provider=v[5], kind=v[6], gpu_model=v[7],
             )
             for rid, v in regions.items()
         }
@@ -237,6 +269,13 @@ def _monthly_totals(plan: Mapping[str, Any], name: str) -> tuple[float, float, f
         raise DiffError(f"{name} plan: totals lack {exc}") from exc
 
 
+def _scenario_id(plan: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Name and path: plans of one scenario solved with other prices (``--carbon-price``)
+    have different scenario hashes but are the same scenario for a migration."""
+    scenario = plan.get("scenario") or {}
+    return scenario.get("name"), scenario.get("path")
+
+
 def _payback_days(one_time: float, saving_per_month: float) -> float:
     if saving_per_month <= 0:
         return math.inf
@@ -273,20 +312,21 @@ def diff_plans(
         old = cur_sites.get(wl, {})
         new = new_sites.get(wl, {})
         delta = {
-            rid: (new[rid].gpus if rid in new else 0.0) - (old[rid].gpus if rid in old else 0.0)
+            rid: (new[rid].gpu_hours_per_month if rid in new else 0.0)
+            - (old[rid].gpu_hours_per_month if rid in old else 0.0)
             for rid in sorted(set(old) | set(new))
         }
-        give = {rid: -d for rid, d in delta.items() if d < -_EPS_GPUS}
-        take = {rid: d for rid, d in delta.items() if d > _EPS_GPUS}
+        give = {rid: -d for rid, d in delta.items() if d < -MIN_GPU_HOURS_PER_MONTH}
+        take = {rid: d for rid, d in delta.items() if d > MIN_GPU_HOURS_PER_MONTH}
         charged: set[str] = set()
         for dst in sorted(take):
             dst_site = new[dst]
             sources = sorted(give, key=lambda r: (old[r].provider != dst_site.provider, r))
             for src in sources:
-                if take[dst] <= _EPS_GPUS:
+                if take[dst] <= MIN_GPU_HOURS_PER_MONTH:
                     break
                 amount = min(take[dst], give[src])
-                if amount <= _EPS_GPUS:
+                if amount <= MIN_GPU_HOURS_PER_MONTH:
                     continue
                 take[dst] -= amount
                 give[src] -= amount
@@ -296,9 +336,13 @@ def diff_plans(
                           dual_run_hours, cprice, wprice)
                 )
                 charged.add(dst)
-            if take[dst] > _EPS_GPUS:
-                added.append(CapacityChange(wl, dst, take[dst]))
-        removed.extend(CapacityChange(wl, src, -g) for src, g in give.items() if g > _EPS_GPUS)
+            if take[dst] > MIN_GPU_HOURS_PER_MONTH:
+                added.append(CapacityChange(wl, dst, dst_site.gpus_for(take[dst]), take[dst]))
+        removed.extend(
+            CapacityChange(wl, src, -old[src].gpus_for(g), -g)
+            for src, g in give.items()
+            if g > MIN_GPU_HOURS_PER_MONTH
+        )
 
     cur_m = _monthly_totals(current, "current")
     new_m = _monthly_totals(proposed, "proposed")
@@ -317,9 +361,7 @@ def diff_plans(
         water_price_usd_per_m3=wprice,
         current_scenario=str(current.get("scenario", {}).get("name", "")),
         proposed_scenario=str(proposed.get("scenario", {}).get("name", "")),
-        same_scenario=(
-            current.get("scenario", {}).get("sha256") == proposed.get("scenario", {}).get("sha256")
-        ),
+        same_scenario=_scenario_id(current) == _scenario_id(proposed),
     )
 
 
@@ -329,25 +371,26 @@ def _move(
     dst: _Site,
     src_id: str,
     dst_id: str,
-    gpus: float,
+    gpu_hours_per_month: float,
     transfer: pd.DataFrame,
     egress_gb: float,
     dual_run_hours: float,
     cprice: float,
     wprice: float,
 ) -> Move:
-    f_src = gpus / src.gpus
-    f_dst = gpus / dst.gpus
-    price = egress_usd_per_gb(transfer, src.provider, dst.provider)
-    egress_usd = egress_gb * price
+    f_src = gpu_hours_per_month / src.gpu_hours_per_month  # share of the old site's work
+    # Look the price up only when data moves: a missing price for a route no data takes
+    # must not block the diff.
+    price = egress_usd_per_gb(transfer, src.provider, dst.provider) if egress_gb > 0 else None
+    egress_usd = egress_gb * price if price is not None else 0.0
     dual_usd = src.usd_per_hour * f_src * dual_run_hours
     dual_t = src.tco2e_per_hour * f_src * dual_run_hours
     dual_w = src.water_m3_per_hour * f_src * dual_run_hours
     one_time = egress_usd + dual_usd
     one_time_obj = one_time + cprice * dual_t + wprice * dual_w
-    s_usd = (src.usd_per_hour * f_src - dst.usd_per_hour * f_dst) * HOURS_PER_MONTH
-    s_t = (src.tco2e_per_hour * f_src - dst.tco2e_per_hour * f_dst) * HOURS_PER_MONTH
-    s_w = (src.water_m3_per_hour * f_src - dst.water_m3_per_hour * f_dst) * HOURS_PER_MONTH
+    s_usd = gpu_hours_per_month * (src.usd_per_gpu_hour - dst.usd_per_gpu_hour)
+    s_t = gpu_hours_per_month * (src.tco2e_per_gpu_hour - dst.tco2e_per_gpu_hour)
+    s_w = gpu_hours_per_month * (src.water_m3_per_gpu_hour - dst.water_m3_per_gpu_hour)
     s_obj = s_usd + cprice * s_t + wprice * s_w
     return Move(
         workload=workload,
@@ -355,7 +398,8 @@ def _move(
         gpu_model=dst.gpu_model,
         from_id=src_id,
         to_id=dst_id,
-        gpus=gpus,
+        gpus=src.gpus * f_src,
+        gpu_hours_per_month=gpu_hours_per_month,
         egress_gb=egress_gb,
         egress_usd_per_gb=price,
         egress_usd=egress_usd,

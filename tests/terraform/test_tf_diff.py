@@ -66,6 +66,7 @@ def test_moves_hand_checked() -> None:
     assert llm.one_time_objective_usd == pytest.approx(6240.96, rel=1e-9)
     assert llm.payback_days == pytest.approx(135.4375, rel=1e-9)
     assert chat.egress_usd == 0.0
+    assert chat.egress_usd_per_gb is None  # no data declared: no price looked up
     assert chat.dual_run_usd == pytest.approx(288.0, rel=1e-12)
     assert chat.saving_objective_usd_per_month == pytest.approx(43.8, rel=1e-9)
     assert chat.payback_days == pytest.approx(291.024 / (43.8 / (730 / 24)), rel=1e-9)
@@ -120,13 +121,19 @@ def test_split_move_and_capacity_changes() -> None:
         {**base, "provider": "gcp", "region": "europe-west4", "instance_type": "g2-standard-4",
          "instances": 5, "cost_usd": 840.0, "gpu_hours": 840.0},
     ]
+    for plan in (cur, new):
+        next(w for w in plan["workloads"] if w["name"] == "chat-api")["data_size_gb"] = 100.0
     d = diff_plans(cur, new, TRANSFER, 24.0)
     moves = [(m.from_id, m.to_id, m.gpus) for m in d.moves]
     assert moves == [("aws/eu-central-1", "aws/eu-west-1", 4.0),
                      ("aws/eu-central-1", "gcp/europe-west4", 3.0)]
     assert d.moves[0].egress_usd_per_gb == 0.02  # inter_region within AWS
     assert d.moves[1].egress_usd_per_gb == 0.09  # AWS internet egress to GCP
+    assert d.moves[1].egress_usd == pytest.approx(9.0, rel=1e-12)  # 100 GB
     assert [(c.region_id, c.gpus) for c in d.added] == [("gcp/europe-west4", 2.0)]
+    # Work: 2016 GPU-h over 168 h → 8760 GPU-h/month; 4/12 of it moves to eu-west-1.
+    assert d.moves[0].gpu_hours_per_month == pytest.approx(672 * 730 / 168, rel=1e-12)
+    assert d.added[0].gpu_hours_per_month == pytest.approx(336 * 730 / 168, rel=1e-12)
     assert d.removed == ()
     # 4 of 12 GPUs move: dual run = 4/12 of $12/h × 24 h.
     assert d.moves[0].dual_run_usd == pytest.approx(12.0 * 4 / 12 * 24, rel=1e-12)
@@ -139,24 +146,55 @@ def test_egress_charged_once_per_new_destination() -> None:
     b = {**a, "region": "us-west-2", "instances": 4, "peak_gpus": 32.0}
     cur["placements"].append(b)
     target = next(p for p in new["placements"] if p["workload"] == "llm-finetune")
-    target.update(region="us-east-2", instances=12, peak_gpus=96.0)
+    target.update(region="us-east-2", instances=12, peak_gpus=96.0, gpu_hours=16128.0,
+                  cost_usd=80640.0)
     d = diff_plans(cur, new, TRANSFER, 24.0)
     llm = [m for m in d.moves if m.workload == "llm-finetune"]
     assert len(llm) == 2
     assert sorted(m.egress_gb for m in llm) == [0.0, 4000.0]
 
 
-def test_missing_transfer_price_is_an_error() -> None:
+def test_missing_transfer_price_is_an_error_only_when_data_moves() -> None:
     partial = TRANSFER[~((TRANSFER.provider == "aws") & (TRANSFER.scope == "internet"))]
     with pytest.raises(DiffError, match="provider='aws', scope='internet'"):
         diff_plans(load_fixture("llm_fleet_carbon0.json"),
                    load_fixture("llm_fleet_carbon200.json"), partial, 24.0)
+    cur, new = load_fixture("llm_fleet_carbon0.json"), load_fixture("llm_fleet_carbon200.json")
+    for plan in (cur, new):
+        for w in plan["workloads"]:
+            w["data_size_gb"] = None
+    assert len(diff_plans(cur, new, partial, 24.0).moves) == 2
 
 
 def test_negative_dual_run_rejected() -> None:
     with pytest.raises(DiffError, match="dual_run_hours"):
         diff_plans(load_fixture("llm_fleet_carbon0.json"),
                    load_fixture("llm_fleet_carbon200.json"), TRANSFER, -1.0)
+
+
+def test_move_detected_when_destination_gpus_do_not_change() -> None:
+    """Work moving into a region whose rounded-up instances had headroom: provisioned
+    GPUs there stay 12, yet 100 GPU-h of work (and its cost) arrive from elsewhere."""
+    cur = load_fixture("llm_fleet_carbon0.json")
+    new = load_fixture("llm_fleet_carbon0.json")
+    us = next(p for p in cur["placements"] if p["region"] == "us-east4")
+    us.update(instances=2, peak_gpus=2.0, gpu_hours=100.0, cost_usd=100.0)
+    eu_new = next(p for p in new["placements"] if p["region"] == "eu-central-1")
+    eu_new.update(gpu_hours=2116.0, cost_usd=2116.0)
+    new["placements"] = [p for p in new["placements"] if p["region"] != "us-east4"]
+    d = diff_plans(cur, new, TRANSFER, 24.0)
+    assert [(m.from_id, m.to_id) for m in d.moves] == [("gcp/us-east4", "aws/eu-central-1")]
+    assert d.moves[0].gpus == pytest.approx(2.0, rel=1e-12)
+    assert d.removed == () and d.added == ()
+
+
+def test_plans_of_one_scenario_at_other_prices_are_the_same_scenario() -> None:
+    cur = load_fixture("llm_fleet_carbon0.json")
+    new = load_fixture("llm_fleet_carbon200.json")
+    new["scenario"]["sha256"] = "f" * 64  # the price override changes the hash
+    assert diff_plans(cur, new, TRANSFER, 24.0).same_scenario
+    new["scenario"]["name"] = "other"
+    assert not diff_plans(cur, new, TRANSFER, 24.0).same_scenario
 
 
 def test_identical_plans_have_no_moves() -> None:
