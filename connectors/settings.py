@@ -81,12 +81,12 @@ class StoreSettings(_Section):
 class HttpSettings(_Section):
     """Timeouts (seconds) and retry policy shared by every HTTP request and SDK client."""
 
-    timeout_s: float = Field(20.0, gt=0)
-    connect_timeout_s: float = Field(5.0, gt=0)
-    max_tries: int = Field(3, ge=1)
-    backoff_base_s: float = Field(0.5, ge=0)  # wait before try n+1: base · 2^(n-1)
-    backoff_max_s: float = Field(30.0, ge=0)
-    retry_after_max_s: float = Field(120.0, ge=0)  # a longer Retry-After fails fast
+    timeout_s: float = Field(default=20.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    max_tries: int = Field(default=3, ge=1)
+    backoff_base_s: float = Field(default=0.5, ge=0)  # wait before try n+1: base · 2^(n-1)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    retry_after_max_s: float = Field(default=120.0, ge=0)  # a longer Retry-After fails fast
 
 
 class AwsSettings(_Section):
@@ -96,7 +96,7 @@ class AwsSettings(_Section):
     pricing_endpoint_url: str | None = None  # tests: http://127.0.0.1:<port>
     carbon_enabled: bool = False  # needs sustainability:GetEstimatedCarbonEmissions
     carbon_endpoint_url: str | None = None
-    carbon_months: int = Field(12, ge=1, le=38)
+    carbon_months: int = Field(default=12, ge=1, le=38)
     instance_types: dict[str, GpuShape] = Field(
         default_factory=lambda: {
             "p5.48xlarge": GpuShape(gpu_model="H100", gpus=8),
@@ -157,7 +157,7 @@ class AzureSettings(_Section):
     management_url: str = "https://management.azure.com"
     subscription_id: str | None = None
     cost_scope: str | None = None  # default: subscriptions/<subscription_id>
-    cost_months: int = Field(1, ge=1, le=12)
+    cost_months: int = Field(default=1, ge=1, le=12)
     access_token: SecretStr | None = None  # a bearer token; else DefaultAzureCredential
     vm_sizes: dict[str, GpuShape] = Field(
         default_factory=lambda: {
@@ -184,8 +184,8 @@ class WattTimeSettings(_Section):
     username: SecretStr | None = None
     password: SecretStr | None = None
     signal_type: str = "co2_moer"
-    token_ttl_s: float = Field(1800.0, gt=0)  # tokens expire after 30 min
-    token_margin_s: float = Field(60.0, ge=0)  # log in again this long before expiry
+    token_ttl_s: float = Field(default=1800.0, gt=0)  # tokens expire after 30 min
+    token_margin_s: float = Field(default=60.0, ge=0)  # log in again this long before expiry
 
 
 class UkciSettings(_Section):
@@ -198,8 +198,8 @@ class GridSettings(_Section):
     """Which zones to refresh and which source to try first for each."""
 
     zones: list[str] | None = None  # default: every grid_zone of the catalog regions
-    history_hours: int = Field(24, ge=0, le=240)
-    forecast_hours: int = Field(48, ge=0, le=72)
+    history_hours: int = Field(default=24, ge=0, le=240)
+    forecast_hours: int = Field(default=48, ge=0, le=72)
     priority: dict[str, list[str]] = Field(
         default_factory=lambda: {
             "default": ["electricitymaps", "watttime"],
@@ -346,15 +346,16 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 def load_settings(
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
-    **overrides: Any,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Build the settings from defaults, file, environment and ``overrides``.
 
-    ``environ`` defaults to :data:`os.environ` (read now, not at import). ``overrides`` are
-    nested dicts per section, e.g. ``store={"path": Path("x.duckdb")}``.
+    ``environ`` defaults to :data:`os.environ` (read now, not at import). ``overrides`` is
+    a nested dict per section, e.g. ``{"store": {"path": Path("x.duckdb")}}``.
     Raises :class:`SettingsError` with the offending key and the valid ones.
     """
     env = dict(os.environ if environ is None else environ)
+    overrides = dict(overrides or {})
     path = _find_config_file(config_file, env)
     file_data = _read_config_file(path) if path else {}
     env_data = _env_layer(env)

@@ -24,7 +24,7 @@ def _settings(store: Path | None, config: Path | None):  # type: ignore[no-untyp
 
     try:
         over = {"store": {"path": store}} if store else {}
-        return load_settings(config_file=config, **over)
+        return load_settings(config_file=config, overrides=over)
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

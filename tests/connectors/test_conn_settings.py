@@ -32,7 +32,7 @@ def test_layers_file_then_env_then_overrides(tmp_path: Path) -> None:
         "ELECTRICITYMAPS_API_KEY": "documented",
         "REGIONPLAN_ELECTRICITYMAPS__API_KEY": "prefixed",
     }
-    s = load_settings(cfg, environ=env, store={"path": Path("/override.duckdb")})
+    s = load_settings(cfg, environ=env, overrides={"store": {"path": Path("/override.duckdb")}})
     assert s.http.timeout_s == 9.0  # env beats file
     assert s.http.max_tries == 5  # file beats default
     assert s.store.path == Path("/override.duckdb")  # explicit override beats all
