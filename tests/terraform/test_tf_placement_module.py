@@ -9,12 +9,11 @@ blocks with their messages.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tfhelpers import PLAN_FIXTURES, Tf, load_fixture, squash
+from tfhelpers import PLAN_FIXTURES, Tf, expected_outputs, load_fixture, squash
 
 from planner.emit.tfvars import (
     TFVARS_HCL,
@@ -29,31 +28,6 @@ pytestmark = [
     # python-terraform logs failed commands with the deprecated Logger.warn.
     pytest.mark.filterwarnings("ignore:The .warn. method is deprecated:DeprecationWarning"),
 ]
-
-
-def expected_outputs(plan: dict[str, Any]) -> dict[str, Any]:
-    """The placement module's outputs, recomputed from the plan.json by hand."""
-    regions: dict[str, set[str]] = defaultdict(set)
-    gpus_by_cloud: dict[str, int] = defaultdict(int)
-    gpus_by_model: dict[str, int] = defaultdict(int)
-    pools: dict[str, set[str]] = defaultdict(set)
-    instances = 0
-    for p in plan["placements"]:
-        gpus = p["instances"] * p["gpus_per_instance"]
-        regions[p["provider"]].add(p["region"])
-        gpus_by_cloud[p["provider"]] += gpus
-        gpus_by_model[p["gpu_model"]] += gpus
-        pools[f"{p['provider']}/{p['region']}"].add(p["workload"])
-        instances += p["instances"]
-    return {
-        "clouds": sorted(regions),
-        "regions_by_cloud": {c: sorted(r) for c, r in regions.items()},
-        "gpus_by_cloud": dict(gpus_by_cloud),
-        "gpus_by_model": dict(gpus_by_model),
-        "total_gpus": sum(gpus_by_cloud.values()),
-        "total_instances": instances,
-        "pools": {k: sorted(v) for k, v in pools.items()},
-    }
 
 
 def test_placement_module_validates(placement_tf: Tf) -> None:

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,3 +104,28 @@ def copy_module(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*",
                                                             ".terraform.lock.hcl", "tfplan"))
     return dst
+
+
+def expected_outputs(plan: dict[str, Any]) -> dict[str, Any]:
+    """The placement module's outputs, recomputed from the plan.json by hand."""
+    regions: dict[str, set[str]] = defaultdict(set)
+    gpus_by_cloud: dict[str, int] = defaultdict(int)
+    gpus_by_model: dict[str, int] = defaultdict(int)
+    pools: dict[str, set[str]] = defaultdict(set)
+    instances = 0
+    for p in plan["placements"]:
+        gpus = p["instances"] * p["gpus_per_instance"]
+        regions[p["provider"]].add(p["region"])
+        gpus_by_cloud[p["provider"]] += gpus
+        gpus_by_model[p["gpu_model"]] += gpus
+        pools[f"{p['provider']}/{p['region']}"].add(p["workload"])
+        instances += p["instances"]
+    return {
+        "clouds": sorted(regions),
+        "regions_by_cloud": {c: sorted(r) for c, r in regions.items()},
+        "gpus_by_cloud": dict(gpus_by_cloud),
+        "gpus_by_model": dict(gpus_by_model),
+        "total_gpus": sum(gpus_by_cloud.values()),
+        "total_instances": instances,
+        "pools": {k: sorted(v) for k, v in pools.items()},
+    }

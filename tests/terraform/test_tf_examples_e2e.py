@@ -1,0 +1,107 @@
+"""End to end on every examples/*.yaml: ``regionplan plan`` → ``regionplan tfvars`` →
+``terraform plan`` on modules/placement, and ``regionplan diff`` between the plans at
+carbon prices 0 and 200 $/tCO2e (the issue's definition of done)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tfhelpers import REPO, Tf, expected_outputs
+from typer.testing import CliRunner
+
+from planner.cli import _register_all, app
+from planner.emit.tfvars import TFVARS_JSON
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:The .warn. method is deprecated:DeprecationWarning"),
+]
+
+EXAMPLES = sorted(p.name for p in (REPO / "examples").glob("*.yaml"))
+PRICES = (0, 200)
+
+_register_all()
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Path]:
+    """plan.json of every example at carbon price 0 and 200 (planned once per module)."""
+    root = tmp_path_factory.mktemp("example-plans")
+    out: dict[tuple[str, int], Path] = {}
+    for example in EXAMPLES:
+        for price in PRICES:
+            target = root / f"{Path(example).stem}-{price}"
+            result = runner.invoke(app, ["plan", str(REPO / "examples" / example), "--out",
+                                         str(target), "--carbon-price", str(price), "-q"])
+            assert result.exit_code == 0, f"{example} at {price} $/t:\n{result.output}"
+            out[(example, price)] = target / "plan.json"
+    return out
+
+
+def test_examples_exist() -> None:
+    assert EXAMPLES, "no examples/*.yaml"
+
+
+@pytest.mark.parametrize("price", PRICES)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_plan_tfvars_terraform_plan(
+    example: str, price: int, plans: dict[tuple[str, int], Path], placement_tf: Tf,
+    tmp_path: Path,
+) -> None:
+    plan_path = plans[(example, price)]
+    result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(plan_path.read_text(encoding="utf-8"))
+    assert plan["placements"], f"{example}: empty plan"
+    got = placement_tf.planned_outputs(tmp_path / TFVARS_JSON)
+    want = expected_outputs(plan)
+    for name in ("clouds", "regions_by_cloud", "gpus_by_cloud", "gpus_by_model", "total_gpus",
+                 "total_instances"):
+        assert got[name] == want[name], name
+    assert {k: sorted(f["pools"]) for k, f in got["fleets"].items()} == want["pools"]
+    fleet = json.loads((tmp_path / "fleet.tf.json").read_text(encoding="utf-8"))
+    assert len(fleet["module"]) == sum(len(r) for r in want["regions_by_cloud"].values())
+
+
+def _work_by_region(plan: dict[str, Any]) -> dict[tuple[str, str], float]:
+    scale = 730.0 / plan["horizon"]["hours"]
+    work: dict[tuple[str, str], float] = defaultdict(float)
+    for p in plan["placements"]:
+        work[(p["workload"], f"{p['provider']}/{p['region']}")] += p["gpu_hours"] * scale
+    return work
+
+
+def test_diff_carbon_0_vs_200(plans: dict[tuple[str, int], Path], tmp_path: Path) -> None:
+    """Every example diffs cleanly; moves + added − removed account for every change of
+    work; at least one example moves work, with its payback."""
+    listed_moves = 0
+    for example in EXAMPLES:
+        out = tmp_path / f"{example}.json"
+        result = runner.invoke(app, ["diff", str(plans[(example, 0)]), str(plans[(example, 200)]),
+                                     "--json", str(out)], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, f"{example}:\n{result.output}"
+        assert "payback days" in result.output
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        assert doc["same_scenario"] and doc["carbon_price_usd_per_tco2e"] == 200
+        cur = _work_by_region(json.loads(plans[(example, 0)].read_text(encoding="utf-8")))
+        new = _work_by_region(json.loads(plans[(example, 200)].read_text(encoding="utf-8")))
+        net: dict[tuple[str, str], float] = defaultdict(float)
+        for m in doc["moves"]:
+            net[(m["workload"], m["to_id"])] += m["gpu_hours_per_month"]
+            net[(m["workload"], m["from_id"])] -= m["gpu_hours_per_month"]
+            assert m["payback_days"] is None or m["payback_days"] >= 0
+            assert f"{m['from_id']} → {m['to_id']}" in " ".join(result.output.split())
+        for c in doc["added"] + doc["removed"]:
+            net[(c["workload"], c["region_id"])] += c["gpu_hours_per_month"]
+        for key in set(cur) | set(new):
+            change = new.get(key, 0.0) - cur.get(key, 0.0)
+            if abs(change) > 0.01:
+                assert net[key] == pytest.approx(change, rel=1e-9), (example, key)
+        listed_moves += len(doc["moves"])
+    assert listed_moves >= 1, "no example moves any work between carbon price 0 and 200"
