@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.diff import HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
@@ -41,10 +42,11 @@ class TfvarsFormat(StrEnum):
 
 
 def _fail(path: Path | str | None, problem: str, hint: str | None = None) -> NoReturn:
-    where = f"[bold]{path}[/bold]: " if path is not None else ""
-    _err.print(f"[red]error:[/red] {where}{problem}", markup=True, highlight=False)
+    # Paths and problems may hold anything a scenario or file name holds: no markup.
+    where = f"[bold]{escape(str(path))}[/bold]: " if path is not None else ""
+    _err.print(f"[red]error:[/red] {where}{escape(problem)}", markup=True, highlight=False)
     if hint:
-        _err.print(f"  {hint}", highlight=False)
+        _err.print(f"  {hint}", markup=False, highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -102,10 +104,11 @@ def tfvars(
     _out.print(
         f"Wrote {len(paths)} file(s) to {out} for {len(plan['placements'])} placement(s) "
         f"in {len(regions)} region(s) on {len(clouds)} cloud(s) ({', '.join(clouds) or '-'}):",
+        markup=False,
         highlight=False,
     )
     for p in paths:
-        _out.print(f"  {p}", highlight=False)
+        _out.print(f"  {p}", markup=False, highlight=False)
 
 
 def _load_transfer(transfer_csv: Path | None) -> pd.DataFrame:
@@ -137,9 +140,15 @@ def _fmt(x: float, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _usd(x: float) -> str:
+    """``$1,234`` / ``-$1,752``."""
+    return ("-$" if x < 0 else "$") + _fmt(abs(x))
+
+
 def render_diff(d: PlanDiff, console: Console) -> None:
     """Print ``d`` as tables: moves, capacity changes, plan totals and assumptions."""
-    title = f"Moves: {d.current_scenario} → {d.proposed_scenario}"
+    # Names come from plan files: escape them so they print as written, never as markup.
+    title = f"Moves: {escape(d.current_scenario)} → {escape(d.proposed_scenario)}"
     if d.max_payback_days is not None:
         title += f" (paying back within {d.max_payback_days:g} days)"
     t = Table(title=title, title_justify="left")
@@ -148,7 +157,7 @@ def render_diff(d: PlanDiff, console: Console) -> None:
         t.add_column(col, justify="left" if col in ("workload", "from → to") else "right")
     for m in d.moves:
         t.add_row(
-            m.workload, f"{m.from_id} → {m.to_id}", _fmt(m.gpus, 1 if m.gpus % 1 else 0),
+            escape(m.workload), escape(f"{m.from_id} → {m.to_id}"), f"{round(m.gpus, 1):g}",
             _fmt(m.egress_usd), _fmt(m.dual_run_usd), _fmt(m.one_time_usd),
             _fmt(m.saving_usd_per_month), _fmt(m.saving_tco2e_per_month, 3),
             _fmt(m.saving_water_m3_per_month, 2), _fmt(m.payback_days, 1),
@@ -161,14 +170,15 @@ def render_diff(d: PlanDiff, console: Console) -> None:
         if changes:
             console.print(
                 f"{label}: "
-                + "; ".join(f"{c.workload} {c.region_id} {c.gpus:+g} GPUs" for c in changes),
+                + "; ".join(f"{c.workload} {c.region_id} {c.gpus:+.1f} GPUs" for c in changes),
+                markup=False,
                 highlight=False,
             )
     console.print(
-        f"Whole plan, saving per month: ${_fmt(d.saving_usd_per_month)}, "
+        f"Whole plan, saving per month: {_usd(d.saving_usd_per_month)}, "
         f"{_fmt(d.saving_tco2e_per_month, 3)} tCO2e, {_fmt(d.saving_water_m3_per_month, 2)} m³ "
-        f"(valued: ${_fmt(d.saving_objective_usd_per_month)}); one-time cost of the listed "
-        f"moves: ${_fmt(d.one_time_usd)}.",
+        f"(valued: {_usd(d.saving_objective_usd_per_month)}); one-time cost of the listed "
+        f"moves: {_usd(d.one_time_usd)}.",
         highlight=False,
     )
     console.print(
