@@ -181,3 +181,18 @@ def test_copy_of_fixture_is_readable(tmp_path: Path) -> None:
     result = runner.invoke(app, ["tfvars", str(spaced / "plan.json"), "--out",
                                  str(spaced / "out dir")])
     assert result.exit_code == 0, result.output
+
+
+def test_diff_prints_names_verbatim_not_as_markup(transfer_csv: Path, tmp_path: Path) -> None:
+    paths = []
+    for name in ("llm_fleet_carbon0.json", "llm_fleet_carbon200.json"):
+        doc = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        for p in doc["placements"]:
+            if p["workload"] == "chat-api":
+                p["workload"] = "[red]chat[/red]"
+        paths.append(tmp_path / name)
+        paths[-1].write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["diff", *map(str, paths), "--transfer", str(transfer_csv)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "[red]chat[/red]" in result.output
