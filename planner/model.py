@@ -80,7 +80,8 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
 def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
     """Build the model for a prepared problem (see the module docstring for the blocks).
 
-    With ``elastic=True`` the hard requirements (completion, demand, min regions) get non-negative slack variables named ``<constraint>-slack`` and the objective becomes
+    With ``elastic=True`` the hard requirements (completion, demand, min regions) get
+    non-negative slack variables named ``<constraint>-slack`` and the objective becomes
     their sum, each normalized by its requirement: the solution says which rules must give
     way, and by how much, for a plan to exist.
     """

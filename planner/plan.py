@@ -175,8 +175,9 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                     r = float(mean_rps.sel(metro=metro, region=rid))
                     if r > 1e-9:
                         provider, region = rid.split("/", 1)
+                        rtt = float(problem.rtt_ms.sel(metro=metro, region=rid))
                         flows.append(Flow(s.name, str(metro), provider, region, _r(r),
-                                          _r(float(problem.rtt_ms.sel(metro=metro, region=rid)), 2)))
+                                          _r(rtt, 2)))
         placements = [_with_latency(p, flows) for p in placements]
 
     t = solution.terms

@@ -114,7 +114,8 @@ class InfeasibleError(ValueError):
 
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
-        super().__init__("the scenario has no feasible plan:\n" + "\n".join(f"  - {r}" for r in reasons))
+        lines = "\n".join(f"  - {r}" for r in reasons)
+        super().__init__(f"the scenario has no feasible plan:\n{lines}")
 
 
 def _region_ids(df: pd.DataFrame) -> pd.Series:
@@ -553,7 +554,8 @@ def _check_service(
         reasons.append(
             f"inference '{s.name}': users in {d.metro} (with {rule}) cannot be served within "
             f"{s.latency_slo_ms:g} ms — nearest allowed region {regions[best]} is "
-            f"{r[best]:.0f} ms away; raise latency_slo_ms to ≥ {math.ceil(r[best])} or relax {rule}")
+            f"{r[best]:.0f} ms away; raise latency_slo_ms to ≥ {math.ceil(r[best])} "
+            f"or relax {rule}")
     if allowed.sum() < s.min_regions:
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
                        f"{int(allowed.sum())} region(s) can host {s.gpu}")

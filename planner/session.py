@@ -21,6 +21,7 @@ from planner.scenario import Scenario
 from planner.solve import Solution, SolveOptions, Status, solve
 
 CAP_CONSTRAINT = "Budget-carbon-epsilon"
+COST_CAP_CONSTRAINT = "Budget-cost-epsilon"
 
 
 class SolverError(RuntimeError):
@@ -47,7 +48,7 @@ class PlanSession:
         self.problem: Problem = prepare(scenario, catalog)
         self.built: BuiltModel = build(self.problem)
         self.build_s = time.perf_counter() - t0
-        self._cap: float | None = None
+        self._caps: list[str] = []
 
     @property
     def scenario(self) -> Scenario:
@@ -56,20 +57,23 @@ class PlanSession:
     def _set_objective(self, expr: linopy.LinearExpression) -> None:
         self.built.model.add_objective(expr, overwrite=True)
 
-    def _set_cap(self, cap_tco2e: float | None) -> None:
+    def _set_caps(self, carbon_cap_tco2e: float | None, cost_cap_usd: float | None) -> None:
         m = self.built.model
-        if self._cap is not None:
-            m.remove_constraints(CAP_CONSTRAINT)
-            self._cap = None
-        if cap_tco2e is not None:
-            m.add_constraints(self.built.carbon_tco2e() <= cap_tco2e, name=CAP_CONSTRAINT)
-            self._cap = cap_tco2e
+        for name in self._caps:
+            m.remove_constraints(name)
+        self._caps = []
+        if carbon_cap_tco2e is not None:
+            m.add_constraints(self.built.carbon_tco2e() <= carbon_cap_tco2e, name=CAP_CONSTRAINT)
+            self._caps.append(CAP_CONSTRAINT)
+        if cost_cap_usd is not None:
+            m.add_constraints(self.built.cost_usd() <= cost_cap_usd, name=COST_CAP_CONSTRAINT)
+            self._caps.append(COST_CAP_CONSTRAINT)
 
-    def solve_expr(self, objective: linopy.LinearExpression,
-                   cap_tco2e: float | None = None) -> Solution:
-        """Minimize any expression over the model (used by the frontier's end points)."""
+    def solve_expr(self, objective: linopy.LinearExpression, cap_tco2e: float | None = None,
+                   cost_cap_usd: float | None = None) -> Solution:
+        """Minimize any expression under optional carbon and cost caps (frontier end points)."""
         self._set_objective(objective)
-        self._set_cap(cap_tco2e)
+        self._set_caps(cap_tco2e, cost_cap_usd)
         return solve(self.built, self.options)
 
     def plan(self, params: Parameters | None = None) -> Plan:

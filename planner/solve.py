@@ -36,7 +36,7 @@ class SolveOptions:
 
     backend: str = "highs"
     time_limit_s: float | None = None
-    mip_rel_gap: float = 1e-6
+    mip_rel_gap: float = 1e-4  # 0.01 % of the objective; LPs are solved to optimality
     threads: int | None = None
     verbose: bool = False
     solver_name: str | None = None

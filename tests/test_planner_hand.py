@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from tiny import tiny_catalog
 
-from planner.session import make_plan
 from planner.plan import totals_check
 from planner.problem import InfeasibleError
 from planner.scenario import load_scenario_text
+from planner.session import make_plan
 
 HEAD = """
 name: hand

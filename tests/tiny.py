@@ -3,13 +3,14 @@
 Four regions, one GPU model ``X1`` at 1000 W (1 kW per GPU, no host share), PUE 1.0 unless
 stated, so one GPU-hour is exactly 1 kWh and hand arithmetic stays simple.
 
-| region            | jurisdiction   | $/GPU-h | gCO2e/kWh | WUE L/kWh | grid water L/kWh | lat, lon        |
-|-------------------|----------------|---------|-----------|-----------|------------------|-----------------|
-| aws/us-east-1     | United States  | 2.0     | 500       | 0.0       | 0.0              | 38.9, -77.4     |
-| aws/eu-west-1     | EU             | 2.5     | 300       | 0.0       | 0.0              | 53.3, -6.3      |
-| gcp/europe-north1 | EU             | 3.0     | 100       | 1.0       | 0.0              | 60.6, 27.2      |
-| azure/japaneast   | Japan          | 1.5     | 450       | 0.0       | 0.0              | 35.7, 139.7     |
+| region            | jurisdiction  | $/GPU-h | g/kWh | WUE L/kWh | lat, lon    |
+|-------------------|---------------|---------|-------|-----------|-------------|
+| aws/us-east-1     | United States | 2.0     | 500   | 0.0       | 38.9, -77.4 |
+| aws/eu-west-1     | EU            | 2.5     | 300   | 0.0       | 53.3, -6.3  |
+| gcp/europe-north1 | EU            | 3.0     | 100   | 1.0       | 60.6, 27.2  |
+| azure/japaneast   | Japan         | 1.5     | 450   | 0.0       | 35.7, 139.7 |
 
+Grid water intensity is 0 everywhere; europe-north1 has a CFE share of 0.5.
 Embodied carbon of X1: 87.6 kg over 8760 h = 0.01 kg/GPU-h = 1e-5 t/GPU-h.
 RTT model: 10 ms + 1 ms per 100 km (so RTT is easy to bound by hand).
 Transfer: 0.02 $/GB within a provider, 0.09 $/GB to another, 0.001 kWh/GB.

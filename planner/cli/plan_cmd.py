@@ -18,10 +18,10 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
-from planner.session import SolverError, make_plan
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
+from planner.session import SolverError, make_plan
 from planner.solve import SolveOptions
 
 console = make_console()
