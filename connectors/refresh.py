@@ -40,7 +40,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """One source's (or zone's) result in a run: ok | failed | fallback | not-configured."""
+    """One source's (or zone's) result in a run.
+
+    ``status``: ok | failed (source) | fallback (zone: every source tried failed) |
+    not-configured (source) | not-covered (zone: no selected, configured source serves it).
+    """
 
     source: str
     status: str
@@ -112,7 +116,8 @@ class _Run:
     def record(self, source: str, status: str, rows: int, message: str) -> None:
         message = redact(message, self.secrets)
         self.outcomes.append(Outcome(source, status, rows, message))
-        level = logging.INFO if status in ("ok", "not-configured") else logging.WARNING
+        quiet = ("ok", "not-configured", "not-covered")
+        level = logging.INFO if status in quiet else logging.WARNING
         log.log(level, "%s: %s (%d rows) %s", source, status, rows, message)
 
     def failed(self, source: str, exc: SourceError, key: str | None = None) -> None:
@@ -160,9 +165,16 @@ def _fetch_grid(run: _Run, grid: Mapping[str, GridConnector], scope: Scope) -> N
             run.record(f"zone:{zone}", "ok", len(df), note)
             break
         else:
-            why = "; ".join(tried) or "no configured source covers this zone"
             back = fallback_text(run.store, f"zone:{zone}", run.now)
-            run.record(f"zone:{zone}", "fallback", 0, f"{why}; {back}")
+            if tried:
+                run.record(f"zone:{zone}", "fallback", 0, f"{'; '.join(tried)}; {back}")
+            else:  # nothing selected and configured serves it: not a failure of this run
+                run.record(
+                    f"zone:{zone}",
+                    "not-covered",
+                    0,
+                    f"no selected, configured source covers this zone; {back}",
+                )
     for name, conn in grid.items():
         notes = list(getattr(conn, "notes", []))
         if errors[name] and not rows[name]:

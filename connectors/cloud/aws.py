@@ -33,7 +33,8 @@ from connectors.base import (
 from connectors.cloud import offers_frame, spend_frame
 from connectors.settings import Settings
 
-ENV_HINT = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+CRED_VARS = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+ENV_HINT = f"set {CRED_VARS}"
 AUTH_CODES = {
     "AccessDeniedException",
     "UnrecognizedClientException",
@@ -139,7 +140,7 @@ class AwsPriceConnector:
 
     def missing_settings(self) -> list[str]:
         """Empty when boto3's chain finds credentials (or a client was injected)."""
-        return [] if self._client is not None or _has_credentials() else [ENV_HINT]
+        return [] if self._client is not None or _has_credentials() else [CRED_VARS]
 
     def fetch(self, scope: Scope) -> ConnectorResult:
         """One query per configured instance type, every region; keep catalog regions."""
@@ -222,7 +223,7 @@ class AwsCarbonConnector:
         """Opt-in (``aws.carbon_enabled``) and credentials."""
         if not self.settings.aws.carbon_enabled:
             return ["REGIONPLAN_AWS__CARBON_ENABLED=true (needs the Sustainability API permission)"]
-        return [] if self._client is not None or _has_credentials() else [ENV_HINT]
+        return [] if self._client is not None or _has_credentials() else [CRED_VARS]
 
     def fetch(self, scope: Scope) -> ConnectorResult:
         """The last ``aws.carbon_months`` full months, monthly, location- and market-based."""

@@ -38,7 +38,8 @@ from connectors.base import (
 from connectors.cloud import offers_frame, spend_frame
 from connectors.settings import Settings
 
-ENV_HINT = "set REGIONPLAN_GCP__API_KEY or GOOGLE_APPLICATION_CREDENTIALS"
+CRED_VARS = "REGIONPLAN_GCP__API_KEY or GOOGLE_APPLICATION_CREDENTIALS"
+ENV_HINT = f"set {CRED_VARS}"
 NANOS_PER_UNIT = 1e9
 UNITS = {"core": "h", "gpu": "h", "ram": "GiBy.h"}
 
@@ -100,7 +101,7 @@ class GcpPriceConnector:
             or bool(os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"))
             or _adc_file().is_file()
         )
-        return [] if ok else [ENV_HINT]
+        return [] if ok else [CRED_VARS]
 
     def _call_opts(self) -> dict[str, Any]:
         h = self.settings.http

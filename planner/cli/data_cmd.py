@@ -96,7 +96,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         table.add_column(col, overflow="fold")
     for name in REGISTRY:
         missing = make_connector(name, settings).missing_settings()
-        configured = "yes" if not missing else "no: set " + ", ".join(missing)
+        configured = "yes" if not missing else "no: set " + "; ".join(missing)
         last, good, msg = "-", "-", ""
         if logdf is not None:
             rows = logdf[logdf["source"] == name]

@@ -198,3 +198,13 @@ def test_age_text() -> None:
     assert [
         age_text(t, t + d) for d in (timedelta(minutes=5), timedelta(hours=5), timedelta(days=3))
     ] == ["5 min", "5 h", "3 d"]
+
+
+def test_zone_no_selected_source_serves_is_not_a_failure(
+    env: Any, httpserver: HTTPServer, regions: pd.DataFrame
+) -> None:
+    fakes.serve_all(httpserver)
+    report = refresh(env(), regions=regions, now=fakes.NOW, sources=["ukci"])
+    st = statuses(report)
+    assert st == {"zone:US-MIDA-PJM": "not-covered", "zone:GB": "ok", "ukci": "ok"}
+    assert report.by_status("failed") == report.by_status("fallback") == []
