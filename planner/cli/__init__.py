@@ -17,9 +17,18 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from planner.cli import data_cmd, model_cmd, pareto_cmd, plan_cmd, regions_cmd, tf_cmd
+    from planner.cli import (
+        data_cmd,
+        model_cmd,
+        pareto_cmd,
+        plan_cmd,
+        regions_cmd,
+        sweep_cmd,
+        tf_cmd,
+    )
 
-    for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, data_cmd, model_cmd):
+    for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, data_cmd, model_cmd,
+                   sweep_cmd):
         module.register(app)
 
 
