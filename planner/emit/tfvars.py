@@ -6,9 +6,10 @@ The generator has two halves:
   values of the contract below, and :func:`render_tfvars_json`, :func:`render_tfvars_hcl`,
   :func:`render_providers` and :func:`render_fleet` turn those into file contents;
   :func:`generate` bundles them as ``{file name: text}``. No I/O.
-* **the writer** — :func:`write_tfvars` writes those files atomically and keeps a
-  manifest (``.regionplan-manifest.json``) of what it wrote, so it refuses to overwrite a
-  file someone edited by hand (or that it never wrote) unless ``force=True``.
+* **the writer** — :func:`write_tfvars` hands them to :func:`planner.emit.files.write_files`,
+  which writes atomically and keeps a manifest (``.regionplan-manifest.json``) of what it
+  wrote, so it refuses to overwrite a file someone edited by hand (or that it never
+  wrote) unless ``force=True``.
 
 The variable contract (``terraform/modules/placement/variables.tf`` declares the same
 types; ``tests/terraform/test_contract.py`` compares the two):
@@ -31,15 +32,34 @@ text never reaches a ``.tf.json`` file, where strings are templates.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
+import numbers
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from planner.emit.files import (
+    MANIFEST_FILE,
+    OverwriteRefusedError,
+    atomic_write_text,
+    sha256_text,
+    write_files,
+)
+
+__all__ = [
+    "MANIFEST_FILE",
+    "OverwriteRefusedError",
+    "TfvarsError",
+    "atomic_write_text",
+    "generate",
+    "hcl_quote",
+    "sha256_text",
+    "tfvars_values",
+    "write_files",
+    "write_tfvars",
+]
 
 SCHEMA_VERSION = 1
 """The plan.json schema version this generator reads."""
@@ -104,7 +124,6 @@ TFVARS_JSON = "placement.auto.tfvars.json"
 TFVARS_HCL = "placement.tfvars"
 PROVIDERS_FILE = "providers.tf.json"
 FLEET_FILE = "fleet.tf.json"
-MANIFEST_FILE = ".regionplan-manifest.json"
 FORMATS = ("json", "hcl", "both")
 
 PROVIDER_NAMES: dict[str, str] = {"aws": "aws", "gcp": "google", "azure": "azurerm"}
@@ -150,20 +169,6 @@ class TfvarsError(ValueError):
     """The plan cannot be turned into Terraform variables (names the field and value)."""
 
 
-class OverwriteRefusedError(RuntimeError):
-    """Target files exist that the generator did not write (or that were edited since)."""
-
-    def __init__(self, out_dir: Path, paths: list[Path]) -> None:
-        self.out_dir = out_dir
-        self.paths = paths
-        names = ", ".join(p.name for p in paths)
-        super().__init__(
-            f"{out_dir}: refusing to overwrite {names}: not written by regionplan or edited "
-            "since (no matching entry in "
-            f"{MANIFEST_FILE}); move them away or pass --force"
-        )
-
-
 # ----------------------------------------------------------------------------------------
 # Pure generation
 # ----------------------------------------------------------------------------------------
@@ -171,11 +176,12 @@ class OverwriteRefusedError(RuntimeError):
 
 def _number(value: Any, where: str) -> float:
     """A finite number (bool rejected); NaN/inf cannot be written to JSON or HCL."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TfvarsError(f"{where}: expected a number, got {value!r}")
-    if not math.isfinite(value):
+    x = float(value)  # plain float also for numpy scalars
+    if not math.isfinite(x):
         raise TfvarsError(f"{where}: expected a finite number, got {value!r}")
-    return float(value)
+    return x
 
 
 def _whole(value: Any, where: str, minimum: int) -> int:
@@ -272,7 +278,8 @@ def tfvars_values(plan: Mapping[str, Any]) -> dict[str, Any]:
         "gpu_hours": _nonneg(totals.get("gpu_hours"), "totals.gpu_hours"),
     }
     placements: dict[str, dict[str, Any]] = {}
-    if not isinstance(rows, list):
+    # A list from plan.json, a tuple from Plan.to_dict(): any sequence but a string.
+    if isinstance(rows, str | bytes) or not isinstance(rows, list | tuple):
         raise TfvarsError("placements: expected a list")
     for i, row in enumerate(rows):
         where = f"placements[{i}]"
@@ -538,117 +545,6 @@ def generate(
         files[PROVIDERS_FILE] = render_providers(values)
         files[FLEET_FILE] = render_fleet(values, modules_source)
     return files
-
-
-# ----------------------------------------------------------------------------------------
-# The writer: atomic files + a manifest of what was written
-# ----------------------------------------------------------------------------------------
-
-
-def sha256_text(text: str) -> str:
-    """Hex SHA-256 of ``text`` encoded as UTF-8 (the manifest's fingerprint)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same directory, fsync'd,
-    then :func:`os.replace`. A crash leaves the old file or the new one, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable; not all platforms can open a directory
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def read_manifest(out_dir: Path) -> dict[str, list[str]]:
-    """``{file name: [accepted sha256, ...]}`` from ``out_dir``'s manifest ({} if none).
-
-    A manifest that is not valid JSON of that shape counts as absent: every existing
-    target is then treated as hand-written.
-    """
-    path = out_dir / MANIFEST_FILE
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    files = doc.get("files") if isinstance(doc, dict) else None
-    if not isinstance(files, dict):
-        return {}
-    return {
-        str(name): [h for h in hashes if isinstance(h, str)]
-        for name, hashes in files.items()
-        if isinstance(hashes, list)
-    }
-
-
-def _write_manifest(out_dir: Path, files: Mapping[str, list[str]]) -> None:
-    doc = {
-        "//": "Files regionplan wrote here and their SHA-256; it refuses to overwrite others.",
-        "generator": "regionplan tfvars",
-        "files": {name: sorted(set(hashes)) for name, hashes in sorted(files.items())},
-    }
-    atomic_write_text(out_dir / MANIFEST_FILE, json.dumps(doc, indent=2) + "\n")
-
-
-def foreign_files(out_dir: Path, names: list[str]) -> list[Path]:
-    """Those of ``names`` that exist in ``out_dir`` but whose content the manifest does
-    not list: written by someone else, or edited by hand since regionplan wrote them."""
-    manifest = read_manifest(out_dir)
-    foreign: list[Path] = []
-    for name in names:
-        path = out_dir / name
-        if path.exists() and (
-            not path.is_file() or _sha256_file(path) not in manifest.get(name, [])
-        ):
-            foreign.append(path)
-    return foreign
-
-
-def write_files(out_dir: Path, files: Mapping[str, str], force: bool = False) -> list[Path]:
-    """Write ``files`` (``{name: text}``) into ``out_dir`` atomically; return the paths.
-
-    Refuses (:class:`OverwriteRefusedError`, nothing written) if a target exists that the
-    manifest does not vouch for, unless ``force``. Crash safety: the manifest is first
-    widened to accept both the old and the new content of every target, then each file is
-    replaced atomically, then the manifest is narrowed to the new content; at any crash
-    point every file is whole and vouched for.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    foreign = foreign_files(out_dir, list(files))
-    if foreign and not force:
-        raise OverwriteRefusedError(out_dir, foreign)
-    manifest = read_manifest(out_dir)
-    new_hashes = {name: sha256_text(text) for name, text in files.items()}
-    widened = {name: list(hashes) for name, hashes in manifest.items()}
-    for name, digest in new_hashes.items():
-        widened.setdefault(name, []).append(digest)
-    _write_manifest(out_dir, widened)
-    paths: list[Path] = []
-    for name, text in files.items():
-        path = out_dir / name
-        atomic_write_text(path, text)
-        paths.append(path)
-    final = dict(manifest)
-    final.update({name: [digest] for name, digest in new_hashes.items()})
-    _write_manifest(out_dir, final)
-    return paths
 
 
 def write_tfvars(

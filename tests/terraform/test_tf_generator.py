@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tfhelpers import PLAN_FIXTURES, load_fixture
 
+from planner.emit import files as files_mod
 from planner.emit import tfvars as gen
 from planner.emit.tfvars import (
     MANIFEST_FILE,
@@ -251,7 +252,7 @@ def test_crash_mid_write_leaves_whole_files(
             raise KeyboardInterrupt("simulated crash")
         real_replace(src, dst)
 
-    monkeypatch.setattr(gen.os, "replace", crashing_replace)
+    monkeypatch.setattr(files_mod.os, "replace", crashing_replace)
     with pytest.raises(KeyboardInterrupt):
         write_tfvars(new_plan, tmp_path)
     monkeypatch.undo()
@@ -295,3 +296,17 @@ def test_fleet_file_has_no_free_text() -> None:
                 r'module\.fleet_\w+\.groups|lookup\(var\.aws_subnet_ids, "[a-z0-9-]+", \[\]\))',
                 expr,
             ), expr
+
+
+def test_accepts_plan_to_dict_shapes() -> None:
+    """Plan.to_dict() (what `regionplan plan --tfvars` passes) holds tuples and may hold
+    numpy scalars; both are accepted and written as plain JSON."""
+    import numpy as np
+
+    plan = load_fixture("llm_fleet_carbon0.json")
+    plan["placements"] = tuple(plan["placements"])
+    plan["placements"][0]["instances"] = np.int64(8)
+    plan["placements"][0]["cost_usd"] = np.float64(40320.0)
+    files = gen.generate(plan)
+    doc = json.loads(files[TFVARS_JSON])
+    assert doc["placements"]["aws/us-east-1/llm-finetune"]["instance_count"] == 8
