@@ -18,6 +18,7 @@ app = typer.Typer(
 
 def _register_all() -> None:
     from planner.cli import (
+        app_cmd,
         data_cmd,
         model_cmd,
         pareto_cmd,
@@ -28,7 +29,7 @@ def _register_all() -> None:
     )
 
     for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, data_cmd, model_cmd,
-                   sweep_cmd):
+                   sweep_cmd, app_cmd):
         module.register(app)
 
 
