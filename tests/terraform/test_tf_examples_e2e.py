@@ -105,3 +105,13 @@ def test_diff_carbon_0_vs_200(plans: dict[tuple[str, int], Path], tmp_path: Path
                 assert net[key] == pytest.approx(change, rel=1e-9), (example, key)
         listed_moves += len(doc["moves"])
     assert listed_moves >= 1, "no example moves any work between carbon price 0 and 200"
+
+
+def test_plan_with_tfvars_option(tmp_path: Path) -> None:
+    """``regionplan plan --tfvars DIR`` writes the same files as ``regionplan tfvars``."""
+    example = REPO / "examples" / EXAMPLES[0]
+    result = runner.invoke(app, ["plan", str(example), "--out", str(tmp_path / "plan"), "-q",
+                                 "--tfvars", str(tmp_path / "tf")])
+    assert result.exit_code == 0, result.output
+    for name in (TFVARS_JSON, "placement.tfvars", "providers.tf.json", "fleet.tf.json"):
+        assert (tmp_path / "tf" / name).is_file(), name
