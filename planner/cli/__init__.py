@@ -20,6 +20,7 @@ def _register_all() -> None:
     from planner.cli import (
         app_cmd,
         data_cmd,
+        memo_cmd,
         model_cmd,
         pareto_cmd,
         plan_cmd,
@@ -29,7 +30,7 @@ def _register_all() -> None:
     )
 
     for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, data_cmd, model_cmd,
-                   sweep_cmd, app_cmd):
+                   sweep_cmd, app_cmd, memo_cmd):
         module.register(app)
 
 

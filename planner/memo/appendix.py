@@ -1,0 +1,75 @@
+"""Appendix blocks shared by both memos: assumptions, uncertainty ranges, accounting basis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from planner.memo import uncertainty as unc
+from planner.memo.document import Bullets, Para, Section, Table
+from planner.memo.planview import used_inputs
+
+
+def _v(x: Any) -> str:
+    return f"{x:,.6g}" if isinstance(x, int | float) else str(x)
+
+
+def assumptions(memo_rows: Sequence[tuple[str, Any, str, str, str]],
+                plans: Sequence[tuple[str, Mapping[str, Any]]]) -> Section:
+    """Every input figure: the memo's own (name, value, unit, source, as-of), then each
+    plan's figures for the regions it uses (from plan.json ``inputs``)."""
+    rows = [(name, _v(val), unit, src, as_of) for name, val, unit, src, as_of in memo_rows]
+    seen: set[tuple[str, str]] = set()
+    for _label, plan in plans:
+        for f in used_inputs(plan):
+            key = (str(f["figure"]), str(f["key"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append((f"{f['figure']} [{f['key']}]", _v(f["value"]), str(f["unit"]),
+                         str(f["source"]), str(f["as_of"])))
+    n_all = sum(len(p.get("inputs", [])) for _, p in plans)
+    return Section("Appendix A: Assumptions and sources", (
+        Para("Every figure this memo uses, with its unit, source and as-of date. Memo "
+             "parameters come first; then the planner's figures for the regions the plan(s) "
+             f"use. The plan files hold all {n_all} figures the planner read, including "
+             "regions it did not choose."),
+        Table(("figure", "value", "unit", "source", "as of"), tuple(rows),
+              numeric=(False, True, False, False, False)),
+    ))
+
+
+def uncertainty_rows(inputs: Sequence[unc.Uncertain]) -> Table:
+    """The ranges used by the tornado and the Monte Carlo (modelling assumptions)."""
+    seen: dict[str, unc.Uncertain] = {}
+    for u in inputs:
+        seen.setdefault(u.group_key, u)
+    rows = tuple((u.group or u.label, _v(u.low), _v(u.base), _v(u.high), u.unit,
+                  "yes" if u.sampled else "no (policy)", u.basis) for u in seen.values())
+    return Table(("input", "low", "base", "high", "unit", "in Monte Carlo", "basis"), rows,
+                 caption="Triangular distributions (low, base, high), drawn independently; "
+                 "grid intensity is drawn per region.",
+                 numeric=(False, True, True, True, False, False, False))
+
+
+def accounting(plan: Mapping[str, Any]) -> Section:
+    """How the carbon figures are counted (basis, scope, what is in and out)."""
+    basis = str(plan.get("accounting", "location"))
+    return Section("Appendix C: Accounting basis", (
+        Para(f"Carbon figures use **{basis}-based** operational emissions plus embodied "
+             "(manufacturing) emissions of the GPUs and their servers, as the plan does."),
+        Bullets((
+            "Operational tCO2e = GPU-hours × (GPU + host power) × PUE × grid intensity of the "
+            "hour and region (location-based) or × (1 − carbon-free-energy share) where the "
+            "provider publishes it (market-based). Both bases are reported; the plan's "
+            f"objective uses {basis}-based.",
+            "Embodied tCO2e = GPU-hours × embodied kgCO2e per GPU ÷ lifetime hours ÷ 1000.",
+            "Water m³ = IT kWh × site WUE + facility kWh × grid water intensity.",
+            "GHG Protocol: the location/market split follows the Scope 2 Guidance "
+            "(WRI/WBCSD, 2015). The cloud provider reports this electricity as its Scope 2; "
+            "a cloud customer usually reports it under Scope 3 (purchased services), and "
+            "should state which basis a figure uses.",
+            "Not counted: networking beyond data egress, storage, idle capacity outside the "
+            "plan, end-user devices.",
+        )),
+    ))
