@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app import state, views
@@ -107,11 +108,21 @@ def infeasible_panel(scenario: Scenario, outcome: state.Outcome) -> None:
              icon="🚫")
 
 
-def kpi_row(plan: Plan, reference: Plan | None, reference_name: str) -> None:
-    for col, card in zip(st.columns(len(views.KPI_SPECS)),
-                         views.kpi_cards(plan, reference, reference_name), strict=True):
+def kpi_row(plan: Plan, reference: Plan | None) -> None:
+    """One metric card per KPI; deltas against ``reference``."""
+    for col, card in zip(st.columns(len(views.KPI_SPECS)), views.kpi_cards(plan, reference),
+                         strict=True):
         col.metric(card.label, card.value_text, card.delta_text, delta_color=card.delta_color,
+                   delta_arrow="auto" if card.delta_color != "off" else "off",
                    help=card.help, border=True)
+
+
+def table(frame: pd.DataFrame) -> None:
+    """A DataFrame with thousands separators on every number column."""
+    numeric = frame.select_dtypes("number").columns
+    st.dataframe(frame, hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c in numeric})
 
 
 def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspace) -> None:
@@ -148,8 +159,9 @@ def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspa
                    else f" · marginal abatement ${point.mac_usd_per_tco2e:,.0f}/tCO2e")
             st.markdown(f"**Frontier point {picked}**: {point.carbon_tco2e:,.2f} tCO2e, "
                         f"${point.cost_usd:,.0f}{mac}")
-            kpi_row(point.plan, plan, "this plan")
-            st.dataframe(views.placements_frame(point.plan), hide_index=True)
+            st.caption("Deltas against the plan on screen.")
+            kpi_row(point.plan, plan)
+            table(views.placements_frame(point.plan))
 
 
 def downloads(plan: Plan) -> None:
@@ -218,8 +230,10 @@ def main() -> None:
             compared = [views.Compared(b.name, b.description, b.plan, b.slo_violation_share,
                                        b.capacity_violations) for b in ws.compare_baselines()]
     refs = {"cost-only plan": cost_only} | {c.name: c.plan for c in compared}
-    ref_name = st.radio("Deltas against", list(refs), horizontal=True, key="reference")
-    kpi_row(plan, refs.get(ref_name or ""), ref_name or "")
+    ref_name = st.radio("KPI deltas against", list(refs), horizontal=True, key="reference",
+                        help="The cost-only plan minimizes dollars alone; the baselines are "
+                             "simple placement rules scored with the same data.")
+    kpi_row(plan, refs.get(ref_name or ""))
 
     markers = [views.Marker("this plan", plan.totals["carbon_tco2e"], plan.totals["cost_usd"])]
     if cost_only is not None:
@@ -227,37 +241,39 @@ def main() -> None:
                                     cost_only.totals["cost_usd"], "square", "#7f7f7f", 11))
     markers += [views.Marker(c.name, c.plan.totals["carbon_tco2e"], c.plan.totals["cost_usd"],
                              "triangle-up", "#9467bd", 11) for c in compared]
-    left, right = st.columns([1.25, 1])
+    outlines = st.toggle("Country outlines on the map", value=False, key="outlines",
+                         help="Land and borders are fetched from cdn.plot.ly: needs internet; "
+                              "without it the map would stay blank.")
+    st.plotly_chart(views.map_figure(plan, catalog.regions, catalog.metros, scenario.clouds,
+                                     outlines=outlines),
+                    key="map", config={"displayModeBar": False})
+    left, right = st.columns(2)
     with left:
-        st.plotly_chart(views.map_figure(plan, catalog.regions, catalog.metros, scenario.clouds),
-                        key="map", config={"displayModeBar": False})
-    with right:
         fws = ws
         if water != scenario.objective.water_price_usd_per_m3:
             # The frontier minimizes cost + water cost, so it is traced at the slider's price.
             priced = scenario.with_overrides(**{"objective.water_price_usd_per_m3": water})
             fws = state.get_workspace(priced.sha256(), priced)
         frontier_section(plan, markers, fws)
-
-    tab_plan, tab_hourly, tab_why, tab_base, tab_dl = st.tabs(
-        ["Plan", "Hourly (time-shifted jobs)", "Why: limits & prices", "Baselines",
-         "Downloads"])
-    with tab_plan:
-        st.dataframe(views.placements_frame(plan), hide_index=True)
-        if plan.flows:
-            with st.expander("Served traffic (metro → region)"):
-                st.dataframe(views.flows_frame(plan), hide_index=True)
-    with tab_hourly:
+    with right:
         jobs = views.training_workloads(plan)
         if not jobs:
             st.info("This scenario has no training job to shift in time.")
         else:
             job = st.selectbox("Training job", jobs) if len(jobs) > 1 else jobs[0]
             st.plotly_chart(views.hourly_figure(plan, job, ws.hourly_ci(), plan.accounting),
-                            key="hourly")
+                            key="hourly", config={"displayModeBar": False})
             if not scenario.time_shifting:
                 st.caption("Time-shifting is off: the model used each region's annual grid "
                            "figure, so the carbon lines are flat.")
+
+    tab_plan, tab_why, tab_base, tab_dl = st.tabs(
+        ["Plan", "Why: limits & prices", "Baselines", "Downloads"])
+    with tab_plan:
+        table(views.placements_frame(plan))
+        if plan.flows:
+            with st.expander("Served traffic (metro → region)"):
+                table(views.flows_frame(plan))
     with tab_why:
         if plan.explanations:
             for note in plan.explanations:
@@ -281,7 +297,7 @@ def main() -> None:
             rows = [views.Compared("this plan", "the optimizer at your settings", plan)]
             if cost_only is not None:
                 rows.append(views.Compared("cost-only plan", "the optimizer, $ only", cost_only))
-            st.dataframe(views.comparison_frame(rows + compared), hide_index=True)
+            table(views.comparison_frame(rows + compared))
         else:
             st.info("Baseline comparisons arrive with planner/baselines.py.")
     with tab_dl:

@@ -37,17 +37,17 @@ class KpiSpec:
 
 
 KPI_SPECS: tuple[KpiSpec, ...] = (
-    KpiSpec("cost_usd", "Cost", "$", 0,
+    KpiSpec("cost_usd", "Cost ($)", "$", 0,
             "Cloud spend over the horizon: GPU hours plus data egress (USD)."),
-    KpiSpec("carbon_tco2e", "Carbon", "tCO2e", 2,
+    KpiSpec("carbon_tco2e", "Carbon (tCO2e)", "tCO2e", 2,
             "Operational (location- or market-based, as chosen) plus embodied emissions."),
-    KpiSpec("water_m3", "Water", "m³", 1,
+    KpiSpec("water_m3", "Water (m³)", "m³", 1,
             "On-site cooling water plus the water used to generate the electricity."),
-    KpiSpec("energy_mwh", "Energy", "MWh", 1,
+    KpiSpec("energy_mwh", "Energy (MWh)", "MWh", 1,
             "Facility energy (GPU power × PUE) plus data-transfer energy."),
-    KpiSpec("latency_ms", "Latency", "ms", 1,
+    KpiSpec("latency_ms", "Latency (ms)", "ms", 1,
             "Traffic-weighted mean round-trip time, user metro → serving region."),
-    KpiSpec("objective_usd", "Priced total", "$", 0,
+    KpiSpec("objective_usd", "Priced total ($)", "$", 0,
             "What the optimizer minimizes: cost + carbon price × tCO2e + water price × m³."),
 )
 
@@ -85,36 +85,46 @@ def kpi_values(plan: Plan) -> dict[str, float | None]:
     }
 
 
+def _compact(value: float) -> str:
+    """1,234 → '1,234'; 489,855 → '489.9k'; 1,234,567 → '1.23M' (cards are narrow)."""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    if a >= 1e5:
+        return f"{value / 1e3:,.1f}k"
+    return f"{value:,.0f}"
+
+
 def format_value(spec: KpiSpec, value: float | None) -> str:
-    """``$489,855`` / ``22.46 tCO2e`` / ``—`` for a missing figure."""
+    """``$489.9k`` / ``22.46`` (the unit is in the card's label) / ``—`` when missing."""
     if value is None or not math.isfinite(value):
         return "—"
     if spec.unit == "$":
-        return f"${value:,.{spec.decimals}f}"
-    return f"{value:,.{spec.decimals}f} {spec.unit}"
+        return f"${_compact(value)}"
+    if abs(value) >= 1e5:
+        return _compact(value)
+    return f"{value:,.{spec.decimals}f}"
 
 
-def format_delta(spec: KpiSpec, value: float | None, ref: float | None,
-                 ref_name: str) -> tuple[str | None, str]:
+def format_delta(spec: KpiSpec, value: float | None, ref: float | None) -> tuple[str | None, str]:
     """Delta text against a reference and the metric colour mode.
 
-    ``("-1,234 $ (-2.1 %) vs cost-only", "inverse")``: a leading minus is a decrease,
-    coloured green because every KPI here is better lower. Equal values read
-    ``"same as cost-only"`` in grey.
+    ``("-1,234 (-2.1%)", "inverse")``: a leading minus is a decrease, coloured green
+    because every KPI here is better lower. Equal values read ``"no change"`` in grey.
     """
     if value is None or ref is None:
         return None, "off"
     d = value - ref
     scale = max(abs(ref), abs(value), 1e-12)
     if abs(d) <= 1e-9 * scale or round(abs(d), spec.decimals) == 0:
-        return f"same as {ref_name}", "off"
+        return "no change", "off"
     pct = f" ({d / ref:+.1%})" if ref != 0 else ""
-    unit = "$" if spec.unit == "$" else spec.unit
-    return f"{d:+,.{spec.decimals}f} {unit}{pct} vs {ref_name}", "inverse"
+    num = (("+" if d > 0 else "-") + _compact(abs(d)) if spec.decimals == 0
+           else f"{d:+,.{spec.decimals}f}")
+    return f"{num}{pct}", "inverse"
 
 
-def kpi_cards(plan: Plan, reference: Plan | None = None,
-              reference_name: str = "reference") -> list[KpiCard]:
+def kpi_cards(plan: Plan, reference: Plan | None = None) -> list[KpiCard]:
     """KPI cards for ``plan``, with deltas against ``reference`` when given.
 
     The priced total carries no delta: the reference was priced at other carbon and
@@ -126,7 +136,7 @@ def kpi_cards(plan: Plan, reference: Plan | None = None,
     for spec in KPI_SPECS:
         delta: tuple[str | None, str] = (None, "off")
         if reference is not None and spec.key != "objective_usd":
-            delta = format_delta(spec, vals[spec.key], ref_vals.get(spec.key), reference_name)
+            delta = format_delta(spec, vals[spec.key], ref_vals.get(spec.key))
         cards.append(KpiCard(spec.key, spec.label, format_value(spec, vals[spec.key]),
                              delta[0], delta[1], spec.help))
     return cards
@@ -211,13 +221,17 @@ def _gpu_marker_size(gpus: float, largest: float) -> float:
 
 
 def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
-               clouds: Iterable[str] | None = None) -> go.Figure:
+               clouds: Iterable[str] | None = None, outlines: bool = False) -> go.Figure:
     """World map (offline ``scattergeo``): candidate and used regions, user metros, flows.
 
     ``regions`` needs provider, region, lat_deg, lon_deg, grid_ci_gco2e_per_kwh;
     ``metros`` needs metro, lat_deg, lon_deg. Used regions are sized by peak GPUs placed
     (all workloads) and coloured by annual location-based grid carbon; flows are lines
     from each user metro to the region serving it, width ∝ requests/s.
+
+    ``outlines`` draws land and country borders. plotly.js fetches those shapes from its
+    CDN (cdn.plot.ly) and draws no map at all when it cannot, so they are off by default
+    and the map shows a latitude/longitude graticule instead: it works offline.
     """
     reg = regions.copy()
     reg["region_id"] = _region_ids(reg)
@@ -285,15 +299,22 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
     if shown:
         fig.add_trace(go.Scattergeo(
             lon=[met.at[m, "lon_deg"] for m in shown], lat=[met.at[m, "lat_deg"] for m in shown],
-            mode="markers", marker={"symbol": "diamond", "size": 9, "color": "#3b6fb6",
-                                    "line": {"width": 1, "color": "white"}},
-            text=[f"<b>{m}</b> (users)<br>{metro_rps[m]:,.1f} req/s" for m in shown],
+            mode="markers+text", marker={"symbol": "diamond", "size": 9, "color": "#3b6fb6",
+                                         "line": {"width": 1, "color": "white"}},
+            text=shown, textposition="bottom center",
+            textfont={"size": 10, "color": "#3b6fb6"},
+            hovertext=[f"<b>{m}</b> (users)<br>{metro_rps[m]:,.1f} req/s" for m in shown],
             hoverinfo="text", name="user metros"))
-    fig.update_geos(projection_type="natural earth", showcountries=True,
-                    countrycolor="#cfcfcf", showland=True, landcolor="#f3f3ef",
-                    showocean=True, oceancolor="#eaf2f8", showframe=False,
-                    lataxis_range=[-50, 75])
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=430,
+    fig.update_geos(projection_type="equirectangular", showframe=True, framecolor="#bbb",
+                    showland=outlines, landcolor="#f3f3ef", showcountries=outlines,
+                    countrycolor="#cfcfcf", showocean=outlines, oceancolor="#eaf2f8",
+                    showcoastlines=outlines, coastlinecolor="#aaa", showlakes=False,
+                    showrivers=False, bgcolor="#f7f9fb",
+                    lataxis={"range": [-48, 72], "showgrid": True, "dtick": 15,
+                             "gridcolor": "#dde3ea"},
+                    lonaxis={"range": [-180, 180], "showgrid": True, "dtick": 30,
+                             "gridcolor": "#dde3ea"})
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=440,
                       legend={"orientation": "h", "y": -0.02, "x": 0.0},
                       title={"text": "Where the plan runs", "x": 0.0, "font": {"size": 15}})
     return fig
@@ -330,7 +351,7 @@ def hourly_figure(plan: Plan, workload: str, ci: pd.DataFrame, basis: str) -> go
     fig.update_yaxes(title_text="GPUs running", secondary_y=False, rangemode="tozero")
     fig.update_yaxes(title_text=f"grid gCO2e/kWh ({basis}-based)", secondary_y=True,
                      rangemode="tozero", showgrid=False)
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       title={"text": f"{workload}: when it runs vs grid carbon", "x": 0.0,
                              "font": {"size": 15}},
                       legend={"orientation": "h", "y": -0.2}, hovermode="x unified")
@@ -400,7 +421,7 @@ def frontier_figure(frame: pd.DataFrame | None, markers: Sequence[Marker],
                     "line": {"width": 1, "color": "#222"}},
             name=m.name, customdata=[m.name],
             hovertemplate=f"{m.name}: " + "%{x:,.2f} tCO2e, $%{y:,.0f}<extra></extra>"))
-    fig.update_layout(height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(height=400, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       title={"text": "Cost vs carbon", "x": 0.0, "font": {"size": 15}},
                       xaxis_title="tCO2e over the horizon", yaxis_title="cost $",
                       legend={"orientation": "h", "y": -0.2}, clickmode="event+select")
