@@ -37,8 +37,11 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Pat
     for example in EXAMPLES:
         for price in PRICES:
             target = root / f"{Path(example).stem}-{price}"
+            # The 200 $/t plans also go through `plan --tfvars` (checked below).
+            tfvars = ["--tfvars", str(target / "tf")] if price == 200 else []
             result = runner.invoke(app, ["plan", str(REPO / "examples" / example), "--out",
-                                         str(target), "--carbon-price", str(price), "-q"])
+                                         str(target), "--carbon-price", str(price), "-q",
+                                         *tfvars])
             assert result.exit_code == 0, f"{example} at {price} $/t:\n{result.output}"
             out[(example, price)] = target / "plan.json"
     return out
@@ -107,11 +110,9 @@ def test_diff_carbon_0_vs_200(plans: dict[tuple[str, int], Path], tmp_path: Path
     assert listed_moves >= 1, "no example moves any work between carbon price 0 and 200"
 
 
-def test_plan_with_tfvars_option(tmp_path: Path) -> None:
+def test_plan_with_tfvars_option(plans: dict[tuple[str, int], Path]) -> None:
     """``regionplan plan --tfvars DIR`` writes the same files as ``regionplan tfvars``."""
-    example = REPO / "examples" / EXAMPLES[0]
-    result = runner.invoke(app, ["plan", str(example), "--out", str(tmp_path / "plan"), "-q",
-                                 "--tfvars", str(tmp_path / "tf")])
-    assert result.exit_code == 0, result.output
-    for name in (TFVARS_JSON, "placement.tfvars", "providers.tf.json", "fleet.tf.json"):
-        assert (tmp_path / "tf" / name).is_file(), name
+    for example in EXAMPLES:
+        tf_dir = plans[(example, 200)].parent / "tf"
+        for name in (TFVARS_JSON, "placement.tfvars", "providers.tf.json", "fleet.tf.json"):
+            assert (tf_dir / name).is_file(), (example, name)
