@@ -77,6 +77,19 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
     return linopy.LinearExpression(None, m)
 
 
+def _add_use_by_gpu(gpu_use: dict[str, list[linopy.LinearExpression]],
+                    gpus: linopy.LinearExpression, dim: str, models: list[str]) -> None:
+    """Append, per GPU model, the GPUs in use [region, hour] summed over ``dim``.
+
+    One ``sum`` per GPU model over the workloads that use it: adding workloads one at a
+    time would copy the growing expression each time (quadratic in the workload count).
+    """
+    by_model = xr.DataArray(models, coords=[gpus.indexes[dim]])
+    for gpu in sorted(set(models)):
+        names = by_model.indexes[dim][(by_model == gpu).values]
+        gpu_use.setdefault(gpu, []).append(gpus.sel({dim: names}).sum(dim))
+
+
 def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
     """Build the model for a prepared problem (see the module docstring for the blocks).
 
@@ -141,8 +154,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         water = gpus * (p.job_water_m3_per_gpu_hour * dt)
         terms["water_m3"] += water.sum()
         terms["water_weighted_m3"] += (water * stress).sum()
-        for job in sc.training:
-            gpu_use.setdefault(job.gpu, []).append(gpus.sel(job=job.name))
+        _add_use_by_gpu(gpu_use, gpus, "job", [j.gpu for j in sc.training])
 
     if len(p.services):
         flow_mask = p.flow_allowed & (p.demand_rps > 0)
@@ -186,8 +198,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         water = sgpus * (p.service_water_m3_per_gpu_hour * dt)
         terms["water_m3"] += water.sum()
         terms["water_weighted_m3"] += (water * stress).sum()
-        for s in sc.inference:
-            gpu_use.setdefault(s.gpu, []).append(sgpus.sel(service=s.name))
+        _add_use_by_gpu(gpu_use, sgpus, "service", [s.gpu for s in sc.inference])
 
     for gpu, uses in sorted(gpu_use.items()):
         quota = p.quota_gpus.sel(gpu=gpu, drop=True)
