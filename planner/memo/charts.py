@@ -22,7 +22,9 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False) -> 
     fig.update_layout(title=title, width=WIDTH_PX, height=HEIGHT_PX, template="plotly_white",
                       margin={"l": 70, "r": 20, "t": 50, "b": 60}, font={"size": 12},
                       legend={"orientation": "h", "y": -0.22})
-    fig.update_xaxes(title=x, type="log" if log_x else "linear")
+    fig.update_xaxes(title=x)
+    if log_x:
+        fig.update_xaxes(type="log")
     fig.update_yaxes(title=y)
     return fig
 

@@ -222,7 +222,8 @@ def _with_risks(m: Migration, current: Mapping[str, Any],
         risks.append("Training: a training job's figures are scaled from one run in the plan "
                       "horizon to a year, as if it recurred at that rate")
     for inc in proposed.get("incomplete", []) or []:
-        risks.append(f"Data gap: {inc.get('region')}: {inc.get('reason', inc)}")
+        risks.append(f"Data gap: {inc.get('region')}: {inc.get('figure', '')} "
+                     f"{inc.get('effect', inc.get('reason', ''))}".rstrip())
     return replace(m, risks=tuple(risks))
 
 
