@@ -79,6 +79,12 @@ class Plan:
     catalog: dict[str, Any]
     explanations: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def latency_ms_weighted(self) -> float | None:
+        """Traffic-weighted mean RTT (ms) over all flows; None when there is no inference."""
+        total = sum(f.rps for f in self.flows)
+        return sum(f.rps * f.rtt_ms for f in self.flows) / total if total > 0 else None
+
     def to_dict(self) -> dict[str, Any]:
         """The plan.json document (stable keys; see the README)."""
         d = asdict(self)

@@ -40,9 +40,13 @@ def load_scenario_or_fail(path: Path) -> Scenario:
 
 
 def load_catalog_or_fail() -> Catalog:
+    """The embedded catalog overlaid by the local store; a broken one is a clean error."""
+    from connectors.settings import SettingsError
+    from connectors.store import StoreError
+
     try:
         return load_catalog()
-    except (SchemaError, FileNotFoundError) as err:
+    except (SchemaError, FileNotFoundError, SettingsError, StoreError) as err:
         fail(f"catalog: {err}")
 
 
@@ -66,6 +70,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; outputs are ordinary files
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner.baselines import BaselineResult
+from planner.baselines import compare as compare_baselines
 from planner.cli.common import (
     atomic_write_text,
     fail,
@@ -21,7 +23,7 @@ from planner.cli.common import (
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
-from planner.session import SolverError, make_plan
+from planner.session import PlanSession, SolverError
 from planner.solve import SolveOptions
 
 console = make_console()
@@ -68,12 +70,47 @@ def render_plan(plan: Plan, out: Console) -> None:
                   f"(listed in plan.json 'excluded').[/]")
 
 
-def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
-    """Write plan.json and plan.csv atomically."""
+def render_baselines(plan: Plan, results: tuple[BaselineResult, ...], out: Console) -> None:
+    """The optimum next to each baseline, same data and accounting."""
+    t = Table(title=f"Optimum vs baselines ({plan.accounting}-based carbon; same catalog)")
+    for col in ("placement", "objective $", "Δ vs optimum", "cost $", "tCO2e", "water m³",
+                "RTT ms", "beyond SLO", "rules broken"):
+        t.add_column(col, justify="left" if col in ("placement", "rules broken") else "right",
+                     overflow="fold")
+
+    def row(name: str, p: Plan, share: float, broken: str) -> None:
+        lat = p.latency_ms_weighted
+        delta = p.totals["objective_usd"] - plan.totals["objective_usd"]
+        t.add_row(name, f"{p.totals['objective_usd']:,.0f}",
+                  "" if p is plan else f"{delta:+,.0f}", f"{p.totals['cost_usd']:,.0f}",
+                  f"{p.totals['carbon_tco2e']:,.2f}", f"{p.totals['water_m3']:,.1f}",
+                  "" if lat is None else f"{lat:.0f}", f"{share:.0%}", broken)
+
+    row("optimum (regionplan)", plan, 0.0, "none")
+    for r in results:
+        row(r.name, r.plan, r.slo_violation_share, "; ".join(r.violations) or "none")
+    out.print(t)
+    out.print("[dim]A baseline that breaks rules can look cheaper: it is not a valid plan.[/]")
+
+
+def baselines_json(results: tuple[BaselineResult, ...]) -> list[dict[str, Any]]:
+    return [{"name": r.name, "description": r.description, "totals": r.plan.totals,
+             "latency_ms_weighted": r.plan.latency_ms_weighted,
+             "slo_violation_share": r.slo_violation_share,
+             "capacity_violations": r.capacity_violations, "violations": list(r.violations)}
+            for r in results]
+
+
+def write_plan(plan: Plan, out_dir: Path,
+               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
+    """Write plan.json (with the baselines when compared) and plan.csv atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
     pj = out_dir / "plan.json"
     pc = out_dir / "plan.csv"
-    atomic_write_text(pj, json.dumps(plan.to_dict(), indent=2, sort_keys=False) + "\n")
+    doc = plan.to_dict()
+    if baselines is not None:
+        doc["baselines"] = baselines_json(baselines)
+    atomic_write_text(pj, json.dumps(doc, indent=2, sort_keys=False) + "\n")
     atomic_write_text(pc, plan.placements_csv())
     return [pj, pc]
 
@@ -97,6 +134,9 @@ def register(app: typer.Typer) -> None:
                                                          help="Solver time limit (s).")] = None,
         tfvars: Annotated[Path | None, typer.Option(
             "--tfvars", help="Also write Terraform variables into this directory.")] = None,
+        compare: Annotated[bool, typer.Option(
+            "--compare", help="Also score the baselines (weighted score, greedy lowest-carbon, "
+            "cheapest region) with the same data.")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print totals only.")] = False,
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
@@ -116,8 +156,11 @@ def register(app: typer.Typer) -> None:
             fail(f"--backend {backend!r}: use highs or pulp")
         catalog = load_catalog_or_fail()
         try:
-            plan = make_plan(sc, catalog, SolveOptions(backend=backend, time_limit_s=time_limit),
-                             scenario_path=str(path))
+            session = PlanSession(sc, catalog, SolveOptions(backend=backend,
+                                                            time_limit_s=time_limit),
+                                  scenario_path=str(path))
+            plan = session.plan()
+            results = compare_baselines(session) if compare else None
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
@@ -129,11 +172,17 @@ def register(app: typer.Typer) -> None:
             fail(str(err), code=1)
         if not quiet:
             render_plan(plan, console)
-        written = write_plan(plan, out)
+        if results is not None:
+            render_baselines(plan, results, console)
+        written = write_plan(plan, out, results)
         if tfvars is not None:
-            from planner.emit.tfvars import write_tfvars
+            from planner.emit.files import OverwriteRefusedError
+            from planner.emit.tfvars import TfvarsError, write_tfvars
 
-            written += write_tfvars(plan.to_dict(), tfvars)
+            try:
+                written += write_tfvars(plan.to_dict(), tfvars)
+            except (TfvarsError, OverwriteRefusedError) as err:
+                fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
         console.print("wrote " + ", ".join(str(p) for p in written))
 
     @app.command("validate")

@@ -1,0 +1,109 @@
+"""End-to-end CLI runs on every bundled example, and clean errors for user mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import _register_all, app
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.yaml"))
+runner = CliRunner()
+_register_all()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_examples_exist():
+    assert len(EXAMPLES) >= 3
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_plan_every_example(example, tmp_path):
+    res = run("plan", str(example), "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    assert doc["status"] == "optimal"
+    assert set(doc["totals"]) >= {"cost_usd", "carbon_tco2e", "water_m3", "energy_mwh"}
+    assert doc["placements"] and doc["inputs"]
+    assert all(i["source"] for i in doc["inputs"])
+    # totals equal the sum of placements
+    for key in ("cost_usd", "carbon_tco2e", "water_m3", "energy_mwh"):
+        assert sum(p[key] for p in doc["placements"]) == pytest.approx(doc["totals"][key],
+                                                                       rel=1e-5)
+    csv = (tmp_path / "plan.csv").read_text().splitlines()
+    assert len(csv) == len(doc["placements"]) + 1
+    assert run("validate", str(example)).exit_code == 0
+
+
+def test_default_plan_runs_bundled_example(tmp_path):
+    res = run("plan", "--out", str(tmp_path), "--compare")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    assert doc["scenario"]["name"] == "llm-fleet"
+    names = {b["name"] for b in doc["baselines"]}
+    assert names == {"weighted-score", "greedy-carbon", "cheapest-region"}
+    for b in doc["baselines"]:
+        if not b["violations"]:
+            assert doc["totals"]["objective_usd"] <= b["totals"]["objective_usd"] + 1e-6
+
+
+def test_typo_gets_one_screen_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLES[0].read_text().replace("gpu_hours:", "gpu_hour:", 1))
+    res = runner.invoke(app, ["plan", str(bad), "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "unknown field 'gpu_hour'" in res.output and "did you mean 'gpu_hours'" in res.output
+    assert "Traceback" not in res.output
+    assert len(res.output.splitlines()) < 25
+    assert not (tmp_path / "plan.json").exists()
+
+
+def test_unknown_gpu_and_metro(tmp_path):
+    fleet = (Path(__file__).parents[1] / "examples" / "llm-fleet.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(fleet.replace("gpu: H100", "gpu: H1000", 1))
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2 and "unknown gpu 'H1000'" in res.output
+    assert "did you mean 'H100'" in res.output
+    bad.write_text(fleet.replace("metro: Tokyo", "metro: Tokio", 1))
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2 and "unknown metro 'Tokio'" in res.output
+    assert "did you mean 'Tokyo'" in res.output
+
+
+def test_infeasible_example_is_explained(tmp_path):
+    text = (Path(__file__).parents[1] / "examples" / "eu-resident.yaml").read_text()
+    bad = tmp_path / "tight.yaml"
+    bad.write_text(text.replace("latency_slo_ms: 60", "latency_slo_ms: 12"))
+    res = runner.invoke(app, ["plan", str(bad), "--out", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "infeasible" in res.output and "eu-assistant" in res.output
+    assert "raise latency_slo_ms to ≥" in res.output
+
+
+def test_check_gate(tmp_path):
+    assert run("plan", str(EXAMPLES[0]), "--out", str(tmp_path), "-q").exit_code == 0
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    carbon = doc["totals"]["carbon_tco2e"]
+    plan_json = str(tmp_path / "plan.json")
+    ok = run("check", plan_json, "--max-carbon-tco2e", str(carbon * 1.01))
+    assert ok.exit_code == 0 and "within budget" in ok.output
+    over = runner.invoke(app, ["check", plan_json, "--max-carbon-tco2e", str(carbon * 0.5)])
+    assert over.exit_code == 1 and "exceeds the budget" in over.output
+    missing = runner.invoke(app, ["check", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_pareto_writes_outputs(tmp_path):
+    res = run("pareto", str(EXAMPLES[0]), "--points", "3", "--out", str(tmp_path), "--no-png")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "frontier.json").read_text())
+    assert len(doc["points"]) == 3
+    html = (tmp_path / "frontier.html").read_text()
+    assert "<script" in html and 'src="http' not in html  # plotly.js inlined: works offline
