@@ -42,6 +42,7 @@ def curves(key: str, title: str, x: Sequence[float], lines: Sequence[tuple[str, 
         fig.add_annotation(x=np.log10(v), y=1.0, yref="paper", text=label, showarrow=False,
                            xanchor="left", yanchor="top", font={"size": 11})
     _layout(fig, title, x_label, y_label, log_x=True)
+    fig.update_yaxes(type="log")  # both curves stay readable across decades of volume
     fmt = usd if money else (lambda v: num(v))
     idx = np.unique(np.linspace(0, len(x) - 1, 7).round().astype(int))
     rows = tuple((num(x[i]), *(fmt(ys[i]) for _, ys, _, _ in lines)) for i in idx)

@@ -120,7 +120,7 @@ def compose(r: BuildVsBuy, tornado: unc.Tornado, mc: unc.MonteCarlo,
         [("build", [c.build_usd for c in cv], charts.BUILD, "solid"),
          ("buy (API)", [c.buy_usd for c in cv], charts.BUY, "solid")],
         "million requests per month", "US$", marks,
-        "Total cost of ownership over the horizon against monthly volume (log scale).", True)
+        "Total cost of ownership over the horizon against monthly volume (log scales).", True)
     tco = Section(f"Total cost of ownership over {mo}", (
         Table(("", "build", "buy (API)", "difference (buy − build)"),
               (("cost", usd(r.build_usd), usd(r.buy_usd), usd(r.buy_usd - r.build_usd)),
@@ -143,7 +143,7 @@ def compose(r: BuildVsBuy, tornado: unc.Tornado, mc: unc.MonteCarlo,
         [("build", [c.build_tco2e for c in cv], charts.BUILD, "solid"),
          ("buy (API, estimate)", [c.buy_tco2e for c in cv], charts.BUY, "solid")],
         "million requests per month", "tCO2e", marks,
-        "Footprint against monthly volume (log scale).", False)
+        "Footprint against monthly volume (log scales).", False)
     breakeven = Section("Break-even volume", (
         Bullets((be_text(r.breakeven_m_requests_per_month, "Cost"),
                  be_text(r.breakeven_adjusted_m_requests_per_month,
@@ -156,7 +156,7 @@ def compose(r: BuildVsBuy, tornado: unc.Tornado, mc: unc.MonteCarlo,
         [("build", [c.build_adjusted_usd for c in cv], charts.BUILD, "dash"),
          ("buy (API)", [c.buy_adjusted_usd for c in cv], charts.BUY, "dash")],
         "million requests per month", "US$ incl. carbon", marks,
-        "Total cost plus internal carbon price × tCO2e (log scale).", True)
+        "Total cost plus internal carbon price × tCO2e (log scales).", True)
     adjusted = Section("With the internal carbon price", (
         Para(f"Pricing carbon at {usd(r.carbon_price_usd_per_tco2e)} per tonne adds "
              f"{usd(r.carbon_price_usd_per_tco2e * r.build_tco2e)} to building and "
