@@ -1,0 +1,1 @@
+"""Benchmarks: fixed-size builders and a runner writing JSON results (see README.md)."""

@@ -1,0 +1,462 @@
+"""Benchmark runner: ``python -m benchmarks.run --out benchmarks/results/ [--smoke] [--only NAME]``.
+
+Writes one JSON file per run (machine, versions, date, and per case: sizes, timings in
+seconds, peak resident memory in MB, ratios and whether each target was met). Every
+measured point runs in a fresh Python subprocess so its peak RSS belongs to that point
+alone (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the child).
+
+Cases (see README.md):
+
+- ``lp_highs_vs_raw``: ~600k-variable LP, planner build + solve (linopy → HiGHS direct)
+  vs a raw ``highspy.Highs().passModel(lp); run()`` on the same exported matrices.
+- ``lp_pulp_build``: the same LP built into PuLP through the matrix backend, against the
+  recorded row-by-row baseline (5 × raw solve, DESIGN.md); row-by-row vs matrix measured
+  side by side at a small size.
+- ``week_2m``: ≥ 2 million variables, one week hourly, end to end (prepare → plan).
+- ``growth``: end-to-end time and memory at ≥ 4 sizes, power-law exponents fitted.
+- ``pareto``: a 21-point carbon/cost frontier vs one solve.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Sizes in target variable count. Smoke sizes keep the whole run to seconds.
+FULL = {"lp_vars": 600_000, "rowwise_vars": 30_000, "week_vars": 2_000_000,
+        "growth_vars": [50_000, 100_000, 200_000, 400_000], "repeats": 3,
+        "pareto_points": 21}
+SMOKE = {"lp_vars": 3_000, "rowwise_vars": 3_000, "week_vars": 6_000,
+         "growth_vars": [1_000, 2_000, 4_000, 8_000], "repeats": 1, "pareto_points": 3}
+HOURS = 168
+TARGETS = {"lp_linopy_over_raw": 1.3, "week_total_s": 90.0, "week_peak_rss_mb": 4096.0,
+           "pareto_over_single": 5.0, "rowwise_baseline_over_raw": 5.0}
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _quiet_warnings() -> None:
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", module="linopy")
+
+
+# --------------------------------------------------------------------------------------
+# Child-side measurements (each runs in its own process)
+# --------------------------------------------------------------------------------------
+
+def _prepared(target_vars: int) -> Any:
+    from benchmarks.builders import catalog, fleet_scenario, spec_for_vars
+    from planner.problem import prepare
+
+    spec = spec_for_vars(target_vars, HOURS)
+    return spec, prepare(fleet_scenario(spec), catalog())
+
+
+def point_end_to_end(target_vars: int, repeats: int = 1) -> dict[str, Any]:
+    """prepare → build → solve (HiGHS direct) → extract, ``repeats`` times; medians."""
+    from benchmarks.builders import catalog, fleet_scenario, spec_for_vars
+    from planner.model import build
+    from planner.plan import extract
+    from planner.problem import prepare
+    from planner.solve import SolveOptions, solve
+
+    catalog()
+    spec = spec_for_vars(target_vars, HOURS)
+    base_rss = _peak_rss_mb()
+    rows: list[dict[str, float]] = []
+    n_vars = n_cons = 0
+    status = ""
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        problem = prepare(fleet_scenario(spec), catalog())
+        t1 = time.perf_counter()
+        built = build(problem)
+        t2 = time.perf_counter()
+        solution = solve(built, SolveOptions())
+        t3 = time.perf_counter()
+        extract(problem, solution)
+        t4 = time.perf_counter()
+        n_vars, n_cons = built.model.nvars, built.model.ncons
+        status = str(solution.status)
+        rows.append({"prepare_s": t1 - t0, "build_s": t2 - t1, "solve_s": t3 - t2,
+                     "extract_s": t4 - t3, "total_s": t4 - t0})
+        del built, solution, problem
+    out: dict[str, Any] = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    out.update({"jobs": spec.jobs, "hours": spec.hours, "n_vars": n_vars, "n_cons": n_cons,
+                "status": status, "repeats": repeats, "peak_rss_mb": _peak_rss_mb(),
+                "baseline_rss_mb": base_rss})
+    return out
+
+
+def _highs_lp(M: Any) -> Any:
+    """A ``highspy.HighsLp`` holding exactly the matrices linopy hands to HiGHS."""
+    import highspy
+
+    A = M.A.tocsr()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(A.shape[1]), int(A.shape[0])
+    lp.col_cost_ = np.asarray(M.c, float)
+    lp.col_lower_, lp.col_upper_ = np.asarray(M.lb, float), np.asarray(M.ub, float)
+    lp.row_lower_ = np.where(M.sense != "<", M.b, -np.inf)
+    lp.row_upper_ = np.where(M.sense != ">", M.b, np.inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
+
+
+def point_highs_vs_raw(target_vars: int) -> dict[str, Any]:
+    """Planner build + solve vs raw HiGHS (passModel + run) on the same exported matrices."""
+    import highspy
+
+    from planner.model import build
+    from planner.solve import SolveOptions, solve
+
+    spec, problem = _prepared(target_vars)
+    t0 = time.perf_counter()
+    built = build(problem)
+    t1 = time.perf_counter()
+    solution = solve(built, SolveOptions())
+    t2 = time.perf_counter()
+    m = built.model
+    # linopy's solve already sanitized the model; these matrices are what HiGHS received.
+    lp = _highs_lp(m.matrices)
+    del solution
+    t3 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    h.run()
+    t4 = time.perf_counter()
+    raw_obj = h.getObjectiveValue()
+    info = h.getInfo()
+    return {"jobs": spec.jobs, "hours": spec.hours, "n_vars": int(lp.num_col_),
+            "n_cons": int(lp.num_row_), "nnz": int(len(lp.a_matrix_.value_)),
+            "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
+            "raw_highs_s": t4 - t3, "raw_simplex_iterations": int(info.simplex_iteration_count),
+            "objective_usd": float(m.objective.value), "raw_objective_usd": float(raw_obj),
+            "linopy_over_raw": (t2 - t0) / (t4 - t3),
+            "linopy_solve_only_over_raw": (t2 - t1) / (t4 - t3),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def point_pulp_build(target_vars: int) -> dict[str, Any]:
+    """Time to build the LP into PuLP through the matrix backend (no solve)."""
+    from planner.backends.pulp_backend import to_pulp
+    from planner.model import build
+
+    spec, problem = _prepared(target_vars)
+    built = build(problem)
+    base = _peak_rss_mb()
+    t0 = time.perf_counter()
+    pm = to_pulp(built.model)
+    t1 = time.perf_counter()
+    return {"jobs": spec.jobs, "hours": spec.hours, "n_vars": len(pm.variables),
+            "n_cons": len(pm.constraints), "pulp_matrix_build_s": t1 - t0,
+            "peak_rss_mb": _peak_rss_mb(), "pulp_rss_increase_mb": _peak_rss_mb() - base}
+
+
+def rowwise_pulp(problem: Any) -> tuple[Any, int, int]:
+    """The fleet LP written row by row in idiomatic PuLP (the path DESIGN.md avoids).
+
+    Only for the baseline timing: ``lpSum`` over generator expressions per constraint,
+    one named ``LpVariable`` per (job, region, hour).
+    """
+    import pulp
+
+    from planner.units import G_PER_T
+
+    sc = problem.scenario
+    price = sc.objective.carbon_price_usd_per_tco2e
+    allowed = (problem.job_allowed & problem.job_hour_allowed).values
+    usd = problem.job_usd_per_gpu_hour.values
+    fac = problem.job_facility_kwh_per_gpu_hour.values
+    emb = problem.job_embodied_tco2e_per_gpu_hour.values
+    ci = problem.ci_location_gco2e_per_kwh.values / G_PER_T
+    quota = problem.quota_gpus
+    prob = pulp.LpProblem("rowwise", pulp.LpMinimize)
+    x: dict[tuple[int, int, int], Any] = {}
+    for j, r, h in zip(*np.nonzero(allowed), strict=True):
+        x[(j, r, h)] = prob.add_variable(f"x_{j}_{r}_{h}", lowBound=0)
+    prob += pulp.lpSum((usd[j, r] + price * (fac[j, r] * ci[r, h] + emb[j])) * v
+                       for (j, r, h), v in x.items())
+    by_job: dict[int, list[Any]] = {}
+    by_job_hour: dict[tuple[int, int], list[Any]] = {}
+    by_region_hour: dict[tuple[str, int, int], list[Any]] = {}
+    for (j, r, h), v in x.items():
+        by_job.setdefault(j, []).append(v)
+        by_job_hour.setdefault((j, h), []).append(v)
+        by_region_hour.setdefault((sc.training[j].gpu, r, h), []).append(v)
+    for j, vs in by_job.items():
+        prob += pulp.lpSum(vs) == float(problem.job_gpu_hours.values[j]), f"completion_{j}"
+    for (j, h), vs in by_job_hour.items():
+        prob += pulp.lpSum(vs) <= float(problem.job_max_gpus.values[j]), f"parallel_{j}_{h}"
+    for (gpu, r, h), vs in by_region_hour.items():
+        q = float(quota.sel(gpu=gpu).values[r])
+        if not math.isnan(q):
+            prob += pulp.lpSum(vs) <= q, f"capacity_{gpu}_{r}_{h}"
+    return prob, len(x), prob.numConstraints()
+
+
+def point_pulp_rowwise(target_vars: int) -> dict[str, Any]:
+    """Row-by-row PuLP build vs the matrix backend's build of the same LP, same size."""
+    from planner.backends.pulp_backend import to_pulp
+    from planner.model import build
+
+    spec, problem = _prepared(target_vars)
+    t0 = time.perf_counter()
+    _, n_vars, n_cons = rowwise_pulp(problem)
+    t1 = time.perf_counter()
+    built = build(problem)
+    t2 = time.perf_counter()
+    pm = to_pulp(built.model)
+    t3 = time.perf_counter()
+    return {"jobs": spec.jobs, "hours": spec.hours, "rowwise_n_vars": n_vars,
+            "rowwise_n_cons": n_cons, "n_vars": len(pm.variables),
+            "n_cons": len(pm.constraints), "rowwise_build_s": t1 - t0,
+            "linopy_build_s": t2 - t1, "pulp_matrix_build_s": t3 - t2,
+            "rowwise_over_linopy_plus_matrix": (t1 - t0) / (t3 - t1),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _pareto_scenario(smoke: bool) -> Any:
+    from benchmarks.builders import FleetSpec, fleet_scenario
+
+    return fleet_scenario(FleetSpec(jobs=6 if smoke else 60, hours=24 if smoke else HOURS))
+
+
+def point_pareto(points: int, smoke: bool) -> dict[str, Any]:
+    """A ``points``-point frontier vs one solve of the same session."""
+    from benchmarks.builders import catalog
+    from planner.pareto import trace_frontier
+    from planner.session import PlanSession
+
+    scenario = _pareto_scenario(smoke)
+    session = PlanSession(scenario, catalog())
+    t0 = time.perf_counter()
+    session.plan()
+    t1 = time.perf_counter()
+    frontier = trace_frontier(session, points=points)
+    t2 = time.perf_counter()
+    n_points = len(getattr(frontier, "points", frontier))
+    return {"n_vars": session.built.model.nvars, "n_cons": session.built.model.ncons,
+            "build_s": session.build_s, "single_solve_s": t1 - t0, "frontier_s": t2 - t1,
+            "points_requested": points, "points_returned": n_points,
+            "frontier_over_single": (t2 - t1) / (t1 - t0), "peak_rss_mb": _peak_rss_mb()}
+
+
+CHILD: dict[str, Callable[..., dict[str, Any]]] = {
+    "end_to_end": point_end_to_end, "highs_vs_raw": point_highs_vs_raw,
+    "pulp_build": point_pulp_build, "pulp_rowwise": point_pulp_rowwise,
+    "pareto": point_pareto,
+}
+
+
+# --------------------------------------------------------------------------------------
+# Parent side
+# --------------------------------------------------------------------------------------
+
+IN_PROCESS = False  # set by --in-process: measure in this interpreter (smoke tests)
+
+
+def _child(kind: str, **kwargs: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return its JSON result.
+
+    With ``--in-process`` the measurement runs here instead: faster to start, but peak
+    RSS is then this process's running maximum rather than the case's own.
+    """
+    if IN_PROCESS:
+        return json.loads(json.dumps(CHILD[kind](**kwargs)))
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as f:
+        out = Path(f.name)
+    try:
+        cmd = [sys.executable, "-m", "benchmarks.run", "--child", kind,
+               "--child-args", json.dumps(kwargs), "--child-out", str(out)]
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"benchmark child {kind} {kwargs} failed:\n{proc.stderr[-4000:]}")
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def fit_power_law(x: list[float], y: list[float]) -> dict[str, float]:
+    """Least squares of log y = log a + k log x; returns the exponent k, a and R²."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    k, log_a = np.polyfit(lx, ly, 1)
+    pred = log_a + k * lx
+    ss_res = float(((ly - pred) ** 2).sum())
+    ss_tot = float(((ly - ly.mean()) ** 2).sum())
+    return {"exponent": float(k), "coefficient": float(math.exp(log_a)),
+            "r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0}
+
+
+def case_lp_highs_vs_raw(cfg: dict[str, Any]) -> dict[str, Any]:
+    r = _child("highs_vs_raw", target_vars=cfg["lp_vars"])
+    r["target_linopy_over_raw"] = TARGETS["lp_linopy_over_raw"]
+    r["met"] = r["linopy_over_raw"] <= TARGETS["lp_linopy_over_raw"]
+    return r
+
+
+def case_lp_pulp_build(cfg: dict[str, Any], raw_highs_s: float | None) -> dict[str, Any]:
+    r = _child("pulp_build", target_vars=cfg["lp_vars"])
+    r["small"] = _child("pulp_rowwise", target_vars=cfg["rowwise_vars"])
+    if raw_highs_s is not None:
+        baseline = TARGETS["rowwise_baseline_over_raw"] * raw_highs_s
+        r["raw_highs_s"] = raw_highs_s
+        r["recorded_rowwise_baseline_s"] = baseline
+        r["matrix_over_raw"] = r["pulp_matrix_build_s"] / raw_highs_s
+        r["matrix_over_rowwise_baseline"] = r["pulp_matrix_build_s"] / baseline
+        r["met"] = r["pulp_matrix_build_s"] < baseline
+    return r
+
+
+def case_week_2m(cfg: dict[str, Any]) -> dict[str, Any]:
+    r = _child("end_to_end", target_vars=cfg["week_vars"], repeats=1)
+    r["targets"] = {"total_s": TARGETS["week_total_s"], "peak_rss_mb": TARGETS["week_peak_rss_mb"]}
+    r["met_time"] = r["total_s"] <= TARGETS["week_total_s"]
+    r["met_memory"] = r["peak_rss_mb"] <= TARGETS["week_peak_rss_mb"]
+    return r
+
+
+def case_growth(cfg: dict[str, Any]) -> dict[str, Any]:
+    points = []
+    for n in cfg["growth_vars"]:
+        reps = cfg["repeats"] if n <= 200_000 else 1
+        points.append(_child("end_to_end", target_vars=n, repeats=reps))
+    n_vars = [p["n_vars"] for p in points]
+    return {
+        "points": points,
+        "total_s_fit": fit_power_law(n_vars, [p["total_s"] for p in points]),
+        "build_s_fit": fit_power_law(n_vars, [p["prepare_s"] + p["build_s"] for p in points]),
+        "solve_s_fit": fit_power_law(n_vars, [p["solve_s"] for p in points]),
+        "peak_rss_fit": fit_power_law(n_vars, [p["peak_rss_mb"] for p in points]),
+        "rss_increase_fit": fit_power_law(
+            n_vars, [max(p["peak_rss_mb"] - p["baseline_rss_mb"], 1.0) for p in points]),
+    }
+
+
+def case_pareto(cfg: dict[str, Any]) -> dict[str, Any]:
+    if importlib.util.find_spec("planner.pareto") is None:
+        return {"skipped": "planner.pareto is not available in this checkout"}
+    r = _child("pareto", points=cfg["pareto_points"], smoke=cfg is SMOKE)
+    r["target_frontier_over_single"] = TARGETS["pareto_over_single"]
+    r["met"] = r["frontier_over_single"] <= TARGETS["pareto_over_single"]
+    return r
+
+
+CASES = ("lp_highs_vs_raw", "lp_pulp_build", "week_2m", "growth", "pareto")
+
+
+def machine_info() -> dict[str, Any]:
+    """Where and with what the figures were measured."""
+    mem_kb = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    versions = {}
+    for pkg in ("linopy", "highspy", "pulp", "numpy", "scipy", "xarray", "pandas"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+            "machine": platform.machine(), "processor": platform.processor(),
+            "python": platform.python_version(), "mem_total_gb": round(mem_kb / 1024**2, 1),
+            "load_avg_1_5_15_at_start": list(os.getloadavg()), "versions": versions}
+
+
+def run(out_dir: Path, smoke: bool, only: list[str] | None) -> Path:
+    """Run the selected cases and write ``out_dir/<UTC date>-<full|smoke>.json``."""
+    cfg = SMOKE if smoke else FULL
+    selected = [c for c in CASES if not only or c in only]
+    started = datetime.now(UTC)
+    doc: dict[str, Any] = {"schema": 1, "kind": "smoke" if smoke else "full",
+                           "date_utc": started.isoformat(timespec="seconds"),
+                           "command": " ".join(["python -m benchmarks.run", *sys.argv[1:]]),
+                           "machine": machine_info(), "in_process": IN_PROCESS,
+                           "sizes": cfg, "targets": TARGETS,
+                           "cases": {}}
+    raw_highs_s = None
+    for name in selected:
+        t0 = time.perf_counter()
+        print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        if name == "lp_highs_vs_raw":
+            result = case_lp_highs_vs_raw(cfg)
+            raw_highs_s = result["raw_highs_s"]
+        elif name == "lp_pulp_build":
+            result = case_lp_pulp_build(cfg, raw_highs_s)
+        elif name == "week_2m":
+            result = case_week_2m(cfg)
+        elif name == "growth":
+            result = case_growth(cfg)
+        else:
+            result = case_pareto(cfg)
+        result["case_wall_s"] = time.perf_counter() - t0
+        doc["cases"][name] = result
+        print(f"[bench] {name} done in {result['case_wall_s']:.1f} s", file=sys.stderr,
+              flush=True)
+    doc["machine"]["load_avg_1_5_15_at_end"] = list(os.getloadavg())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    path = out_dir / f"{stamp}-{doc['kind']}{'-' + '-'.join(only) if only else ''}.json"
+    path.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results",
+                        help="directory for the JSON result (default benchmarks/results/)")
+    parser.add_argument("--smoke", action="store_true", help="smallest sizes, one repeat")
+    parser.add_argument("--only", action="append", choices=CASES,
+                        help="run only this case (repeatable)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure in this process (quick; peak RSS not per case)")
+    parser.add_argument("--child", choices=sorted(CHILD), help=argparse.SUPPRESS)
+    parser.add_argument("--child-args", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _quiet_warnings()
+        result = CHILD[args.child](**json.loads(args.child_args))
+        args.child_out.write_text(json.dumps(result), encoding="utf-8")
+        return
+    global IN_PROCESS
+    IN_PROCESS = args.in_process
+    if IN_PROCESS:
+        _quiet_warnings()
+    path = run(args.out, args.smoke, args.only)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
