@@ -47,7 +47,7 @@ FULL = {"lp_vars": 600_000, "rowwise_vars": 30_000, "week_vars": 2_000_000,
         "growth_vars": [50_000, 100_000, 200_000, 400_000], "repeats": 3,
         "pareto_points": 21}
 SMOKE = {"lp_vars": 3_000, "rowwise_vars": 3_000, "week_vars": 6_000,
-         "growth_vars": [1_000, 2_000, 4_000, 8_000], "repeats": 1, "pareto_points": 3}
+         "growth_vars": [4_000, 8_000, 16_000, 32_000], "repeats": 1, "pareto_points": 3}
 HOURS = 168
 TARGETS = {"lp_linopy_over_raw": 1.3, "week_total_s": 90.0, "week_peak_rss_mb": 4096.0,
            "pareto_over_single": 5.0, "rowwise_baseline_over_raw": 5.0}
