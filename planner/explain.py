@@ -119,4 +119,14 @@ def binding_limits(duals: dict[str, object], problem: Problem) -> list[str]:
         value = abs(float(dual))  # type: ignore[arg-type]
         if value > 1e-9:
             out.append(f"{name} binds: one more unit of budget is worth {value:,.2f} {unit}")
+    for name, dual in sorted(duals.items()):
+        if not name.startswith("Region-capacity-"):
+            continue
+        gpu = name.removeprefix("Region-capacity-")
+        per_region = abs(dual).fillna(0.0).sum("hour")  # type: ignore[union-attr]
+        for rid in per_region.sortby(per_region, ascending=False).region.values[:3]:
+            value = float(per_region.sel(region=rid))
+            if value > 1e-9:
+                out.append(f"{name} binds in {rid}: one more {gpu} of quota for the whole "
+                           f"horizon is worth ${value:,.2f} of objective")
     return out

@@ -256,3 +256,12 @@ def test_carbon_budget_binds_and_reports_shadow_price():
     assert plan.totals["carbon_tco2e"] == pytest.approx(0.031, rel=1e-6)
     assert plan.totals["cost_usd"] == pytest.approx(250, rel=1e-6)
     assert any("Budget-carbon" in e and "2,500" in e for e in plan.explanations)
+
+
+def test_quota_shadow_price():
+    # us-east-1 quota 2: every extra GPU-hour there saves $0.5 (eu-west-1 at $2.5 vs $2),
+    # so one more GPU of quota over the 24 h is worth 24 × $0.5 = $12.
+    plan = make_plan(load_scenario_text(job_scenario(clouds="[aws]")),
+                     tiny_catalog(quotas={"aws/us-east-1": 2}))
+    notes = [e for e in plan.explanations if "Region-capacity-X1 binds in aws/us-east-1" in e]
+    assert notes and "$12.00" in notes[0]
