@@ -164,10 +164,11 @@ def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspa
             table(views.placements_frame(point.plan))
 
 
-def downloads(plan: Plan) -> None:
+def downloads(plan: Plan, cost_only: Plan | None, carbon: float, water: float) -> None:
+    """plan.json, Terraform variables (JSON / HCL) and the migration memo."""
     doc = plan.to_dict()
     name = plan.scenario["name"]
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3 = st.columns(3)
     c1.download_button("plan.json", json.dumps(doc, indent=2) + "\n",
                        file_name=f"{name}.plan.json", mime="application/json")
     from planner.emit.tfvars import TfvarsError, generate
@@ -178,14 +179,36 @@ def downloads(plan: Plan) -> None:
     except TfvarsError as err:
         c2.warning(f"No Terraform variables for this plan: {err}")
     else:
-        (jname, jtext), = tf_json.items()
-        (hname, htext), = tf_hcl.items()
-        c2.download_button(f"{jname}", jtext, file_name=jname, mime="application/json")
+        ((jname, jtext),) = tf_json.items()
+        ((hname, htext),) = tf_hcl.items()
+        c2.download_button(jname, jtext, file_name=jname, mime="application/json")
         c3.download_button(f"{hname} (HCL)", htext, file_name=hname, mime="text/plain")
-    if state.module_available("planner.memo"):
-        c4.caption("Memo: use `regionplan memo` (the app's memo download is not wired yet).")
-    else:
-        c4.caption("Decision memo: arrives with the memo feature.")
+    if cost_only is None or not state.module_available("planner.memo"):
+        return
+    st.markdown("**Decision memo**: moving from the cost-only plan to this plan "
+                "(cost, carbon, water, latency, payback, uncertainty).")
+    key = f"memo_{plan.scenario['sha256'][:10]}_{carbon:g}_{water:g}"
+    if st.button("Write the migration memo", key=f"btn_{key}"):
+        from planner.memo import MemoError, migrate_memo, render
+        from planner.memo.params import MigrateParams
+
+        try:
+            with st.spinner("Writing the memo (Monte Carlo included)…"):
+                memo = migrate_memo(cost_only.to_dict(), doc, state.get_catalog(),
+                                    MigrateParams(carbon_price_usd_per_tco2e=carbon,
+                                                  water_price_usd_per_m3=water),
+                                    ("cost-only plan", "this plan"))
+            st.session_state[key] = (render.to_markdown(memo.document),
+                                     render.to_html(memo.document))
+        except MemoError as err:
+            st.warning(f"No memo for this pair of plans: {err}")
+    if key in st.session_state:
+        md, html = st.session_state[key]
+        m1, m2, _ = st.columns(3)
+        m1.download_button("memo.md", md, file_name=f"{name}.migration-memo.md",
+                           mime="text/markdown")
+        m2.download_button("memo.html", html, file_name=f"{name}.migration-memo.html",
+                           mime="text/html")
 
 
 def main() -> None:
@@ -301,7 +324,7 @@ def main() -> None:
         else:
             st.info("Baseline comparisons arrive with planner/baselines.py.")
     with tab_dl:
-        downloads(plan)
+        downloads(plan, cost_only, carbon, water)
 
 
 main()

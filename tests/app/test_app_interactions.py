@@ -6,6 +6,7 @@ timeout; sessions are cached per scenario hash across the tests of this module.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,27 @@ def test_infeasible_scenario_shows_the_reasons() -> None:
     assert "No feasible plan" in panel
     assert err.value.reasons and all(r in panel for r in err.value.reasons)
     assert not at.metric
+
+
+def test_downloads_and_memo() -> None:
+    at = run_app()
+    next(b for b in at.button if b.label.startswith("Write the migration memo")).click()
+    at.run()
+    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["plan.json", "placement.auto.tfvars.json", "placement.tfvars (HCL)",
+                      "memo.md", "memo.html"]
+
+
+@pytest.mark.slow
+def test_frontier_traced_on_demand_marks_the_plan() -> None:
+    at = run_app()
+    assert any("Trace the frontier" in c.value for c in at.caption)
+    next(b for b in at.button if b.label.startswith("Trace the cost–carbon frontier")).click()
+    at.run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    names = {t.get("name") for spec in specs for t in spec["data"]}
+    assert {"frontier", "this plan", "cost-only plan"} <= names
+    at.run()  # kept for this scenario: no button the second time
+    assert not any(b.label.startswith("Trace the cost") for b in at.button)
