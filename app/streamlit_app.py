@@ -135,9 +135,11 @@ def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspa
                      help="Solves the model for evenly spaced carbon caps, from the cheapest "
                           "plan to the lowest-carbon plan. Kept for this scenario."):
             bar = st.progress(0.0, text="Tracing the frontier…")
-            frontier = fws.trace_frontier(
-                lambda done, total: bar.progress(done / total,
-                                                 text=f"Tracing the frontier: {done}/{total}"))
+
+            def tick(done: int, total: int) -> None:
+                bar.progress(done / total, text=f"Tracing the frontier: {done}/{total} solves")
+
+            frontier = fws.trace_frontier(tick)
             bar.empty()
     frame = frontier.to_frame() if frontier is not None else None
     event = st.plotly_chart(views.frontier_figure(frame, markers), key=f"frontier_{key}",

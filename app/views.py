@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -60,7 +60,7 @@ class KpiCard:
     label: str
     value_text: str
     delta_text: str | None
-    delta_color: str  # "inverse" (lower is better, coloured) or "off"
+    delta_color: Literal["inverse", "off"]  # inverse: lower is better (green)
     help: str
 
 
@@ -106,7 +106,8 @@ def format_value(spec: KpiSpec, value: float | None) -> str:
     return f"{value:,.{spec.decimals}f}"
 
 
-def format_delta(spec: KpiSpec, value: float | None, ref: float | None) -> tuple[str | None, str]:
+def format_delta(spec: KpiSpec, value: float | None,
+                 ref: float | None) -> tuple[str | None, Literal["inverse", "off"]]:
     """Delta text against a reference and the metric colour mode.
 
     ``("-1,234 (-2.1%)", "inverse")``: a leading minus is a decrease, coloured green
@@ -134,7 +135,7 @@ def kpi_cards(plan: Plan, reference: Plan | None = None) -> list[KpiCard]:
     ref_vals = kpi_values(reference) if reference is not None else {}
     cards = []
     for spec in KPI_SPECS:
-        delta: tuple[str | None, str] = (None, "off")
+        delta: tuple[str | None, Literal["inverse", "off"]] = (None, "off")
         if reference is not None and spec.key != "objective_usd":
             delta = format_delta(spec, vals[spec.key], ref_vals.get(spec.key))
         cards.append(KpiCard(spec.key, spec.label, format_value(spec, vals[spec.key]),
