@@ -39,6 +39,10 @@ def evaluate_terms(problem: Problem, values: dict[str, xr.DataArray]) -> dict[st
         t["egress_usd"] += float((site * p.job_egress_usd).sum())
         ekwh = site * p.job_egress_kwh
         t["energy_kwh"] += float(ekwh.sum()) if isinstance(ekwh, xr.DataArray) else 0.0
+        moves = _zero(values.get("Job-moves"))
+        t["egress_usd"] += float((moves * p.job_move_usd).sum())
+        ekwh = ekwh + moves * p.job_move_kwh
+        t["energy_kwh"] += float((moves * p.job_move_kwh).sum())
         for key in ("carbon_location_tco2e", "carbon_market_tco2e"):
             t[key] += float((ekwh * annual).sum()) if isinstance(ekwh, xr.DataArray) else 0.0
     if len(p.services):

@@ -13,6 +13,10 @@ Blocks (dimensions in brackets):
 - ``Job-site[job, region] ∈ {0,1}`` for jobs that are single-region or carry data:
   ``Job-site-link`` gpus ≤ max_gpus · site; ``Job-single-region`` Σ site = 1; a site away
   from the data's home pays one copy of the data (egress $, transfer kWh).
+- ``Job-location[job, region, hour] ∈ {0,1}`` for migrating jobs (checkpoint_gb > 0, not
+  single-region): the checkpoint is in one region each hour (``Job-location-one``), GPUs run
+  only there (``Job-location-link``), and ``Job-moves`` ≥ location − previous location
+  counts the moves, each paying a checkpoint copy ($, kWh, carbon).
 - ``Service-rps[service, metro, region, hour] ≥ 0``: only where RTT ≤ SLO and residency
   allows; ``Service-demand`` Σ_region rps = demand.
 - ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
@@ -140,11 +144,31 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",
                               mask=~single & site_mask.any("region"))
-            terms["egress_usd"] = (site * p.job_egress_usd).sum()
+            terms["egress_usd"] += (site * p.job_egress_usd).sum()
             egress_kwh = site * p.job_egress_kwh
             terms["energy_kwh"] += egress_kwh.sum()
             terms["carbon_location_tco2e"] += (egress_kwh * annual_ci).sum()
             terms["carbon_market_tco2e"] += (egress_kwh * annual_ci).sum()
+        migrating = xr.DataArray([j.migrates for j in sc.training], coords=[p.jobs])
+        if bool(migrating.any()):
+            loc_mask = mask & migrating
+            loc = m.add_variables(binary=True, coords=[p.jobs, p.regions, p.hours],
+                                  name="Job-location", mask=loc_mask).fillna(0)
+            m.add_constraints(loc.sum("region") == 1, name="Job-location-one",
+                              mask=p.job_hour_allowed & migrating)
+            m.add_constraints(gpus - p.job_max_gpus * loc <= 0, name="Job-location-link",
+                              mask=loc_mask)
+            prev_ok = p.job_hour_allowed.shift(hour=1, fill_value=False)
+            move_mask = loc_mask & prev_ok
+            moves = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours],
+                                    name="Job-moves", mask=move_mask).fillna(0)
+            m.add_constraints(moves - loc + loc.shift(hour=1).fillna(0) >= 0,
+                              name="Job-moves-count", mask=move_mask)
+            move_kwh = moves * p.job_move_kwh
+            terms["egress_usd"] += (moves * p.job_move_usd).sum()
+            terms["energy_kwh"] += move_kwh.sum()
+            terms["carbon_location_tco2e"] += (move_kwh * annual_ci).sum()
+            terms["carbon_market_tco2e"] += (move_kwh * annual_ci).sum()
         kwh = gpus * (p.job_facility_kwh_per_gpu_hour * dt)
         terms["compute_usd"] += (gpus * (p.job_usd_per_gpu_hour * dt)).sum()
         terms["energy_kwh"] += kwh.sum()

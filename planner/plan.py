@@ -154,14 +154,22 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
             schedule.setdefault(name, {})[rid] = [_r(v, 4) for v in gr.values.tolist()]
 
     v = solution.values
+    moves_by_job: dict[str, float] = {}
     if len(problem.jobs):
         site = v.get("Job-site")
+        moves = v.get("Job-moves")
         for job in sc.training:
-            extra_usd = extra_kwh = None
+            extra_usd = xr.zeros_like(problem.job_egress_usd.sel(job=job.name))
+            extra_kwh = xr.zeros_like(extra_usd)
             if site is not None:
                 s = site.sel(job=job.name).fillna(0.0).round()
-                extra_usd = s * problem.job_egress_usd.sel(job=job.name)
-                extra_kwh = s * problem.job_egress_kwh.sel(job=job.name)
+                extra_usd = extra_usd + s * problem.job_egress_usd.sel(job=job.name)
+                extra_kwh = extra_kwh + s * problem.job_egress_kwh.sel(job=job.name)
+            if moves is not None:
+                n = moves.sel(job=job.name).fillna(0.0).sum("hour")  # moves into each region
+                extra_usd = extra_usd + n * float(problem.job_move_usd.sel(job=job.name))
+                extra_kwh = extra_kwh + n * float(problem.job_move_kwh.sel(job=job.name))
+                moves_by_job[job.name] = float(n.sum())
             add("training", job.name, v["Job-gpus"].sel(job=job.name),
                 problem.job_usd_per_gpu_hour.sel(job=job.name),
                 problem.job_facility_kwh_per_gpu_hour.sel(job=job.name),
@@ -218,7 +226,7 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                    "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
         totals=totals,
         placements=tuple(placements),
-        workloads=tuple(_workloads(problem, placements)),
+        workloads=tuple(_workloads(problem, placements, moves_by_job)),
         flows=tuple(flows),
         schedule=schedule,
         inputs=tuple(problem.inputs),
@@ -240,7 +248,8 @@ def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
                         "latency_ms": None if lat is None else _r(lat, 2)})
 
 
-def _workloads(problem: Problem, placements: list[Placement]) -> list[dict[str, Any]]:
+def _workloads(problem: Problem, placements: list[Placement],
+               moves_by_job: dict[str, float]) -> list[dict[str, Any]]:
     out = []
     sc = problem.scenario
     for w in [*sc.training, *sc.inference]:
@@ -261,6 +270,7 @@ def _workloads(problem: Problem, placements: list[Placement]) -> list[dict[str, 
             "latency_slo_ms": getattr(w, "latency_slo_ms", None),
             "data_home": data.home if data else None,
             "data_size_gb": data.size_gb if data else None,
+            "moves": round(moves_by_job[w.name]) if w.name in moves_by_job else None,
         })
     return out
 

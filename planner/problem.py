@@ -84,6 +84,8 @@ class Problem:
     job_max_gpus: xr.DataArray  # [job]
     job_egress_usd: xr.DataArray  # [job, region], one-time copy of the job's data
     job_egress_kwh: xr.DataArray  # [job, region]
+    job_move_usd: xr.DataArray  # [job], one checkpoint copy to another region
+    job_move_kwh: xr.DataArray  # [job]
     # inference
     flow_allowed: xr.DataArray  # [service, metro, region]
     rtt_ms: xr.DataArray  # [metro, region]
@@ -362,6 +364,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         reasons += _check_job(job, ok, job_hour[i], regions, offers, jurisdiction, provider,
                               scenario)
 
+    move = [_move_cost(job, scenario, catalog, inputs) for job in scenario.training]
+
     # --- inference -----------------------------------------------------------------------------
     services = pd.Index([s.name for s in scenario.inference], name="service")
     s_price, s_fac, s_water, s_emb = offer_arrays(
@@ -428,6 +432,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         job_max_gpus=xr.DataArray([j.max_gpus for j in scenario.training], coords=[jobs]),
         job_egress_usd=xr.DataArray(egress_usd, coords=[jobs, regions]),
         job_egress_kwh=xr.DataArray(egress_kwh, coords=[jobs, regions]),
+        job_move_usd=xr.DataArray([c[0] for c in move], coords=[jobs]),
+        job_move_kwh=xr.DataArray([c[1] for c in move], coords=[jobs]),
         flow_allowed=xr.DataArray(flow, coords=[services, metros, regions]),
         rtt_ms=rtt, demand_rps=xr.DataArray(demand, coords=[services, metros, hours]),
         service_allowed=service_allowed, service_usd_per_gpu_hour=s_price.fillna(0.0),
@@ -440,6 +446,29 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         incomplete=incomplete,
         catalog_origins=dict(catalog.origins),
     )
+
+
+def _move_cost(job: TrainingJob, scenario: Scenario, catalog: Catalog,
+               inputs: list[InputFigure]) -> tuple[float, float]:
+    """USD and kWh of one checkpoint move of a migrating job.
+
+    The model does not track where a move comes from, so a move is priced at the highest
+    internet (cross-cloud) egress price among the scenario's clouds: an upper bound for a
+    move within one cloud.
+    """
+    if not job.migrates:
+        return 0.0, 0.0
+    t = catalog.transfer[(catalog.transfer["scope"] == "internet")
+                         & catalog.transfer["provider"].isin(scenario.clouds)]
+    if t.empty:
+        raise ScenarioError(f"training '{job.name}': checkpoint_gb needs an internet transfer "
+                            f"price for one of {scenario.clouds}; the catalog has none")
+    row = t.sort_values("usd_per_gb", ascending=False).iloc[0]
+    inputs.append(InputFigure("checkpoint_move_usd_per_gb", f"{row['provider']} internet "
+                              "(highest among the scenario's clouds)", float(row["usd_per_gb"]),
+                              "USD/GB", str(row["source"]), _as_of(row["as_of"])))
+    return job.checkpoint_gb * float(row["usd_per_gb"]), job.checkpoint_gb * float(
+        row["kwh_per_gb"])
 
 
 def _apply_missing_policy(

@@ -90,9 +90,23 @@ class TrainingJob(_Strict):
     window: Window | None = Field(default=None, description="Defaults to the whole horizon.")
     single_region: bool = Field(default=False, description="Run the whole job in one region.")
     data: DataHome | None = None
+    checkpoint_gb: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Checkpoint size (GB). With checkpoint_gb > 0 a job that is not single_region runs "
+            "in one region at a time and pays a checkpoint copy for every move; with 0 it may "
+            "run in several regions at once and move for free."
+        ),
+    )
     allowed_jurisdictions: list[str] | None = Field(
         default=None, description="Jurisdictions the job may run in (EU or a country name)."
     )
+
+    @property
+    def migrates(self) -> bool:
+        """Moves between regions are tracked and paid for."""
+        return self.checkpoint_gb > 0 and not self.single_region
 
 
 class Demand(_Strict):

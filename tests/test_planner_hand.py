@@ -265,3 +265,58 @@ def test_quota_shadow_price():
                      tiny_catalog(quotas={"aws/us-east-1": 2}))
     notes = [e for e in plan.explanations if "Region-capacity-X1 binds in aws/us-east-1" in e]
     assert notes and "$12.00" in notes[0]
+
+
+def _two_zone_catalog():
+    """us-east-1 clean 00–11 UTC (100 g) and dirty after (900 g); eu-west-1 the reverse."""
+    import pandas as pd
+
+    cat = tiny_catalog()
+    rows = []
+    for zone, clean_first in (("A", True), ("B", False)):
+        for mo in range(1, 13):
+            for h in range(24):
+                clean = (h < 12) == clean_first
+                rows.append({"grid_zone": zone, "month": mo, "hour_utc": h,
+                             "ci_gco2e_per_kwh": 100.0 if clean else 900.0,
+                             "basis": "lifecycle", "year": 2024, "source": "hand",
+                             "as_of": "2024"})
+    regions = cat.regions.copy()
+    regions.loc[regions["region"] == "us-east-1", ["grid_zone", "grid_ci_gco2e_per_kwh"]] = [
+        "A", 500.0]
+    regions.loc[regions["region"] == "eu-west-1", ["grid_zone", "grid_ci_gco2e_per_kwh"]] = [
+        "B", 500.0]
+    return cat.with_tables("tiny+zones", regions=regions, grid_profiles=pd.DataFrame(rows))
+
+
+MIGRATE = """
+name: migrate
+horizon: {start: 2027-01-04T00:00Z, hours: 24}
+clouds: [aws]
+objective: {carbon_price_usd_per_tco2e: 10000}
+training:
+  - {name: j, gpu: X1, gpu_hours: 24, max_gpus: 1, checkpoint_gb: CKPT}
+"""
+
+
+@pytest.mark.parametrize(("ckpt", "moves"), [
+    # Follow the clean hours: us-east-1 00–11, eu-west-1 12–23 → 1 move (100 GB × $0.09 = $9)
+    # plus 12 GPU-h × $0.5 dearer compute, and it saves 12 GPU-h × 800 g = 9.6 kg × $10,000/t
+    # = $96 of carbon against staying in one region all day: $15 < $96, so it moves.
+    (100.0, 1),
+    # A 2 TB checkpoint costs $180 per move: $186 > $96, so it stays in one region.
+    (2000.0, 0),
+])
+def test_migrating_job_pays_per_checkpoint_move(ckpt, moves):
+    plan = make_plan(load_scenario_text(MIGRATE.replace("CKPT", str(ckpt))), _two_zone_catalog())
+    assert plan.workloads[0]["moves"] == moves
+    assert plan.totals["egress_usd"] == pytest.approx(moves * ckpt * 0.09, rel=1e-6, abs=1e-9)
+    sched = plan.schedule["j"]
+    if moves:
+        assert sum(sched["aws/us-east-1"][:12]) == pytest.approx(12)
+        assert sum(sched["aws/eu-west-1"][12:]) == pytest.approx(12)
+    else:
+        assert len(sched) == 1
+    parts = totals_check(plan)
+    assert parts["cost_usd"] == pytest.approx(plan.totals["cost_usd"], rel=1e-6)
+    assert parts["energy_mwh"] == pytest.approx(plan.totals["energy_mwh"], rel=1e-6)
