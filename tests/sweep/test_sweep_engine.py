@@ -160,8 +160,10 @@ def test_killing_a_worker_mid_sweep_still_completes(catalog, serial, dask_execut
                 return
             time.sleep(0.01)
 
+    # connect by address, as `--scheduler` does for an existing cluster
     rep = run_sweep(tiny_scenario(), catalog, SPEC, tmp_path, engine="dask", batch_size=1,
-                    executor=dask_executor, on_progress=kill_a_busy_worker, report=False)
+                    scheduler=client.scheduler.address, on_progress=kill_a_busy_worker,
+                    report=False)
     assert killed, "no worker was busy when the first result arrived"
     assert killed[0] not in client.scheduler_info(n_workers=-1)["workers"]  # it did die
     assert (rep.results["status"] == Status.OPTIMAL).all() and len(rep.results) == 8
