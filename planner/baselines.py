@@ -85,15 +85,16 @@ def _job_hours(p: Problem, j: int, order: np.ndarray, need: float, cap: np.ndarr
     """GPUs per hour filling ``need`` GPU-hours in ``order`` of hours, ≤ cap each hour."""
     out = np.zeros(len(p.hours))
     allowed = p.job_hour_allowed.values[j]
+    weight_h = p.dt_h.values * np.ones(len(p.hours))
     for h in order:
         if need <= EPS:
             break
         if not allowed[h]:
             continue
-        g = min(cap[h], need / p.dt_h)
+        g = min(cap[h], need / weight_h[h])
         if g > EPS:
             out[h] = g
-            need -= g * p.dt_h
+            need -= g * weight_h[h]
     return out
 
 
@@ -132,7 +133,7 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
             b.job_gpus.values[j, r] = g
             b.job_site.values[j, r] = 1.0
             b.add_use(rid, job.gpu, g)
-            need -= g.sum() * p.dt_h
+            need -= float((g * p.dt_h.values).sum())
             if need <= EPS or job.single_region or strategy != "greedy-carbon":
                 break
         if need > 1e-6:

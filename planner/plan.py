@@ -221,7 +221,13 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                 "build_s": _r(build_s, 4), "solve_s": _r(solution.solve_s, 4)},
         accounting=basis,
         horizon={"start_utc": sc.horizon.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 "hours": sc.horizon.hours, "period_hours": dt},
+                 "hours": sc.horizon.hours, "periods": len(problem.hours),
+                 "representative": sc.horizon.representative,
+                 "period_weights_h": ([_r(w, 3) for w in np.broadcast_to(
+                     dt.values, (len(problem.hours),)).tolist()]
+                     if sc.horizon.representative else None),
+                 "period_start_utc": ([t.strftime("%Y-%m-%dT%H:%MZ") for t in problem.timestamps]
+                                      if sc.horizon.representative else None)},
         objective={"carbon_price_usd_per_tco2e": sc.objective.carbon_price_usd_per_tco2e,
                    "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
         totals=totals,

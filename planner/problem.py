@@ -105,10 +105,12 @@ class Problem:
     incomplete: list[dict[str, str]] = field(default_factory=list)
     catalog_origins: dict[str, str] = field(default_factory=dict)
 
+    period_weight_h: xr.DataArray = field(default_factory=lambda: xr.DataArray(1.0))
+
     @property
-    def dt_h(self) -> float:
-        """Length of one period in hours."""
-        return 1.0
+    def dt_h(self) -> xr.DataArray:
+        """Hours each period stands for ([hour]; 1 everywhere unless representative)."""
+        return self.period_weight_h
 
 
 class InfeasibleError(ValueError):
@@ -194,10 +196,12 @@ def _hourly_ci(
 
 def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     """Resolve the scenario against the catalog. Raises ScenarioError / InfeasibleError."""
-    H = scenario.horizon.hours
-    hours = pd.RangeIndex(H, name="hour")
     start = pd.Timestamp(scenario.horizon.start)
-    timestamps = pd.date_range(start, periods=H, freq="h", tz="UTC")
+    all_hours = pd.date_range(start, periods=scenario.horizon.hours, freq="h", tz="UTC")
+    group, weights = _periods(scenario, all_hours)
+    H = len(weights)
+    hours = pd.RangeIndex(H, name="hour")
+    timestamps = all_hours[np.unique(group, return_index=True)[1]]
     inputs: list[InputFigure] = []
 
     # --- names ------------------------------------------------------------------------------
@@ -258,7 +262,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             inputs.append(InputFigure(col, row.id, float(getattr(row, col)), unit,
                                       str(getattr(row, src_col)), _as_of(row.as_of)))
 
-    ci_loc, ci_basis, ci_inputs = _hourly_ci(scenario, catalog, reg, timestamps)
+    ci_hourly, ci_basis, ci_inputs = _hourly_ci(scenario, catalog, reg, all_hours)
+    ci_loc = _period_mean(ci_hourly, group, H)
     inputs += ci_inputs
     cfe = reg["cfe_fraction"].to_numpy(float)
     market_factor = np.where(np.isnan(cfe), 1.0, 1.0 - cfe)
@@ -338,7 +343,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         w_start, w_end = (job.window.start, job.window.deadline) if job.window else (
             scenario.horizon.start, scenario.horizon.end)
         job_hour[i] = (timestamps >= pd.Timestamp(w_start)) & (
-            timestamps + timedelta(hours=1) <= pd.Timestamp(w_end))
+            timestamps + timedelta(hours=1) <= pd.Timestamp(w_end))  # hourly: 1 h periods
         if job.data is not None and job.data.size_gb > 0:
             home_provider = job.data.home.split("/")[0]
             for j, rid in enumerate(regions):
@@ -361,8 +366,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
                     inputs.append(InputFigure("transfer_kwh_per_gb", f"{home_provider} {scope}",
                                               float(t["kwh_per_gb"]), "kWh/GB", str(t["source"]),
                                               _as_of(t["as_of"])))
-        reasons += _check_job(job, ok, job_hour[i], regions, offers, jurisdiction, provider,
-                              scenario)
+        reasons += _check_job(job, ok, job_hour[i] * weights, regions, offers, jurisdiction,
+                              provider, scenario)
 
     move = [_move_cost(job, scenario, catalog, inputs) for job in scenario.training]
 
@@ -395,7 +400,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             res_ok = np.ones(len(regions), bool) if d.residency is None else (
                 jurisdiction == d.residency).to_numpy()
             flow[i, m] = ok & res_ok & (rtt.values[m] <= s.latency_slo_ms)
-            demand[i, m] += d.rps * profile[timestamps.hour.to_numpy()]
+            demand[i, m] += _period_mean(d.rps * profile[all_hours.hour.to_numpy()][None, :],
+                                         group, H)[0]
         reasons += _check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
     for m in used_metros:
         inputs.append(InputFigure("metro_coordinates", m,
@@ -445,7 +451,36 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         workload_gpu=workload_gpu, offers=offers, inputs=_dedupe(inputs), excluded=excluded,
         incomplete=incomplete,
         catalog_origins=dict(catalog.origins),
+        period_weight_h=xr.DataArray(weights, coords=[hours]),
     )
+
+
+def _periods(scenario: Scenario, all_hours: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Period id of every horizon hour, and the hours each period stands for.
+
+    Hourly planning: one period per hour, weight 1. ``representative: month-hour``: one
+    period per (month, UTC hour of day) present, in order of first appearance, weighted
+    by how many horizon hours fall in it.
+    """
+    if scenario.horizon.representative is None:
+        return np.arange(len(all_hours)), np.ones(len(all_hours))
+    key = all_hours.month.to_numpy() * 24 + all_hours.hour.to_numpy()
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # period ids in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group = rank[group]
+    return group, np.bincount(group).astype(float)
+
+
+def _period_mean(values: np.ndarray, group: np.ndarray, n_periods: int) -> np.ndarray:
+    """Mean of ``values[..., hour]`` over the hours of each period."""
+    flat = values.reshape(-1, values.shape[-1])
+    out = np.zeros((flat.shape[0], n_periods))
+    counts = np.bincount(group, minlength=n_periods)
+    for i, row in enumerate(flat):
+        out[i] = np.bincount(group, weights=row, minlength=n_periods) / counts
+    return out.reshape(*values.shape[:-1], n_periods)
 
 
 def _move_cost(job: TrainingJob, scenario: Scenario, catalog: Catalog,
@@ -540,7 +575,7 @@ def _check_job(
             reasons.append(
                 f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
                 f"every region offering {job.gpu} (offered in: {', '.join(where)})")
-    n_hours = int(hour_ok.sum())
+    n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
     if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
         reasons.append(
             f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "

@@ -45,10 +45,18 @@ def _utc(value: datetime) -> datetime:
 
 
 class Horizon(_Strict):
-    """The planning period: hourly periods from ``start`` (UTC)."""
+    """The planning period: ``hours`` hours from ``start`` (UTC), planned hour by hour or in
+    representative periods."""
 
     start: datetime = Field(description="First hour, ISO 8601 with timezone (UTC).")
-    hours: int = Field(gt=0, le=MAX_HORIZON_HOURS, description="Number of hourly periods.")
+    hours: int = Field(gt=0, le=MAX_HORIZON_HOURS, description="Number of hours planned.")
+    representative: Literal["month-hour"] | None = Field(
+        default=None,
+        description=(
+            "Aggregate the hours into representative periods (one per month × UTC hour of "
+            "day, weighted by the hours each stands for) to plan long horizons quickly."
+        ),
+    )
 
     _start_utc = field_validator("start")(_utc)
 
@@ -219,6 +227,13 @@ class Scenario(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"workload names must be unique; repeated: {dup}")
+        if self.horizon.representative is not None:
+            for job in self.training:
+                if job.window is not None or job.migrates:
+                    raise ValueError(
+                        f"training job '{job.name}': with horizon.representative, jobs run over "
+                        f"the whole horizon (no window, no checkpoint_gb moves); remove them or "
+                        f"plan hourly")
         for job in self.training:
             w = job.window
             if w is not None and (w.start < self.horizon.start or w.deadline > self.horizon.end):

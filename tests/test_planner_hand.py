@@ -320,3 +320,48 @@ def test_migrating_job_pays_per_checkpoint_move(ckpt, moves):
     parts = totals_check(plan)
     assert parts["cost_usd"] == pytest.approx(plan.totals["cost_usd"], rel=1e-6)
     assert parts["energy_mwh"] == pytest.approx(plan.totals["energy_mwh"], rel=1e-6)
+
+
+def test_representative_periods_match_hourly_plan():
+    # A profile that depends only on (month, hour of day): month-hour periods lose nothing,
+    # so the aggregated plan must equal the hourly one — with 2 × 24 periods instead of 1,416.
+    import pandas as pd
+
+    cat = tiny_catalog()
+    prof = pd.DataFrame([{"grid_zone": "Z", "month": mo, "hour_utc": h,
+                          "ci_gco2e_per_kwh": 200.0 + 10 * h + mo, "basis": "lifecycle",
+                          "year": 2024, "source": "hand", "as_of": "2024"}
+                         for mo in range(1, 13) for h in range(24)])
+    regions = cat.regions.copy()
+    regions.loc[regions["region"] == "us-east-1", "grid_zone"] = "Z"
+    cat = cat.with_tables("tiny+profile", regions=regions, grid_profiles=prof)
+    text = """
+name: year
+horizon: {start: 2027-01-01T00:00Z, hours: 1416, REP}
+clouds: [aws, gcp]
+objective: {carbon_price_usd_per_tco2e: 1000}
+training:
+  - {name: j, gpu: X1, gpu_hours: 5000, max_gpus: 4}
+inference:
+  - name: s
+    gpu: X1
+    requests_per_gpu_s: 10
+    latency_slo_ms: 80
+    hourly_profile: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1, 1, 1,
+                     1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1, 1]
+    demand: [{metro: Dublin, rps: 40}]
+"""
+    hourly = make_plan(load_scenario_text(text.replace(", REP", "")), cat)
+    rep = make_plan(load_scenario_text(text.replace("REP", "representative: month-hour")), cat)
+    assert rep.horizon["periods"] == 48 and sum(rep.horizon["period_weights_h"]) == 1416
+    for key in ("cost_usd", "carbon_tco2e", "water_m3", "energy_mwh", "gpu_hours"):
+        assert rep.totals[key] == pytest.approx(hourly.totals[key], rel=1e-6), key
+
+
+def test_representative_periods_refuse_windows():
+    from planner.scenario import ScenarioError
+
+    text = job_scenario(extra=", window: {start: 2027-01-04T00:00Z, deadline: 2027-01-04T12:00Z}")
+    text = text.replace("hours: 24}", "hours: 24, representative: month-hour}")
+    with pytest.raises(ScenarioError, match="representative"):
+        load_scenario_text(text)
