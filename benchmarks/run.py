@@ -11,10 +11,13 @@ Cases (see README.md):
   vs a raw ``highspy.Highs().passModel(lp); run()`` on the same exported matrices.
 - ``lp_pulp_build``: the same LP built into PuLP through the matrix backend, against the
   recorded row-by-row baseline (5 × raw solve, DESIGN.md); row-by-row vs matrix measured
-  side by side at a small size.
-- ``week_2m``: ≥ 2 million variables, one week hourly, end to end (prepare → plan).
+  side by side at a small size. The raw HiGHS solve is also timed with its interior-point
+  method.
+- ``week_2m``: ≥ 2 million variables, one week hourly, end to end (prepare → plan), and
+  the same instance with HiGHS's interior-point method for comparison.
 - ``growth``: end-to-end time and memory at ≥ 4 sizes, power-law exponents fitted.
-- ``pareto``: a 21-point carbon/cost frontier vs one solve.
+- ``pareto``: a 21-point carbon/cost frontier (``planner.pareto.trace_frontier``) vs one
+  solve of the same session (the llm-fleet example).
 """
 
 from __future__ import annotations
@@ -111,6 +114,32 @@ def point_end_to_end(target_vars: int, repeats: int = 1) -> dict[str, Any]:
     return out
 
 
+def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
+    """As :func:`point_end_to_end` (one repeat) but HiGHS runs its interior-point method.
+
+    Not the planner's path (``SolveOptions`` has no HiGHS-method field): the model is
+    solved through linopy directly with ``solver="ipm"``, values read back the same way.
+    """
+    from benchmarks.builders import catalog, fleet_scenario, spec_for_vars
+    from planner.model import build
+    from planner.problem import prepare
+
+    spec = spec_for_vars(target_vars, HOURS)
+    t0 = time.perf_counter()
+    problem = prepare(fleet_scenario(spec), catalog())
+    built = build(problem)
+    t1 = time.perf_counter()
+    m = built.model
+    m.solve(solver_name="highs", io_api="direct", solver="ipm", output_flag=False)
+    values = {name: var.solution for name, var in m.variables.items()}
+    t2 = time.perf_counter()
+    del values
+    return {"jobs": spec.jobs, "hours": spec.hours, "n_vars": m.nvars, "n_cons": m.ncons,
+            "status": str(m.termination_condition), "objective_usd": float(m.objective.value),
+            "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
 def _highs_lp(M: Any) -> Any:
     """A ``highspy.HighsLp`` holding exactly the matrices linopy hands to HiGHS."""
     import highspy
@@ -155,10 +184,21 @@ def point_highs_vs_raw(target_vars: int) -> dict[str, Any]:
     t4 = time.perf_counter()
     raw_obj = h.getObjectiveValue()
     info = h.getInfo()
+    iterations = int(info.simplex_iteration_count)
+    # The same matrices with HiGHS's interior-point method (+ crossover): what a
+    # method option would buy; SolveOptions has none, so the planner uses HiGHS's default.
+    t5 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")
+    h.passModel(lp)
+    h.run()
+    t6 = time.perf_counter()
     return {"jobs": spec.jobs, "hours": spec.hours, "n_vars": int(lp.num_col_),
             "n_cons": int(lp.num_row_), "nnz": int(len(lp.a_matrix_.value_)),
             "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
-            "raw_highs_s": t4 - t3, "raw_simplex_iterations": int(info.simplex_iteration_count),
+            "raw_highs_s": t4 - t3, "raw_simplex_iterations": iterations,
+            "raw_highs_ipm_s": t6 - t5, "raw_ipm_objective_usd": float(h.getObjectiveValue()),
             "objective_usd": float(m.objective.value), "raw_objective_usd": float(raw_obj),
             "linopy_over_raw": (t2 - t0) / (t4 - t3),
             "linopy_solve_only_over_raw": (t2 - t1) / (t4 - t3),
@@ -245,9 +285,13 @@ def point_pulp_rowwise(target_vars: int) -> dict[str, Any]:
 
 
 def _pareto_scenario(smoke: bool) -> Any:
+    """Smoke: a 6-job, 24-hour fleet. Full: the shipped llm-fleet example (a MILP)."""
     from benchmarks.builders import FleetSpec, fleet_scenario
+    from planner.scenario import load_scenario
 
-    return fleet_scenario(FleetSpec(jobs=6 if smoke else 60, hours=24 if smoke else HOURS))
+    if smoke:
+        return fleet_scenario(FleetSpec(jobs=6, hours=24))
+    return load_scenario(REPO / "examples" / "llm-fleet.yaml")
 
 
 def point_pareto(points: int, smoke: bool) -> dict[str, Any]:
@@ -264,14 +308,16 @@ def point_pareto(points: int, smoke: bool) -> dict[str, Any]:
     frontier = trace_frontier(session, points=points)
     t2 = time.perf_counter()
     n_points = len(getattr(frontier, "points", frontier))
-    return {"n_vars": session.built.model.nvars, "n_cons": session.built.model.ncons,
-            "build_s": session.build_s, "single_solve_s": t1 - t0, "frontier_s": t2 - t1,
+    return {"scenario": scenario.name, "n_vars": session.built.model.nvars,
+            "n_cons": session.built.model.ncons, "build_s": session.build_s,
+            "single_solve_s": t1 - t0, "frontier_s": t2 - t1,
             "points_requested": points, "points_returned": n_points,
             "frontier_over_single": (t2 - t1) / (t1 - t0), "peak_rss_mb": _peak_rss_mb()}
 
 
 CHILD: dict[str, Callable[..., dict[str, Any]]] = {
-    "end_to_end": point_end_to_end, "highs_vs_raw": point_highs_vs_raw,
+    "end_to_end": point_end_to_end, "end_to_end_ipm": point_end_to_end_ipm,
+    "highs_vs_raw": point_highs_vs_raw,
     "pulp_build": point_pulp_build, "pulp_rowwise": point_pulp_rowwise,
     "pareto": point_pareto,
 }
@@ -341,6 +387,7 @@ def case_week_2m(cfg: dict[str, Any]) -> dict[str, Any]:
     r["targets"] = {"total_s": TARGETS["week_total_s"], "peak_rss_mb": TARGETS["week_peak_rss_mb"]}
     r["met_time"] = r["total_s"] <= TARGETS["week_total_s"]
     r["met_memory"] = r["peak_rss_mb"] <= TARGETS["week_peak_rss_mb"]
+    r["with_highs_ipm"] = _child("end_to_end_ipm", target_vars=cfg["week_vars"])
     return r
 
 

@@ -24,7 +24,7 @@ def smoke_doc(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     bench.main(["--smoke", "--in-process", "--out", str(out),
                 "--only", "lp_highs_vs_raw", "--only", "lp_pulp_build",
-                "--only", "week_2m", "--only", "growth"])
+                "--only", "week_2m", "--only", "growth", "--only", "pareto"])
     files = list(out.glob("*.json"))
     assert len(files) == 1
     return json.loads(files[0].read_text())
@@ -83,3 +83,11 @@ def test_child_process_measures_one_point() -> None:
     assert point["status"] == "optimal"
     _positive(point, ("n_vars", "total_s", "peak_rss_mb", "baseline_rss_mb"))
     assert point["peak_rss_mb"] >= point["baseline_rss_mb"]
+
+
+def test_pareto(smoke_doc: dict) -> None:
+    pareto = smoke_doc["cases"]["pareto"]
+    _positive(pareto, ("n_vars", "single_solve_s", "frontier_s", "frontier_over_single"))
+    assert pareto["points_returned"] >= 2
+    week_ipm = smoke_doc["cases"]["week_2m"]["with_highs_ipm"]
+    assert week_ipm["objective_usd"] > 0 and week_ipm["status"] == "optimal"
