@@ -107,9 +107,10 @@ def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
     return reasons
 
 
-def binding_limits(duals: dict[str, object], problem: Problem) -> list[str]:
-    """Readable shadow prices of the scenario's budgets (LP plans only)."""
-    out = []
+def binding_limits(duals: dict[str, object], problem: Problem,
+                   note: str | None = None) -> list[str]:
+    """Readable shadow prices of budgets and quotas (LPs, or a MILP with its sites fixed)."""
+    out: list[str] = []
     units = {"Budget-carbon": "USD per tCO2e", "Budget-cost": "objective-USD per USD",
              "Budget-water": "USD per m³"}
     for name, unit in units.items():
@@ -129,4 +130,4 @@ def binding_limits(duals: dict[str, object], problem: Problem) -> list[str]:
             if value > 1e-9:
                 out.append(f"{name} binds in {rid}: one more {gpu} of quota for the whole "
                            f"horizon is worth ${value:,.2f} of objective")
-    return out
+    return [f"{line} ({note})" for line in out] if note else out

@@ -69,6 +69,36 @@ class BuiltModel:
     def cost_usd(self) -> linopy.LinearExpression:
         return self.terms["compute_usd"] + self.terms["egress_usd"]
 
+    def round_binaries(self, relaxed: dict[str, xr.DataArray], generous: bool
+                       ) -> dict[str, xr.DataArray]:
+        """Turn an LP relaxation's binaries into a choice that respects each block's rule.
+
+        ``Job-site``: a single-region job opens its largest site; other jobs open every
+        site in use. ``Job-location``: the largest region each hour. ``Service-site``: the
+        sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions.
+        """
+        sc = self.problem.scenario
+        out: dict[str, xr.DataArray] = {}
+        cut = 1e-6 if generous else 0.5
+        for name, value in relaxed.items():
+            v = value.fillna(0.0)
+            if name == "Job-site":
+                single = xr.DataArray([j.single_region for j in sc.training],
+                                      coords=[self.problem.jobs])
+                top = (v == v.max("region")) & (v.rank("region") == v.sizes["region"])
+                out[name] = xr.where(single, top, v > 1e-6).astype(float)
+            elif name == "Job-location":
+                out[name] = ((v == v.max("region"))
+                             & (v.rank("region") == v.sizes["region"])).astype(float)
+            elif name == "Service-site":
+                k = xr.DataArray([s.min_regions for s in sc.inference],
+                                 coords=[self.problem.services])
+                rank = v.sizes["region"] + 1 - v.rank("region")  # 1 = largest
+                out[name] = ((v >= cut) | (rank <= k)).astype(float)
+            else:
+                out[name] = (v >= cut).astype(float)
+        return out
+
     def objective(self, carbon_price_usd_per_tco2e: float, water_price_usd_per_m3: float
                   ) -> linopy.LinearExpression:
         water = self.terms["water_weighted_m3" if self.problem.scenario.objective.

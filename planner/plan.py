@@ -218,6 +218,7 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         scenario={"name": sc.name, "path": scenario_path, "sha256": sc.sha256()},
         status=str(solution.status),
         solver={"backend": solution.backend, "termination": solution.termination,
+                "mip_gap": None if solution.mip_gap is None else _r(solution.mip_gap, 8),
                 "build_s": _r(build_s, 4), "solve_s": _r(solution.solve_s, 4)},
         accounting=basis,
         horizon={"start_utc": sc.horizon.start.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -103,7 +103,7 @@ class PlanSession:
                               f"({solution.termination}); try a longer --time-limit")
         plan = extract(problem, solution, scenario_path=self.scenario_path,
                        build_s=self.build_s)
-        notes = tuple(binding_limits(dict(solution.duals), problem))
+        notes = tuple(binding_limits(dict(solution.duals), problem, solution.duals_note))
         return replace(plan, explanations=notes) if notes else plan
 
 

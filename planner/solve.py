@@ -9,7 +9,8 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import xarray as xr
 
@@ -36,10 +37,15 @@ class SolveOptions:
 
     backend: str = "highs"
     time_limit_s: float | None = None
-    mip_rel_gap: float = 1e-4  # 0.01 % of the objective; LPs are solved to optimality
+    # A MILP plan is accepted when proven within 0.1 % of the optimum (LPs: exact optimum).
+    # Input figures are uncertain by far more than that; see README "Solving".
+    mip_rel_gap: float = 1e-3
     threads: int | None = None
     verbose: bool = False
     solver_name: str | None = None
+    # "auto": for a MILP, first try LP relaxation + rounding and accept it when the rounded
+    # plan is proven within mip_rel_gap of the relaxation's bound; else branch and bound.
+    mip_strategy: Literal["auto", "branch-and-bound"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class Solution:
     terms: dict[str, float] = field(default_factory=dict)
     values: dict[str, xr.DataArray] = field(default_factory=dict)
     duals: dict[str, xr.DataArray] = field(default_factory=dict)
+    mip_gap: float | None = None  # proven relative gap of a MILP plan; None for LPs
+    duals_note: str | None = None  # how to read the duals (e.g. "with the sites fixed")
 
 
 _TERMINATION_TO_STATUS = {
@@ -98,13 +106,29 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> Solution:
     options = options or SolveOptions()
     m = built.model
     start = time.perf_counter()
+    is_mip = bool(m.variables.integers) or bool(m.variables.binaries)
+    if is_mip and options.mip_strategy == "auto":
+        rounded = _solve_by_rounding(built, options, start)
+        if rounded is not None:
+            return rounded
     with _quiet(not options.verbose):
         _run_backend(built, options)
+    solution = _read(built, options, start)
+    if is_mip and solution.status is Status.OPTIMAL:
+        gap = _highs_mip_gap(m)
+        return replace(solution, mip_gap=gap if gap is not None else options.mip_rel_gap)
+    return solution
+
+
+def _read(built: BuiltModel, options: SolveOptions, start: float, *,
+          termination: str | None = None) -> Solution:
+    """Status, objective terms, variable values and (for LPs) duals after a backend run."""
+    m = built.model
     elapsed = time.perf_counter() - start
-    termination = str(m.termination_condition)
-    status = _TERMINATION_TO_STATUS.get(termination, Status.ERROR)
+    term = str(m.termination_condition)
+    status = _TERMINATION_TO_STATUS.get(term, Status.ERROR)
     if status is not Status.OPTIMAL:
-        return Solution(status, termination, options.backend, elapsed, None)
+        return Solution(status, term, options.backend, elapsed, None)
     terms = {name: float(expr.solution.sum()) if expr.nterm else 0.0
              for name, expr in built.terms.items()}
     values = {name: var.solution for name, var in m.variables.items()}
@@ -112,8 +136,63 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> Solution:
     if not m.variables.integers and not m.variables.binaries:
         duals = {name: con.dual for name, con in m.constraints.items()
                  if getattr(con, "dual", None) is not None}
-    return Solution(status, termination, options.backend, elapsed, float(m.objective.value),
-                    terms, values, duals)
+    return Solution(status, termination or term, options.backend, elapsed,
+                    float(m.objective.value), terms, values, duals)
+
+
+def _highs_mip_gap(m: object) -> float | None:
+    solver_model = getattr(m, "solver_model", None)
+    if solver_model is None or not hasattr(solver_model, "getInfo"):
+        return None
+    gap = float(solver_model.getInfo().mip_gap)
+    return gap if gap == gap and gap < float("inf") else None
+
+
+def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float
+                       ) -> Solution | None:
+    """LP relaxation, then the rounded binaries fixed: a plan with a proven gap, or None.
+
+    The relaxation's optimum is a lower bound on every plan; the plan with the rounded
+    binaries fixed is a feasible plan. When the two are within ``mip_rel_gap`` the plan
+    carries the same guarantee branch and bound would give with that gap, at the cost of
+    two or three LP solves. The rounding follows each block's rule
+    (:meth:`planner.model.BuiltModel.round_binaries`), first strict, then generous; if
+    neither is feasible or close enough, the caller falls back to branch and bound.
+    Duals of the final LP are shadow prices *with the chosen sites fixed*.
+    """
+    m = built.model
+    integral = [name for name, v in m.variables.items()
+                if v.attrs.get("binary") or v.attrs.get("integer")]
+    for name in integral:
+        m.variables[name].relax()
+    try:
+        with _quiet(not options.verbose):
+            _run_backend(built, options)
+        if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+            return None
+        bound = float(m.objective.value)
+        relaxed = {name: m.variables[name].solution for name in integral}
+        for generous in (False, True):
+            choice = built.round_binaries(relaxed, generous)
+            for name in integral:
+                m.variables[name].fix(choice[name])
+            with _quiet(not options.verbose):
+                _run_backend(built, options)
+            if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+                continue
+            value = float(m.objective.value)
+            gap = (value - bound) / max(abs(value), 1e-9)
+            if gap <= options.mip_rel_gap:
+                solution = _read(built, options, start,
+                                 termination=f"optimal within {max(gap, 0.0):.4%} "
+                                             f"(LP bound, rounded sites)")
+                return replace(solution, mip_gap=max(gap, 0.0),
+                               duals_note="with the chosen sites fixed")
+        return None
+    finally:
+        for name in integral:
+            m.variables[name].unfix()
+            m.variables[name].unrelax()
 
 
 def _run_backend(built: BuiltModel, options: SolveOptions) -> None:

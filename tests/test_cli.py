@@ -55,7 +55,8 @@ def test_default_plan_runs_bundled_example(tmp_path):
 
 def test_typo_gets_one_screen_error(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(EXAMPLES[0].read_text().replace("gpu_hours:", "gpu_hour:", 1))
+    fleet = (Path(__file__).parents[1] / "examples" / "llm-fleet.yaml").read_text()
+    bad.write_text(fleet.replace("gpu_hours:", "gpu_hour:", 1))
     res = runner.invoke(app, ["plan", str(bad), "--out", str(tmp_path)])
     assert res.exit_code == 2
     assert "unknown field 'gpu_hour'" in res.output and "did you mean 'gpu_hours'" in res.output
