@@ -196,39 +196,42 @@ def run_sweep(scenario: Scenario, catalog: Catalog, spec: SweepSpec, out_dir: Pa
     store = ResultStore(out_dir, spec)
     manifest = ResultStore.manifest(scenario, catalog, spec)
     store.open(manifest, resume)
-    points = spec.points()
-    finished = store.finished_ids() if resume else set()
-    pending = [p for p in points if p.point_id not in finished]
-    done = len(points) - len(pending)
-    progress = on_progress or (lambda _d, _t, _r: None)
-    ctx = SweepContext(sweep_id(manifest), scenario, catalog, spec, options)
-    computed: list[int] = []
-    n_tasks, n_workers = 0, 0
     try:
-        progress(done, len(points), [])
-        if pending:
-            owned = executor is None
-            executor = executor or make_executor(engine, scheduler, workers)
-            n_workers = executor.workers
-            try:
-                tasks = plan_tasks(spec, pending, n_workers, batch_size)
-                n_tasks = len(tasks)
-                for _task, rows in executor.run(ctx, tasks):
-                    store.write_part(rows)
-                    computed.extend(int(r["point_id"]) for r in rows)
-                    done += len(rows)
-                    progress(done, len(points), rows)
-            finally:
-                if owned:
-                    executor.close()
-    except KeyboardInterrupt:
-        raise SweepInterrupted(done, len(points), out_dir) from None
-    results_path, df = store.consolidate()
-    written: tuple[Path, ...] = (results_path,)
-    if report:
-        from planner.sweep.report import write_report
+        points = spec.points()
+        finished = store.finished_ids() if resume else set()
+        pending = [p for p in points if p.point_id not in finished]
+        done = len(points) - len(pending)
+        progress = on_progress or (lambda _d, _t, _r: None)
+        ctx = SweepContext(sweep_id(manifest), scenario, catalog, spec, options)
+        computed: list[int] = []
+        n_tasks, n_workers = 0, 0
+        try:
+            progress(done, len(points), [])
+            if pending:
+                owned = executor is None
+                executor = executor or make_executor(engine, scheduler, workers)
+                n_workers = executor.workers
+                try:
+                    tasks = plan_tasks(spec, pending, n_workers, batch_size)
+                    n_tasks = len(tasks)
+                    for _task, rows in executor.run(ctx, tasks):
+                        store.write_part(rows)
+                        computed.extend(int(r["point_id"]) for r in rows)
+                        done += len(rows)
+                        progress(done, len(points), rows)
+                finally:
+                    if owned:
+                        executor.close()
+        except KeyboardInterrupt:
+            raise SweepInterrupted(done, len(points), out_dir) from None
+        results_path, df = store.consolidate()
+        written: tuple[Path, ...] = (results_path,)
+        if report:
+            from planner.sweep.report import write_report
 
-        written += tuple(write_report(out_dir, df, spec, scenario_name=scenario.name))
+            written += tuple(write_report(out_dir, df, spec, scenario_name=scenario.name))
+    finally:
+        store.close()
     return SweepReport(out_dir, results_path, len(points), len(points) - len(pending),
                        tuple(computed), n_tasks, engine, n_workers,
                        time.perf_counter() - t0, df, written)

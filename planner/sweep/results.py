@@ -4,8 +4,10 @@ Layout of ``OUT``:
 
 - ``sweep.json`` — the manifest: scenario hash, catalog fingerprint, spec; ``--resume``
   refuses to mix results of a different sweep into the directory.
-- ``parts/part-NNNNNN.parquet`` — one file per finished task, written by the driver as
-  the task's result arrives (temp file, fsync, rename: a part is whole or absent).
+- ``parts/part-NNNNNN-<random>.parquet`` — one file per finished task, written by the driver
+  as the task's result arrives (temp file, fsync, rename: a part is whole or absent).
+- ``.lock`` — held (``flock``) by the run writing the directory, so two runs never write
+  into one directory at once.
 - ``results.parquet`` — all rows, one per point, sorted by ``point_id``; rewritten from
   the parts at the end of a run (and by every resumed run).
 
@@ -14,12 +16,14 @@ Workers never touch the directory, so a remote cluster needs no shared filesyste
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
 import os
 import re
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,8 @@ MANIFEST = "sweep.json"
 PARTS = "parts"
 RESULTS = "results.parquet"
 MANIFEST_VERSION = 1
-_PART_RE = re.compile(r"^part-(\d{6,})\.parquet$")
+LOCK = ".lock"
+_PART_RE = re.compile(r"^part-(\d{6,})-[0-9a-f]{8}\.parquet$")
 
 
 class SweepStoreError(RuntimeError):
@@ -90,6 +95,28 @@ class ResultStore:
         self.parts_dir = out_dir / PARTS
         self.schema = result_schema(spec)
         self._next = 0
+        self._lock: int | None = None
+
+    def _acquire(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise SweepStoreError(
+                f"another regionplan sweep (pid {holder or '?'}) is writing to {self.out_dir}; "
+                f"wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock = fd
+
+    def close(self) -> None:
+        """Release the directory (the lock file stays; the lock goes with the descriptor)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     @staticmethod
     def manifest(scenario: Scenario, catalog: Catalog, spec: SweepSpec) -> dict[str, Any]:
@@ -99,7 +126,18 @@ class ResultStore:
                 "spec_sha256": spec.sha256()}
 
     def open(self, manifest: dict[str, Any], resume: bool) -> None:
-        """Create the directory, or check that a resumed one holds this same sweep."""
+        """Lock and create the directory, or check that a resumed one holds this same sweep.
+
+        Call :meth:`close` when done (also after an error).
+        """
+        self._acquire()
+        try:
+            self._open(manifest, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, manifest: dict[str, Any], resume: bool) -> None:
         path = self.out_dir / MANIFEST
         has_parts = self.parts_dir.is_dir() and any(self.parts_dir.glob("part-*.parquet"))
         if path.exists() or has_parts:
@@ -135,7 +173,7 @@ class ResultStore:
         table = pa.Table.from_pylist(rows, schema=self.schema)
         buf = io.BytesIO()
         pq.write_table(table, buf)
-        path = self.parts_dir / f"part-{self._next:06d}.parquet"
+        path = self.parts_dir / f"part-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
         write_atomic(path, buf.getvalue())
         self._next += 1
         return path

@@ -20,7 +20,7 @@ from tiny import tiny_catalog
 from planner.session import Parameters, PlanSession
 from planner.sweep import SweepInterrupted, SweepSpec, parse_grid, run_sweep
 from planner.sweep.engine import DaskExecutor
-from planner.sweep.results import SweepStoreError
+from planner.sweep.results import ResultStore, SweepStoreError
 from planner.sweep.tasks import TOTAL_COLUMNS, Status
 
 # carbon price re-solves one model; the SLO rebuilds it; 2 samples → 4 structures, 8 points
@@ -114,6 +114,18 @@ def test_resume_after_interrupt_recomputes_nothing(catalog, serial, tmp_path) ->
     again = run_sweep(tiny_scenario(), catalog, SPEC, tmp_path, engine="local", resume=True,
                       report=False)
     assert again.computed_point_ids == () and _part_hashes(tmp_path) == after
+
+
+def test_two_runs_never_write_one_directory(catalog, tmp_path) -> None:
+    holder = ResultStore(tmp_path, SPEC)
+    holder.open(ResultStore.manifest(tiny_scenario(), catalog, SPEC), resume=False)
+    try:
+        busy = rf"another regionplan sweep \(pid {os.getpid()}\)"
+        with pytest.raises(SweepStoreError, match=busy):
+            run_sweep(tiny_scenario(), catalog, SPEC, tmp_path, engine="local", resume=True)
+    finally:
+        holder.close()
+    assert not list((tmp_path / "parts").glob("part-*"))
 
 
 @pytest.fixture(scope="module")
