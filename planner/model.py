@@ -272,7 +272,8 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               ("Budget-water", lim.water_m3, terms["water_m3"])):
         if limit is not None:
             m.add_constraints(expr <= limit, name=name)
-    m.constraints.sanitize_infinities()  # once here, not on every re-solve (see solve.py)
+    m.constraints.sanitize_zeros()  # once here, not on every re-solve (see solve.py)
+    m.constraints.sanitize_infinities()
     if elastic:
         total = sum((var.fillna(0) / scale).sum() for var, scale in slacks.values())
         m.add_objective(total)

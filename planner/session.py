@@ -68,6 +68,8 @@ class PlanSession:
         if cost_cap_usd is not None:
             m.add_constraints(self.built.cost_usd() <= cost_cap_usd, name=COST_CAP_CONSTRAINT)
             self._caps.append(COST_CAP_CONSTRAINT)
+        for name in self._caps:
+            m.constraints[name].sanitize_zeros()  # solve() no longer does it (see solve.py)
 
     def solve_expr(self, objective: linopy.LinearExpression, cap_tco2e: float | None = None,
                    cost_cap_usd: float | None = None) -> Solution:

@@ -204,9 +204,11 @@ def _run_backend(built: BuiltModel, options: SolveOptions) -> None:
             kwargs["time_limit"] = float(options.time_limit_s)
         if options.threads is not None:
             kwargs["threads"] = options.threads
-        # build() already dropped infinite right-hand sides once; re-checking them on every
-        # solve costs more than the LP itself on what-if re-solves.
-        m.solve(solver_name="highs", io_api="direct", sanitize_infinities=False, **kwargs)
+        # build() (and the session, for the caps it adds) already dropped zero coefficients
+        # and infinite right-hand sides; re-checking them on every solve costs more than
+        # the LP itself on what-if re-solves.
+        m.solve(solver_name="highs", io_api="direct", sanitize_zeros=False,
+                sanitize_infinities=False, **kwargs)
     elif options.backend == "pulp":
         from planner.backends.pulp_backend import solve_with_pulp
 
