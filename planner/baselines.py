@@ -119,9 +119,10 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
         else:
             ranking = np.argsort(np.where(ok, price, np.inf))
         need = job.gpu_hours
+        running = np.zeros(len(p.hours))  # this job's GPUs per hour in regions already used
         for r in ranking[: int(ok.sum())]:
             rid = p.regions[r]
-            cap = np.full(len(p.hours), job.max_gpus)
+            cap = np.maximum(job.max_gpus - running, 0.0)
             if strategy == "greedy-carbon":
                 cap = np.minimum(cap, np.maximum(b.quota_left(rid, job.gpu), 0.0))
                 order = np.argsort(p.ci_location_gco2e_per_kwh.values[r], kind="stable")
@@ -132,6 +133,7 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
                 continue
             b.job_gpus.values[j, r] = g
             b.job_site.values[j, r] = 1.0
+            running += g
             b.add_use(rid, job.gpu, g)
             need -= float((g * p.dt_h.values).sum())
             if need <= EPS or job.single_region or strategy != "greedy-carbon":
