@@ -258,3 +258,11 @@ def test_export_model_cli(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["export-model", str(EXAMPLES[0]), "--out",
                                    str(tmp_path / "m.txt")])
     assert bad.exit_code == 2
+
+
+def test_unknown_pulp_solver_lists_available() -> None:
+    built = _built(job_scenario(), tiny_catalog())
+    with pytest.raises(ValueError, match="PULP_CBC_CMD"):
+        from planner.solve import solve
+
+        solve(built, SolveOptions(backend="pulp", solver_name="NO_SUCH_SOLVER"))
