@@ -64,14 +64,6 @@ class KpiCard:
     help: str
 
 
-def traffic_weighted_latency_ms(plan: Plan) -> float | None:
-    """Σ rps·RTT / Σ rps over the plan's flows (None when the plan serves no traffic)."""
-    total = sum(f.rps for f in plan.flows)
-    if total <= 0:
-        return None
-    return sum(f.rps * f.rtt_ms for f in plan.flows) / total
-
-
 def kpi_values(plan: Plan) -> dict[str, float | None]:
     """The figures behind the KPI cards, keyed like :data:`KPI_SPECS`."""
     t = plan.totals
@@ -80,7 +72,7 @@ def kpi_values(plan: Plan) -> dict[str, float | None]:
         "carbon_tco2e": float(t["carbon_tco2e"]),
         "water_m3": float(t["water_m3"]),
         "energy_mwh": float(t["energy_mwh"]),
-        "latency_ms": traffic_weighted_latency_ms(plan),
+        "latency_ms": plan.latency_ms_weighted,
         "objective_usd": float(t["objective_usd"]),
     }
 

@@ -47,8 +47,8 @@ def test_traffic_weighted_latency_by_hand(plan: Plan) -> None:
     flows = (Flow("svc", "Dublin", "aws", "eu-west-1", 100.0, 10.0),
              Flow("svc", "Tokyo", "azure", "japaneast", 300.0, 50.0))
     # (100·10 + 300·50) / 400 = 40 ms
-    assert views.traffic_weighted_latency_ms(replace(plan, flows=flows)) == pytest.approx(40.0)
-    assert views.traffic_weighted_latency_ms(replace(plan, flows=())) is None
+    assert replace(plan, flows=flows).latency_ms_weighted == pytest.approx(40.0)
+    assert replace(plan, flows=()).latency_ms_weighted is None
 
 
 def test_kpi_values_are_the_plan_totals(plan: Plan) -> None:
