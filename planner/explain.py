@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import xarray as xr
 
 from planner.model import build
 from planner.problem import Problem
@@ -60,15 +61,15 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
         short = v["Service-demand-slack"]
         for s in sc.inference:
             for metro in problem.metros:
-                miss = short.sel(service=s.name, metro=metro)
+                unmet = short.sel(service=s.name, metro=metro)
                 demand = problem.demand_rps.sel(service=s.name, metro=metro)
-                if float(miss.sum()) <= EPS * max(float(demand.sum()), 1.0):
+                if float(unmet.sum()) <= EPS * max(float(demand.sum()), 1.0):
                     continue
-                worst = int(np.argmax(miss.values))
+                worst = int(np.argmax(unmet.values))
                 ok = problem.flow_allowed.sel(service=s.name, metro=metro)
                 where = [str(r) for r in problem.regions[ok.values]]
                 reasons.append(
-                    f"inference '{s.name}': up to {float(miss.max()):,.1f} of "
+                    f"inference '{s.name}': up to {float(unmet.max()):,.1f} of "
                     f"{float(demand.isel(hour=worst)):,.1f} rps from {metro} cannot be served "
                     f"(hour {worst}) — the regions within {s.latency_slo_ms:g} ms that its rules "
                     f"allow ({', '.join(where)}) lack GPU quota; raise a quota there or relax "
@@ -107,7 +108,7 @@ def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
     return reasons
 
 
-def binding_limits(duals: dict[str, object], problem: Problem,
+def binding_limits(duals: dict[str, xr.DataArray], problem: Problem,
                    note: str | None = None) -> list[str]:
     """Readable shadow prices of budgets and quotas (LPs, or a MILP with its sites fixed)."""
     out: list[str] = []
@@ -117,14 +118,14 @@ def binding_limits(duals: dict[str, object], problem: Problem,
         dual = duals.get(name)
         if dual is None:
             continue
-        value = abs(float(dual))  # type: ignore[arg-type]
+        value = abs(float(dual))
         if value > 1e-9:
             out.append(f"{name} binds: one more unit of budget is worth {value:,.2f} {unit}")
     for name, dual in sorted(duals.items()):
         if not name.startswith("Region-capacity-"):
             continue
         gpu = name.removeprefix("Region-capacity-")
-        per_region = abs(dual).fillna(0.0).sum("hour")  # type: ignore[union-attr]
+        per_region = abs(dual).fillna(0.0).sum("hour")
         for rid in per_region.sortby(per_region, ascending=False).region.values[:3]:
             value = float(per_region.sel(region=rid))
             if value > 1e-9:

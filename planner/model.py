@@ -112,7 +112,8 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
 
 
 def _add_use_by_gpu(gpu_use: dict[str, list[linopy.LinearExpression]],
-                    gpus: linopy.LinearExpression, dim: str, models: list[str]) -> None:
+                    gpus: linopy.LinearExpression | linopy.Variable, dim: str,
+                    models: list[str]) -> None:
     """Append, per GPU model, the GPUs in use [region, hour] summed over ``dim``.
 
     One ``sum`` per GPU model over the workloads that use it: adding workloads one at a
@@ -141,7 +142,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
             return 0.0
         var = m.add_variables(lower=0, coords=coords or None, name=f"{name}-slack")
         slacks[name] = (var, scale)
-        return var.fillna(0) if coords else 1.0 * var
+        return var.to_linexpr().fillna(0) if coords else var.to_linexpr()
     sc = p.scenario
     dt = p.dt_h
     terms = {name: _zero(m) for name in TERM_NAMES}
@@ -275,7 +276,9 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
     m.constraints.sanitize_zeros()  # once here, not on every re-solve (see solve.py)
     m.constraints.sanitize_infinities()
     if elastic:
-        total = sum((var.fillna(0) / scale).sum() for var, scale in slacks.values())
+        total = _zero(m)
+        for var, scale in slacks.values():
+            total = total + (var.fillna(0) / scale).sum()
         m.add_objective(total)
     else:
         m.add_objective(built.objective(sc.objective.carbon_price_usd_per_tco2e,

@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from planner.problem import InputFigure, Problem
+from planner.scenario import InferenceService, TrainingJob
 from planner.solve import Solution, Status
 from planner.units import G_PER_T, KWH_PER_MWH
 
@@ -162,9 +163,9 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
             extra_usd = xr.zeros_like(problem.job_egress_usd.sel(job=job.name))
             extra_kwh = xr.zeros_like(extra_usd)
             if site is not None:
-                s = site.sel(job=job.name).fillna(0.0).round()
-                extra_usd = extra_usd + s * problem.job_egress_usd.sel(job=job.name)
-                extra_kwh = extra_kwh + s * problem.job_egress_kwh.sel(job=job.name)
+                opened = site.sel(job=job.name).fillna(0.0).round()
+                extra_usd = extra_usd + opened * problem.job_egress_usd.sel(job=job.name)
+                extra_kwh = extra_kwh + opened * problem.job_egress_kwh.sel(job=job.name)
             if moves is not None:
                 n = moves.sel(job=job.name).fillna(0.0).sum("hour")  # moves into each region
                 extra_usd = extra_usd + n * float(problem.job_move_usd.sel(job=job.name))
@@ -184,13 +185,13 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                 float(problem.service_embodied_tco2e_per_gpu_hour.sel(service=s.name)),
                 problem.service_water_m3_per_gpu_hour.sel(service=s.name), None, None)
             mean_rps = rps.sel(service=s.name).mean("hour")  # [metro, region]
-            for metro in problem.metros:
-                for rid in problem.regions:
+            for metro in map(str, problem.metros):
+                for rid in map(str, problem.regions):
                     r = float(mean_rps.sel(metro=metro, region=rid))
                     if r > 1e-9:
                         provider, region = rid.split("/", 1)
                         rtt = float(problem.rtt_ms.sel(metro=metro, region=rid))
-                        flows.append(Flow(s.name, str(metro), provider, region, _r(r),
+                        flows.append(Flow(s.name, metro, provider, region, _r(r),
                                           _r(rtt, 2)))
         placements = [_with_latency(p, flows) for p in placements]
 
@@ -259,7 +260,8 @@ def _workloads(problem: Problem, placements: list[Placement],
                moves_by_job: dict[str, float]) -> list[dict[str, Any]]:
     out = []
     sc = problem.scenario
-    for w in [*sc.training, *sc.inference]:
+    workloads: list[TrainingJob | InferenceService] = [*sc.training, *sc.inference]
+    for w in workloads:
         mine = [p for p in placements if p.workload == w.name]
         kind = "training" if w in sc.training else "inference"
         rps = sum(p.rps or 0.0 for p in mine)

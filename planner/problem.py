@@ -208,7 +208,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     hardware = catalog.hardware.set_index("gpu_model")
     gpus_known = sorted(hardware.index)
     workload_gpu: dict[str, str] = {}
-    for w in [*scenario.training, *scenario.inference]:
+    workloads: list[TrainingJob | InferenceService] = [*scenario.training, *scenario.inference]
+    for w in workloads:
         if w.gpu not in hardware.index:
             raise ScenarioError(
                 f"workload '{w.name}': unknown gpu '{w.gpu}'{suggest(w.gpu, gpus_known)}; "
@@ -403,11 +404,11 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             demand[i, m] += _period_mean(d.rps * profile[all_hours.hour.to_numpy()][None, :],
                                          group, H)[0]
         reasons += _check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
-    for m in used_metros:
-        inputs.append(InputFigure("metro_coordinates", m,
-                                  f"{metros_df.loc[m, 'lat_deg']}, {metros_df.loc[m, 'lon_deg']}",
-                                  "deg", str(metros_df.loc[m, "source"]),
-                                  _as_of(metros_df.loc[m, "as_of"])))
+    for metro in used_metros:
+        row = metros_df.loc[metro]
+        inputs.append(InputFigure("metro_coordinates", metro,
+                                  f"{row['lat_deg']}, {row['lon_deg']}", "deg",
+                                  str(row["source"]), _as_of(row["as_of"])))
 
     # --- capacity --------------------------------------------------------------------------------
     gpu_idx = pd.Index(sorted(used_gpus), name="gpu")
@@ -521,6 +522,7 @@ def _apply_missing_policy(
     reg = reg.copy()
     excluded: list[dict[str, str]] = []
     incomplete: list[dict[str, str]] = []
+    col: str
     for col, value in scenario.fill_missing.items():
         miss = reg[col].isna()
         reg.loc[miss, col] = value

@@ -10,8 +10,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
+import linopy
 import xarray as xr
 
 from planner.model import BuiltModel
@@ -137,7 +138,14 @@ def _read(built: BuiltModel, options: SolveOptions, start: float, *,
         duals = {name: con.dual for name, con in m.constraints.items()
                  if getattr(con, "dual", None) is not None}
     return Solution(status, termination or term, options.backend, elapsed,
-                    float(m.objective.value), terms, values, duals)
+                    _objective_value(m), terms, values, duals)
+
+
+def _objective_value(m: linopy.Model) -> float:
+    value = m.objective.value
+    if value is None:
+        raise RuntimeError("the solver reported optimal but no objective value")
+    return float(value)
 
 
 def _highs_mip_gap(m: object) -> float | None:
@@ -170,7 +178,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float
             _run_backend(built, options)
         if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
             return None
-        bound = float(m.objective.value)
+        bound = _objective_value(m)
         relaxed = {name: m.variables[name].solution for name in integral}
         for generous in (False, True):
             choice = built.round_binaries(relaxed, generous)
@@ -180,7 +188,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float
                 _run_backend(built, options)
             if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
                 continue
-            value = float(m.objective.value)
+            value = _objective_value(m)
             gap = (value - bound) / max(abs(value), 1e-9)
             if gap <= options.mip_rel_gap:
                 solution = _read(built, options, start,
@@ -198,7 +206,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float
 def _run_backend(built: BuiltModel, options: SolveOptions) -> None:
     m = built.model
     if options.backend == "highs":
-        kwargs: dict[str, object] = {"output_flag": options.verbose,
+        kwargs: dict[str, Any] = {"output_flag": options.verbose,
                                      "mip_rel_gap": options.mip_rel_gap}
         if options.time_limit_s is not None:
             kwargs["time_limit"] = float(options.time_limit_s)
