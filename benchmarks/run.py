@@ -139,7 +139,8 @@ def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
     t2 = time.perf_counter()
     del values
     return {"jobs": spec.jobs, "hours": spec.hours, "n_vars": m.nvars, "n_cons": m.ncons,
-            "status": str(m.termination_condition), "objective_usd": float(m.objective.value),
+            "status": str(m.termination_condition),
+            "objective_usd": float(m.objective.value or math.nan),
             "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
             "peak_rss_mb": _peak_rss_mb()}
 
@@ -203,7 +204,8 @@ def point_highs_vs_raw(target_vars: int) -> dict[str, Any]:
             "build_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
             "raw_highs_s": t4 - t3, "raw_simplex_iterations": iterations,
             "raw_highs_ipm_s": t6 - t5, "raw_ipm_objective_usd": float(h.getObjectiveValue()),
-            "objective_usd": float(m.objective.value), "raw_objective_usd": float(raw_obj),
+            "objective_usd": float(m.objective.value or math.nan),
+            "raw_objective_usd": float(raw_obj),
             "linopy_over_raw": (t2 - t0) / (t4 - t3),
             "linopy_solve_only_over_raw": (t2 - t1) / (t4 - t3),
             "peak_rss_mb": _peak_rss_mb()}
@@ -311,7 +313,7 @@ def point_pareto(points: int, smoke: bool) -> dict[str, Any]:
     t1 = time.perf_counter()
     frontier = trace_frontier(session, points=points)
     t2 = time.perf_counter()
-    n_points = len(getattr(frontier, "points", frontier))
+    n_points = len(frontier.points)
     return {"scenario": scenario.name, "n_vars": session.built.model.nvars,
             "n_cons": session.built.model.ncons, "build_s": session.build_s,
             "single_solve_s": t1 - t0, "frontier_s": t2 - t1,
@@ -432,7 +434,7 @@ def machine_info() -> dict[str, Any]:
         for line in meminfo.read_text().splitlines():
             if line.startswith("MemTotal:"):
                 mem_kb = int(line.split()[1])
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("linopy", "highspy", "pulp", "numpy", "scipy", "xarray", "pandas"):
         try:
             versions[pkg] = metadata.version(pkg)
