@@ -124,35 +124,39 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
     flows: list[Flow] = []
     schedule: dict[str, dict[str, list[float]]] = {}
 
+    regions = [str(r) for r in problem.regions]
+    weight_h = np.broadcast_to(np.asarray(dt.values, float), (len(problem.hours),))
+    ci_rh = ci.transpose("region", "hour").values
+    annual_r = annual_ci.values
+
     def add(kind: str, name: str, gpus: xr.DataArray, price: xr.DataArray, fac: xr.DataArray,
             emb: float, water: xr.DataArray, extra_usd: xr.DataArray | None,
             extra_kwh: xr.DataArray | None) -> None:
+        # numpy over [region, hour] once per workload; Python only for regions in use
         gpu = problem.workload_gpu[name]
-        g = gpus.fillna(0.0).clip(min=0.0)
-        gh = (g * dt).sum("hour")
-        for rid in problem.regions[(gh > EPS_GPU_HOURS).values]:
-            gr = g.sel(region=rid)
-            gpu_hours = float(gh.sel(region=rid))
-            kwh = gpu_hours * float(fac.sel(region=rid))
-            carbon = float((gr * dt * float(fac.sel(region=rid)) * ci.sel(region=rid)).sum())
-            cost = gpu_hours * float(price.sel(region=rid))
-            if extra_usd is not None and extra_kwh is not None:
-                cost += float(extra_usd.sel(region=rid))
-                ekwh = float(extra_kwh.sel(region=rid))
-                kwh += ekwh
-                carbon += ekwh * float(annual_ci.sel(region=rid))
-            carbon += gpu_hours * emb
+        g = np.clip(gpus.fillna(0.0).transpose("region", "hour").values, 0.0, None)
+        gh = g @ weight_h
+        fac_r, price_r, water_r = fac.values, price.values, water.values
+        op_t = fac_r * ((g * weight_h) * ci_rh).sum(axis=1)
+        e_usd = np.zeros(len(regions)) if extra_usd is None else extra_usd.values
+        e_kwh = np.zeros(len(regions)) if extra_kwh is None else extra_kwh.values
+        for r in np.flatnonzero(gh > EPS_GPU_HOURS):
+            rid = regions[r]
+            gpu_hours = float(gh[r])
+            kwh = gpu_hours * float(fac_r[r]) + float(e_kwh[r])
+            carbon = float(op_t[r]) + float(e_kwh[r]) * float(annual_r[r]) + gpu_hours * emb
+            cost = gpu_hours * float(price_r[r]) + float(e_usd[r])
             offer = problem.offers[(gpu, rid)]
-            peak = float(gr.max())
+            peak = float(g[r].max())
             provider, region = rid.split("/", 1)
             placements.append(Placement(
                 workload=name, kind=kind, provider=provider, region=region, gpu_model=gpu,
                 instance_type=offer.instance_type, gpus_per_instance=offer.gpus_per_instance,
                 peak_gpus=_r(peak), instances=math.ceil(peak / offer.gpus_per_instance - 1e-6),
                 gpu_hours=_r(gpu_hours), cost_usd=_r(cost), carbon_tco2e=_r(carbon),
-                water_m3=_r(gpu_hours * float(water.sel(region=rid))),
+                water_m3=_r(gpu_hours * float(water_r[r])),
                 energy_mwh=_r(kwh / KWH_PER_MWH)))
-            schedule.setdefault(name, {})[rid] = [_r(v, 4) for v in gr.values.tolist()]
+            schedule.setdefault(name, {})[rid] = np.round(g[r], 4).tolist()
 
     v = solution.values
     moves_by_job: dict[str, float] = {}
@@ -184,15 +188,14 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                 problem.service_facility_kwh_per_gpu_hour.sel(service=s.name),
                 float(problem.service_embodied_tco2e_per_gpu_hour.sel(service=s.name)),
                 problem.service_water_m3_per_gpu_hour.sel(service=s.name), None, None)
-            mean_rps = rps.sel(service=s.name).mean("hour")  # [metro, region]
-            for metro in map(str, problem.metros):
-                for rid in map(str, problem.regions):
-                    r = float(mean_rps.sel(metro=metro, region=rid))
-                    if r > 1e-9:
-                        provider, region = rid.split("/", 1)
-                        rtt = float(problem.rtt_ms.sel(metro=metro, region=rid))
-                        flows.append(Flow(s.name, metro, provider, region, _r(r),
-                                          _r(rtt, 2)))
+            mean_rps = rps.sel(service=s.name).transpose("metro", "region", "hour").values
+            # mean over the horizon's hours (periods weighted by the hours they stand for)
+            mean_rps = (mean_rps * weight_h).sum(axis=2) / weight_h.sum()
+            rtt = problem.rtt_ms.transpose("metro", "region").values
+            for mi, ri in zip(*np.nonzero(mean_rps > 1e-9), strict=True):
+                provider, region = regions[ri].split("/", 1)
+                flows.append(Flow(s.name, str(problem.metros[mi]), provider, region,
+                                  _r(float(mean_rps[mi, ri])), _r(float(rtt[mi, ri]), 2)))
         placements = [_with_latency(p, flows) for p in placements]
 
     t = solution.terms

@@ -18,10 +18,11 @@ from planner.model import BuiltModel, build
 from planner.plan import Plan, extract
 from planner.problem import InfeasibleError, Problem, prepare
 from planner.scenario import Scenario
-from planner.solve import Solution, SolveOptions, Status, solve
+from planner.solve import PersistentHighs, Solution, SolveOptions, Status, solve
 
 CAP_CONSTRAINT = "Budget-carbon-epsilon"
 COST_CAP_CONSTRAINT = "Budget-cost-epsilon"
+NO_CAP = 1e20  # HiGHS treats bounds ≥ 1e20 as infinite (its infinite_bound option)
 
 
 class SolverError(RuntimeError):
@@ -41,14 +42,18 @@ class PlanSession:
     """Holds one prepared problem and its built model for repeated solves."""
 
     def __init__(self, scenario: Scenario, catalog: Catalog,
-                 options: SolveOptions | None = None, *, scenario_path: str | None = None):
+                 options: SolveOptions | None = None, *, scenario_path: str | None = None,
+                 persistent: bool = True):
         t0 = time.perf_counter()
         self.options = options or SolveOptions()
         self.scenario_path = scenario_path
         self.problem: Problem = prepare(scenario, catalog)
         self.built: BuiltModel = build(self.problem)
         self.build_s = time.perf_counter() - t0
-        self._caps: list[str] = []
+        self._caps: set[str] = set()
+        # HiGHS kept alive between solves (warm starts); one-shot plans do without it.
+        self._persistent = (PersistentHighs() if persistent and self.options.backend == "highs"
+                            else None)
 
     @property
     def scenario(self) -> Scenario:
@@ -58,25 +63,26 @@ class PlanSession:
         self.built.model.add_objective(expr, overwrite=True)
 
     def _set_caps(self, carbon_cap_tco2e: float | None, cost_cap_usd: float | None) -> None:
+        """Set the temporary caps. A cap row, once added, stays and is switched off by an
+        infinite bound, so later changes are right-hand-side updates HiGHS warm-starts from.
+        """
         m = self.built.model
-        for name in self._caps:
-            m.remove_constraints(name)
-        self._caps = []
-        if carbon_cap_tco2e is not None:
-            m.add_constraints(self.built.carbon_tco2e() <= carbon_cap_tco2e, name=CAP_CONSTRAINT)
-            self._caps.append(CAP_CONSTRAINT)
-        if cost_cap_usd is not None:
-            m.add_constraints(self.built.cost_usd() <= cost_cap_usd, name=COST_CAP_CONSTRAINT)
-            self._caps.append(COST_CAP_CONSTRAINT)
-        for name in self._caps:
-            m.constraints[name].sanitize_zeros()  # solve() no longer does it (see solve.py)
+        for name, expr, cap in ((CAP_CONSTRAINT, self.built.carbon_tco2e, carbon_cap_tco2e),
+                                (COST_CAP_CONSTRAINT, self.built.cost_usd, cost_cap_usd)):
+            rhs = NO_CAP if cap is None else cap
+            if name in self._caps:
+                m.constraints[name].update(rhs=rhs)
+            elif cap is not None:
+                m.add_constraints(expr() <= rhs, name=name)
+                m.constraints[name].sanitize_zeros()  # solve() does not (see solve.py)
+                self._caps.add(name)
 
     def solve_expr(self, objective: linopy.LinearExpression, cap_tco2e: float | None = None,
                    cost_cap_usd: float | None = None) -> Solution:
         """Minimize any expression under optional carbon and cost caps (frontier end points)."""
         self._set_objective(objective)
         self._set_caps(cap_tco2e, cost_cap_usd)
-        return solve(self.built, self.options)
+        return solve(self.built, self.options, self._persistent)
 
     def plan(self, params: Parameters | None = None) -> Plan:
         """Solve with ``params`` applied; raises InfeasibleError or SolverError."""
@@ -112,4 +118,5 @@ class PlanSession:
 def make_plan(scenario: Scenario, catalog: Catalog, options: SolveOptions | None = None, *,
               scenario_path: str | None = None) -> Plan:
     """Plan a scenario once. Raises InfeasibleError (with reasons) or SolverError."""
-    return PlanSession(scenario, catalog, options, scenario_path=scenario_path).plan()
+    return PlanSession(scenario, catalog, options, scenario_path=scenario_path,
+                       persistent=False).plan()

@@ -7,6 +7,7 @@ timeout; sessions are cached per scenario hash across the tests of this module.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,10 +56,15 @@ def test_carbon_price_changes_the_kpis() -> None:
     assert after != before
     assert any("$300/tCO2e" in c.value for c in at.caption)
     widget(at.slider, "Carbon price").set_value(0.0)  # type: ignore[attr-defined]
+    widget(at.slider, "Water price").set_value(0.0)  # type: ignore[attr-defined]
     at.run()
-    # At a zero carbon price this plan *is* the cost-only plan: every delta reads "no change".
+    # At zero prices this plan solves the cost-only problem: it may only differ from the
+    # cost-only plan by an equally good alternative within the MILP gap (0.1 %).
     cards = [m for m in at.metric if not m.label.startswith("Priced")][:5]
-    assert all(m.delta == "no change" for m in cards), [m.delta for m in cards]
+    for m in cards:
+        if m.delta != "no change":
+            pct = float(re.search(r"\(([-+−]?[0-9.]+)%\)", m.delta).group(1).replace("−", "-"))
+            assert abs(pct) <= 0.1, m.delta
 
 
 def choose_upload(at: AppTest) -> AppTest:

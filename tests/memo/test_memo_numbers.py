@@ -112,7 +112,8 @@ def test_migrate_numbers(example_plans, catalog, name):
 
 
 def test_monte_carlo_is_reproducible(example_plans, catalog):
-    _, best, cost_only = example_plans["global-low-latency"]
+    # llm-fleet's optimum differs from its cost-only plan (time shifting), so savings vary
+    _, best, cost_only = example_plans["llm-fleet"]
     a = migrate_memo(cost_only, best, catalog, MigrateParams(), ("a", "b"), samples=300, seed=7)
     b = migrate_memo(cost_only, best, catalog, MigrateParams(), ("a", "b"), samples=300, seed=7)
     c = migrate_memo(cost_only, best, catalog, MigrateParams(), ("a", "b"), samples=300, seed=8)
