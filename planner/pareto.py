@@ -110,7 +110,9 @@ def trace_frontier(session: PlanSession, points: int = 21,
         return sol
 
     # Each end is lexicographic: the cost minimum with the least carbon among cost-optimal
-    # plans, and the carbon minimum with the least cost among carbon-optimal plans.
+    # plans, and the carbon minimum with the least cost among carbon-optimal plans. The
+    # interior points then walk up from the carbon end in small cap steps, so that each
+    # re-solve starts from a nearby basis.
     u_min = must(session.solve_expr(cost_obj)).objective_usd or 0.0
     tick()
     u_cap = u_min * (1 + REL_TOL) + 1e-6
@@ -121,14 +123,12 @@ def trace_frontier(session: PlanSession, points: int = 21,
     lo_cap = c_min * (1 + REL_TOL) + 1e-9
     lo = _point(session, must(session.solve_expr(cost_obj, lo_cap)), lo_cap)
     tick()
-    pts = [hi]
-    for k in range(1, points - 1):
+    pts = [hi, lo]
+    for k in range(points - 2, 0, -1):
         cap = hi.carbon_tco2e - k / (points - 1) * (hi.carbon_tco2e - lo.carbon_tco2e)
         pts.append(_point(session, must(session.solve_expr(cost_obj, cap)), cap))
         tick()
-    pts.append(lo)
-    session.solve_expr(b.objective(session.scenario.objective.carbon_price_usd_per_tco2e,
-                                   water_price))  # leave the session's model as it was
+    session.restore()  # the scenario's own objective, no caps (no solve needed)
     return Frontier(points=tuple(_annotate(pts)), accounting=session.scenario.accounting,
                     solves=points + 2)
 

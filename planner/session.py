@@ -67,15 +67,24 @@ class PlanSession:
         infinite bound, so later changes are right-hand-side updates HiGHS warm-starts from.
         """
         m = self.built.model
-        for name, expr, cap in ((CAP_CONSTRAINT, self.built.carbon_tco2e, carbon_cap_tco2e),
-                                (COST_CAP_CONSTRAINT, self.built.cost_usd, cost_cap_usd)):
-            rhs = NO_CAP if cap is None else cap
-            if name in self._caps:
-                m.constraints[name].update(rhs=rhs)
-            elif cap is not None:
-                m.add_constraints(expr() <= rhs, name=name)
+        caps = ((CAP_CONSTRAINT, self.built.carbon_tco2e, carbon_cap_tco2e),
+                (COST_CAP_CONSTRAINT, self.built.cost_usd, cost_cap_usd))
+        if not self._caps and (carbon_cap_tco2e is not None or cost_cap_usd is not None):
+            # both rows at once: adding a row makes HiGHS rebuild, so do it only once
+            for name, expr, _cap in caps:
+                m.add_constraints(expr() <= NO_CAP, name=name)
                 m.constraints[name].sanitize_zeros()  # solve() does not (see solve.py)
                 self._caps.add(name)
+        for name, _expr, cap in caps:
+            if name in self._caps:
+                m.constraints[name].update(rhs=NO_CAP if cap is None else cap)
+
+    def restore(self) -> None:
+        """Put back the scenario's objective and lift the caps, without solving."""
+        obj = self.scenario.objective
+        self._set_objective(self.built.objective(obj.carbon_price_usd_per_tco2e,
+                                                 obj.water_price_usd_per_m3))
+        self._set_caps(None, None)
 
     def solve_expr(self, objective: linopy.LinearExpression, cap_tco2e: float | None = None,
                    cost_cap_usd: float | None = None) -> Solution:
