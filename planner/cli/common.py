@@ -14,6 +14,7 @@ from rich.console import Console
 
 from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
+from planner.problem import InfeasibleError
 from planner.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -30,6 +31,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-screen error (no traceback) and exit with ``code``."""
     err_console.print(f"[bold red]error[/]: {message}")
     raise typer.Exit(code=code)
+
+
+def fail_infeasible(console: Console, what: str, err: InfeasibleError) -> NoReturn:
+    """Print why a scenario has no plan, one reason a line, and exit 1."""
+    console.print(f"[bold red]infeasible[/]: {what}")
+    for reason in err.reasons:
+        console.print(f"  - {reason}")
+    raise typer.Exit(code=1)
 
 
 def load_scenario_or_fail(path: Path) -> Scenario:

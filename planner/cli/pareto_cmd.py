@@ -13,6 +13,7 @@ from rich.table import Table
 from planner.cli.common import (
     atomic_write_text,
     fail,
+    fail_infeasible,
     load_catalog_or_fail,
     load_scenario_or_fail,
     make_console,
@@ -53,10 +54,7 @@ def register(app: typer.Typer) -> None:
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
-            console.print(f"[bold red]infeasible[/]: {scenario}")
-            for r in err.reasons:
-                console.print(f"  - {r}")
-            raise typer.Exit(code=1) from None
+            fail_infeasible(console, str(scenario), err)
         except SolverError as err:
             fail(str(err), code=1)
         out.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from planner.baselines import compare as compare_baselines
 from planner.cli.common import (
     atomic_write_text,
     fail,
+    fail_infeasible,
     load_catalog_or_fail,
     load_scenario_or_fail,
     make_console,
@@ -164,10 +165,7 @@ def register(app: typer.Typer) -> None:
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
-            console.print(f"[bold red]infeasible[/]: {path}")
-            for r in err.reasons:
-                console.print(f"  - {r}")
-            raise typer.Exit(code=1) from None
+            fail_infeasible(console, str(path), err)
         except SolverError as err:
             fail(str(err), code=1)
         if not quiet:
@@ -199,10 +197,7 @@ def register(app: typer.Typer) -> None:
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
-            console.print(f"[bold red]infeasible[/]: {scenario} is valid but cannot be planned:")
-            for r in err.reasons:
-                console.print(f"  - {r}")
-            raise typer.Exit(code=1) from None
+            fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
         console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
                       f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
