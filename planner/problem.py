@@ -20,9 +20,10 @@ import pandas as pd
 import xarray as xr
 
 from connectors.catalog import Catalog
+from planner.feasibility import check_job, check_service
 from planner.geo import great_circle_km, modelled_rtt_ms
 from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
-from planner.units import G_PER_T, KG_PER_T, L_PER_M3, W_PER_KW
+from planner.units import KG_PER_T, L_PER_M3, W_PER_KW
 
 CARBON_FIGURES = ("grid_ci_gco2e_per_kwh", "pue")
 WATER_FIGURES = ("wue_l_per_kwh", "grid_water_l_per_kwh")
@@ -367,7 +368,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
                     inputs.append(InputFigure("transfer_kwh_per_gb", f"{home_provider} {scope}",
                                               float(t["kwh_per_gb"]), "kWh/GB", str(t["source"]),
                                               _as_of(t["as_of"])))
-        reasons += _check_job(job, ok, job_hour[i] * weights, regions, offers, jurisdiction,
+        reasons += check_job(job, ok, job_hour[i] * weights, regions, offers, jurisdiction,
                               provider, scenario)
 
     move = [_move_cost(job, scenario, catalog, inputs) for job in scenario.training]
@@ -403,7 +404,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             flow[i, m] = ok & res_ok & (rtt.values[m] <= s.latency_slo_ms)
             demand[i, m] += _period_mean(d.rps * profile[all_hours.hour.to_numpy()][None, :],
                                          group, H)[0]
-        reasons += _check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
+        reasons += check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
     for metro in used_metros:
         row = metros_df.loc[metro]
         inputs.append(InputFigure("metro_coordinates", metro,
@@ -554,78 +555,4 @@ def _dedupe(inputs: list[InputFigure]) -> list[InputFigure]:
     return list(seen.values())
 
 
-def _check_job(
-    job: TrainingJob,
-    allowed: np.ndarray,
-    hour_ok: np.ndarray,
-    regions: pd.Index,
-    offers: dict[tuple[str, str], Offer],
-    jurisdiction: pd.Series,
-    provider: pd.Series,
-    scenario: Scenario,
-) -> list[str]:
-    """Reasons a training job cannot be placed at all, before any solve."""
-    reasons = []
-    if not allowed.any():
-        offered = sorted(r for (g, r) in offers if g == job.gpu)
-        if not offered:
-            reasons.append(
-                f"training '{job.name}': no region in clouds {scenario.clouds} offers {job.gpu} "
-                f"with complete data (price, grid carbon, PUE, water); try another gpu or cloud")
-        else:
-            where = sorted({str(jurisdiction[r]) for r in offered})
-            reasons.append(
-                f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
-                f"every region offering {job.gpu} (offered in: {', '.join(where)})")
-    n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
-    if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
-        reasons.append(
-            f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "
-            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
-            f"widen the window or raise max_gpus to ≥ {math.ceil(job.gpu_hours / max(n_hours, 1))}")
-    return reasons
-
-
-def _check_service(
-    s: InferenceService,
-    allowed: np.ndarray,
-    flow: np.ndarray,
-    rtt: xr.DataArray,
-    metros: pd.Index,
-    regions: pd.Index,
-    jurisdiction: pd.Series,
-) -> list[str]:
-    """Reasons a service cannot serve some metro, naming the nearest allowed region."""
-    reasons = []
-    if not allowed.any():
-        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu} in the "
-                       f"allowed clouds and jurisdictions")
-        return reasons
-    for d in s.demand:
-        m = metros.get_loc(d.metro)
-        if flow[m].any():
-            continue
-        ok = allowed.copy()
-        rule = "allowed_jurisdictions" if s.allowed_jurisdictions else "gpu offers"
-        if d.residency is not None:
-            ok &= (jurisdiction == d.residency).to_numpy()
-            rule = f"residency {d.residency}"
-        if not ok.any():
-            reasons.append(f"inference '{s.name}': users in {d.metro} need {rule} but no region "
-                           f"there offers {s.gpu}")
-            continue
-        r = rtt.values[m].copy()
-        r[~ok] = np.inf
-        best = int(np.argmin(r))
-        reasons.append(
-            f"inference '{s.name}': users in {d.metro} (with {rule}) cannot be served within "
-            f"{s.latency_slo_ms:g} ms — nearest allowed region {regions[best]} is "
-            f"{r[best]:.0f} ms away; raise latency_slo_ms to ≥ {math.ceil(r[best])} "
-            f"or relax {rule}")
-    if allowed.sum() < s.min_regions:
-        reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
-                       f"{int(allowed.sum())} region(s) can host {s.gpu}")
-    return reasons
-
-
-__all__ = ["InfeasibleError", "InputFigure", "Offer", "Problem", "prepare", "G_PER_T"]
+__all__ = ["InfeasibleError", "InputFigure", "Offer", "Problem", "prepare"]

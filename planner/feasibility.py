@@ -1,0 +1,94 @@
+"""Pre-solve feasibility checks: each workload on its own, with the rule that blocks it.
+
+These run in :func:`planner.problem.prepare`, before any model is built, so the most
+common mistakes (no region allowed, an SLO no allowed region meets, a window too short)
+are reported with the workload, the rule and the value that would fix them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from planner.scenario import InferenceService, Scenario, TrainingJob
+
+if TYPE_CHECKING:
+    from planner.problem import Offer
+
+
+def check_job(
+    job: TrainingJob,
+    allowed: np.ndarray,
+    hour_ok: np.ndarray,
+    regions: pd.Index,
+    offers: dict[tuple[str, str], Offer],
+    jurisdiction: pd.Series,
+    provider: pd.Series,
+    scenario: Scenario,
+) -> list[str]:
+    """Reasons a training job cannot be placed at all, before any solve."""
+    reasons = []
+    if not allowed.any():
+        offered = sorted(r for (g, r) in offers if g == job.gpu)
+        if not offered:
+            reasons.append(
+                f"training '{job.name}': no region in clouds {scenario.clouds} offers {job.gpu} "
+                f"with complete data (price, grid carbon, PUE, water); try another gpu or cloud")
+        else:
+            where = sorted({str(jurisdiction[r]) for r in offered})
+            reasons.append(
+                f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
+                f"every region offering {job.gpu} (offered in: {', '.join(where)})")
+    n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
+    if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
+        reasons.append(
+            f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "
+            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
+            f"widen the window or raise max_gpus to ≥ {math.ceil(job.gpu_hours / max(n_hours, 1))}")
+    return reasons
+
+
+def check_service(
+    s: InferenceService,
+    allowed: np.ndarray,
+    flow: np.ndarray,
+    rtt: xr.DataArray,
+    metros: pd.Index,
+    regions: pd.Index,
+    jurisdiction: pd.Series,
+) -> list[str]:
+    """Reasons a service cannot serve some metro, naming the nearest allowed region."""
+    reasons = []
+    if not allowed.any():
+        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu} in the "
+                       f"allowed clouds and jurisdictions")
+        return reasons
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        if flow[m].any():
+            continue
+        ok = allowed.copy()
+        rule = "allowed_jurisdictions" if s.allowed_jurisdictions else "gpu offers"
+        if d.residency is not None:
+            ok &= (jurisdiction == d.residency).to_numpy()
+            rule = f"residency {d.residency}"
+        if not ok.any():
+            reasons.append(f"inference '{s.name}': users in {d.metro} need {rule} but no region "
+                           f"there offers {s.gpu}")
+            continue
+        r = rtt.values[m].copy()
+        r[~ok] = np.inf
+        best = int(np.argmin(r))
+        reasons.append(
+            f"inference '{s.name}': users in {d.metro} (with {rule}) cannot be served within "
+            f"{s.latency_slo_ms:g} ms — nearest allowed region {regions[best]} is "
+            f"{r[best]:.0f} ms away; raise latency_slo_ms to ≥ {math.ceil(r[best])} "
+            f"or relax {rule}")
+    if allowed.sum() < s.min_regions:
+        reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
+                       f"{int(allowed.sum())} region(s) can host {s.gpu}")
+    return reasons
