@@ -93,6 +93,8 @@ def test_slider_moves_the_kpis(app_url: str) -> None:
             thumb.focus()
             for _ in range(10):  # ten steps of $10: $100 → $200/tCO2e
                 page.keyboard.press("ArrowRight")
+            # each key press may rerun the app; wait for the run at the final price
+            page.get_by_text("Plan at $200/tCO2e").wait_for(timeout=SOLVE_TIMEOUT_MS)
             page.wait_for_function(
                 """([sel, old]) => {
                        const el = document.querySelectorAll(sel);
