@@ -41,6 +41,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.emit.planfile import horizon_hours
+
 HOURS_PER_MONTH = 730.0
 """Hours in the average month (8760 h / 12) used for every per-month figure."""
 HOURS_PER_DAY = 24.0
@@ -168,13 +170,7 @@ class _Site:
 
 
 def _hours(plan: Mapping[str, Any], name: str) -> float:
-    try:
-        hours = float(plan["horizon"]["hours"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DiffError(f"{name} plan: no horizon.hours") from exc
-    if not hours > 0:
-        raise DiffError(f"{name} plan: horizon.hours must be positive, got {hours}")
-    return hours
+    return horizon_hours(plan, f"{name} plan", DiffError)
 
 
 def _sites(plan: Mapping[str, Any], name: str) -> dict[str, dict[str, _Site]]:

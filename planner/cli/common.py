@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -60,18 +59,13 @@ def load_catalog_or_fail() -> Catalog:
 
 
 def read_plan_json(path: Path) -> dict[str, Any]:
-    """Read a plan.json, failing cleanly when it is missing or not a plan."""
+    """Read a plan.json (:func:`planner.emit.planfile.load_plan`), failing cleanly."""
+    from planner.emit.planfile import PlanFileError, load_plan
+
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"{path}: no such file")
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        fail(f"{path}: not valid JSON ({err})")
-    if not isinstance(doc, dict) or "totals" not in doc or "schema_version" not in doc:
-        fail(f"{path}: not a regionplan plan.json (no 'schema_version'/'totals')")
-    if doc["schema_version"] != 1:
-        fail(f"{path}: plan schema_version {doc['schema_version']} is not supported (expected 1)")
-    return doc
+        return load_plan(path)
+    except PlanFileError as err:
+        fail(str(err))
 
 
 def atomic_write_text(path: Path, text: str) -> None:

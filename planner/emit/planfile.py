@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,18 @@ class PlanFileError(ValueError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def horizon_hours(plan: Mapping[str, Any], name: str,
+                  error: type[ValueError] = ValueError) -> float:
+    """The plan's horizon in hours (> 0); ``error`` (naming ``name``) if it has none."""
+    try:
+        hours = float(plan["horizon"]["hours"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise error(f"{name}: no horizon.hours; is it a plan.json?") from exc
+    if not hours > 0:
+        raise error(f"{name}: horizon.hours must be positive, got {hours}")
+    return hours
 
 
 def load_plan(path: Path) -> dict[str, Any]:

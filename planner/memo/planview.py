@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from planner.emit import planfile
 from planner.memo.params import MemoError
 from planner.units import KG_PER_T
 
@@ -47,14 +48,8 @@ class Part:
 
 
 def horizon_hours(plan: Mapping[str, Any], name: str = "plan") -> float:
-    """The plan's horizon in hours (> 0)."""
-    try:
-        hours = float(plan["horizon"]["hours"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MemoError(f"{name}: no horizon.hours; is it a plan.json?") from exc
-    if not hours > 0:
-        raise MemoError(f"{name}: horizon.hours must be positive, got {hours}")
-    return hours
+    """The plan's horizon in hours (> 0); MemoError if it has none."""
+    return planfile.horizon_hours(plan, name, MemoError)
 
 
 def _inputs(plan: Mapping[str, Any], figure: str) -> dict[str, dict[str, Any]]:

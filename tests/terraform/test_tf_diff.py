@@ -210,3 +210,16 @@ def test_to_dict_is_json() -> None:
     assert doc["moves"][0]["payback_days"] is None  # inf → null
     assert doc["hours_per_month"] == 730.0
     assert doc["dual_run_hours"] == 24.0
+
+
+@pytest.mark.parametrize("horizon", [{}, {"hours": 0}, {"hours": "x"}])
+def test_plan_without_a_usable_horizon_is_a_named_error(horizon):
+    from planner.memo.params import MemoError
+    from planner.memo.planview import horizon_hours
+
+    plan = {"horizon": horizon, "placements": [], "totals": {},
+            "objective": {"carbon_price_usd_per_tco2e": 0.0, "water_price_usd_per_m3": 0.0}}
+    with pytest.raises(DiffError, match="current plan: .*horizon.hours"):
+        diff_plans(plan, plan, TRANSFER, 24.0)
+    with pytest.raises(MemoError, match="proposed: .*horizon.hours"):
+        horizon_hours(plan, "proposed")
