@@ -137,7 +137,7 @@ def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspa
             bar = st.progress(0.0, text="Tracing the frontier…")
 
             def tick(done: int, total: int) -> None:
-                bar.progress(done / total, text=f"Tracing the frontier: {done}/{total} solves")
+                bar.progress(done / total, text=f"Tracing the frontier: {done}/{total} points")
 
             frontier = fws.trace_frontier(tick)
             bar.empty()

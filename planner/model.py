@@ -171,6 +171,10 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                                    mask=site_mask).fillna(0)
             m.add_constraints(gpus - p.job_max_gpus * site <= 0, name="Job-site-link",
                               mask=mask & site_mask)
+            # Implied by the link and completion, but it tightens the LP relaxation: a
+            # fractional site may then carry only that fraction of the job's GPU-hours.
+            m.add_constraints((gpus * dt).sum("hour") - p.job_gpu_hours * site <= 0,
+                              name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",

@@ -1,28 +1,56 @@
 """The cost–carbon Pareto frontier by the ε-constraint method.
 
-Two end points first: the cost minimum (carbon price 0; the scenario's water price kept)
-and the carbon minimum (then the least cost at that carbon). Between them, carbon caps
-ε_k evenly spaced; each point minimizes cost subject to carbon ≤ ε_k on the model built
-once (:class:`planner.session.PlanSession`). Dominated and duplicate points are marked,
-the knee is the point farthest from the chord between the ends in normalized
-(cost, carbon) space, and the marginal abatement cost between neighbours is
-Δcost / Δcarbon in USD per tCO2e.
+End points: the least-cost plan (ties broken toward less carbon at a token
+``TIE_BREAK_USD_PER_TCO2E``) and the least-carbon plan, taken as the plan minimizing
+cost + ``CARBON_END_USD_PER_TCO2E`` × carbon: the least carbon reachable at any abatement
+cost below 1 M$/tCO2e (one solve; an exact lexicographic carbon minimum costs two, the
+second among the slowest of all). Both are Pareto-optimal (positive weights). Between
+them, carbon caps ε_k evenly spaced; each point minimizes cost (and the scenario's water
+cost) subject to carbon ≤ ε_k.
+
+Speed: the model is handed to HiGHS once per worker thread (:mod:`planner.epsilon`), and
+the points are walked in small cap steps from both ends at once, one HiGHS instance per
+end, each re-solve warm-started from its neighbour. Plans are read out of a point only when
+asked for (``FrontierPoint.plan``). Dominated and duplicate points are marked, the knee is
+the point farthest from the chord between the ends in normalized (cost, carbon) space, and
+the marginal abatement cost between neighbours is Δcost / Δcarbon in USD per tCO2e.
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.plan import Plan
+from planner.epsilon import (
+    CappedHighs,
+    Columns,
+    ColumnSolution,
+    InfeasibleCap,
+    SolverStopped,
+    term_values,
+)
+from planner.plan import EPS_GPU_HOURS, Plan, extract
 from planner.session import PlanSession, SolverError
 from planner.solve import Solution, Status
+from planner.units import KWH_PER_MWH
 
 REL_TOL = 1e-7
+# A token carbon price that breaks ties among least-cost plans toward less carbon; it moves
+# a point's cost by at most this × its carbon range (cents on a frontier of tonnes).
+TIE_BREAK_USD_PER_TCO2E = 0.01
+# The low-carbon end minimizes cost + this × carbon. Internal carbon prices in use are in
+# the tens to hundreds of USD per tonne; abatement dearer than this is left out.
+CARBON_END_USD_PER_TCO2E = 1e6
 
 
 @dataclass(frozen=True)
@@ -35,10 +63,18 @@ class FrontierPoint:
     objective_ex_carbon_usd: float  # cost + water cost: what each point minimizes
     water_m3: float
     energy_mwh: float
-    plan: Plan
+    regions: tuple[str, ...]  # provider/region ids in use
+    mip_gap: float | None  # proven relative gap of a MILP point; None for an LP
+    method: str  # how it was solved and proven (planner.epsilon.ColumnSolution.method)
+    make_plan: Callable[[], Plan] = field(repr=False, compare=False)
     dominated: bool = False
     knee: bool = False
     mac_usd_per_tco2e: float | None = None  # vs the previous (higher-carbon) point
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The whole plan at this point (read out on first access)."""
+        return self.make_plan()
 
 
 @dataclass(frozen=True)
@@ -63,8 +99,7 @@ class Frontier:
                  "cost_usd": p.cost_usd, "objective_ex_carbon_usd": p.objective_ex_carbon_usd,
                  "water_m3": p.water_m3, "energy_mwh": p.energy_mwh, "dominated": p.dominated,
                  "knee": p.knee, "mac_usd_per_tco2e": p.mac_usd_per_tco2e,
-                 "regions": ";".join(sorted({f"{q.provider}/{q.region}"
-                                             for q in p.plan.placements}))}
+                 "mip_gap": p.mip_gap, "method": p.method, "regions": ";".join(p.regions)}
                 for p in self.points]
         return pd.DataFrame(rows)
 
@@ -72,65 +107,168 @@ class Frontier:
         frame = self.to_frame()
         return {"accounting": self.accounting, "solves": self.solves,
                 "carbon_basis": f"{self.accounting}-based operational + embodied, tCO2e",
+                "ends": {"cost": "least cost; ties broken toward less carbon at "
+                                 f"{TIE_BREAK_USD_PER_TCO2E} USD/tCO2e",
+                         "carbon": "least cost + carbon at "
+                                   f"{CARBON_END_USD_PER_TCO2E:,.0f} USD/tCO2e"},
                 "points": frame.replace({np.nan: None}).to_dict(orient="records")}
 
 
-def _point(session: PlanSession, solution: Solution, cap: float | None) -> FrontierPoint:
-    plan = session.to_plan(solution, replace(session.problem, scenario=session.scenario
-                                             .with_overrides(**{
-                                                 "objective.carbon_price_usd_per_tco2e": 0.0})))
-    t = plan.totals
-    return FrontierPoint(carbon_cap_tco2e=cap, carbon_tco2e=t["carbon_tco2e"],
-                         cost_usd=t["cost_usd"],
-                         objective_ex_carbon_usd=t["cost_usd"] + t["water_cost_usd"],
-                         water_m3=t["water_m3"], energy_mwh=t["energy_mwh"], plan=plan)
+class _Reader:
+    """Figures and plans of column solutions of one session's model."""
+
+    def __init__(self, session: PlanSession, cols: Columns):
+        b = session.built
+        self.session, self.cols = session, cols
+        self.terms = {name: cols.vector(expr) for name, expr in b.terms.items()}
+        self.carbon = cols.vector(b.carbon_tco2e())
+        water_price = session.scenario.objective.water_price_usd_per_m3
+        self.ex_carbon = cols.vector(b.objective(0.0, water_price))  # cost + water cost
+        self.problem = replace(session.problem, scenario=session.scenario.with_overrides(
+            **{"objective.carbon_price_usd_per_tco2e": 0.0}))
+        self._gpu_groups = self._gpu_columns()
+
+    def _gpu_columns(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+        """Per GPU variable: its columns, GPU-hours per unit, (workload, region) group."""
+        m, p = self.session.built.model, self.session.problem
+        n_regions = len(p.regions)
+        out = []
+        for name, dim in (("Job-gpus", "job"), ("Service-gpus", "service")):
+            if name not in m.variables:
+                continue
+            labels = m.variables[name].labels.transpose(dim, "region", "hour")
+            dt = np.broadcast_to(np.asarray(p.dt_h.values, float), (labels.sizes["hour"],))
+            w, r, h = np.indices(labels.shape)
+            keep = labels.values >= 0
+            cols = self.cols.position[labels.values[keep]]
+            out.append((cols, dt[h[keep]], w[keep] * n_regions + r[keep],
+                        labels.sizes[dim] * n_regions))
+        return out
+
+    def regions(self, x: np.ndarray) -> tuple[str, ...]:
+        """Regions where some workload runs more than EPS_GPU_HOURS (as in the plan)."""
+        regions = self.session.problem.regions
+        used: set[str] = set()
+        for cols, dt, group, size in self._gpu_groups:
+            gh = np.bincount(group, weights=np.clip(x[cols], 0.0, None) * dt, minlength=size)
+            used |= {str(regions[g % len(regions)]) for g in np.flatnonzero(gh > EPS_GPU_HOURS)}
+        return tuple(sorted(used))
+
+    def point(self, sol: ColumnSolution, cap: float | None) -> FrontierPoint:
+        t = term_values(self.terms, sol.x)
+        basis = self.session.scenario.accounting
+        ex_carbon = float(self.ex_carbon @ sol.x)
+        return FrontierPoint(
+            carbon_cap_tco2e=cap,
+            carbon_tco2e=t[f"carbon_{basis}_tco2e"] + t["carbon_embodied_tco2e"],
+            cost_usd=t["compute_usd"] + t["egress_usd"], objective_ex_carbon_usd=ex_carbon,
+            water_m3=t["water_m3"], energy_mwh=t["energy_kwh"] / KWH_PER_MWH,
+            regions=self.regions(sol.x), mip_gap=sol.gap, method=sol.method,
+            make_plan=lambda: self.plan(sol, cap, t, ex_carbon))
+
+    def plan(self, sol: ColumnSolution, cap: float | None, terms: dict[str, float],
+             objective_usd: float) -> Plan:
+        m = self.session.built.model
+        where = "no carbon cap" if cap is None else f"carbon ≤ {cap:.6g} tCO2e"
+        solution = Solution(Status.OPTIMAL, f"optimal ({sol.method}; frontier point, {where})",
+                            "highs", sol.solve_s, objective_usd, terms,
+                            self.cols.values(m, sol.x), mip_gap=sol.gap)
+        plan = extract(self.problem, solution, scenario_path=self.session.scenario_path,
+                       build_s=self.session.build_s)
+        note = ("A point of the cost–carbon frontier: the least cost (and water cost) plan "
+                + ("with no carbon cap" if cap is None else f"with carbon ≤ {cap:,.3f} tCO2e")
+                + f" ({self.session.scenario.accounting}-based); carbon priced at 0 here.")
+        return replace(plan, explanations=(note,))
+
+
+_DONE = object()
 
 
 def trace_frontier(session: PlanSession, points: int = 21,
-                   progress: Callable[[int, int], None] | None = None) -> Frontier:
-    """Trace ``points`` plans from the cost minimum to the carbon minimum."""
+                   progress: Callable[[int, int], None] | None = None,
+                   workers: int | None = None) -> Frontier:
+    """Trace ``points`` plans from the cost minimum to the carbon minimum.
+
+    ``workers`` threads (default: 2, or 1 on a one-core machine) each drive one HiGHS
+    instance; ``progress(done, total)`` is called from the calling thread only.
+    Raises InfeasibleError (with reasons) or SolverError.
+    """
     if points < 2:
         raise ValueError("a frontier needs at least 2 points")
-    b = session.built
-    water_price = session.scenario.objective.water_price_usd_per_m3
-    cost_obj = b.objective(0.0, water_price)
-    total = points + 2
+    workers = workers or min(2, os.cpu_count() or 1)
+    cols = Columns.of(session.built.model)
+    reader = _Reader(session, cols)
+    hi_obj = reader.ex_carbon + TIE_BREAK_USD_PER_TCO2E * reader.carbon
+    lo_obj = reader.ex_carbon + CARBON_END_USD_PER_TCO2E * reader.carbon
     done = 0
 
     def tick() -> None:
         nonlocal done
         done += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, points)
 
-    def must(sol: Solution) -> Solution:
-        if sol.status is not Status.OPTIMAL:
-            session.to_plan(sol)  # raises InfeasibleError with reasons, or SolverError
-            raise SolverError(f"frontier solve ended {sol.status}")
-        return sol
+    solvers = [CappedHighs(session.built, cols, reader.carbon, session.options)
+               for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier") as pool:
+        ends = [pool.submit(solvers[0].minimize, hi_obj), pool.submit(solvers[1].minimize,
+                                                                      lo_obj)]
+        for _ in as_completed(ends):
+            tick()
+        hi, lo = (_result(session, f) for f in ends)
+        c_hi, c_lo = float(reader.carbon @ hi.x), float(reader.carbon @ lo.x)
+        caps = deque(c_hi - k / (points - 1) * (c_hi - c_lo) for k in range(1, points - 1))
+        lock = threading.Lock()
+        results: queue.Queue[Any] = queue.Queue()
 
-    # Each end is lexicographic: the cost minimum with the least carbon among cost-optimal
-    # plans, and the carbon minimum with the least cost among carbon-optimal plans. The
-    # interior points then walk up from the carbon end in small cap steps, so that each
-    # re-solve starts from a nearby basis.
-    u_min = must(session.solve_expr(cost_obj)).objective_usd or 0.0
-    tick()
-    u_cap = u_min * (1 + REL_TOL) + 1e-6
-    hi = _point(session, must(session.solve_expr(b.carbon_tco2e(), cost_cap_usd=u_cap)), None)
-    tick()
-    c_min = must(session.solve_expr(b.carbon_tco2e())).objective_usd or 0.0
-    tick()
-    lo_cap = c_min * (1 + REL_TOL) + 1e-9
-    lo = _point(session, must(session.solve_expr(cost_obj, lo_cap)), lo_cap)
-    tick()
-    pts = [hi, lo]
-    for k in range(points - 2, 0, -1):
-        cap = hi.carbon_tco2e - k / (points - 1) * (hi.carbon_tco2e - lo.carbon_tco2e)
-        pts.append(_point(session, must(session.solve_expr(cost_obj, cap)), cap))
-        tick()
-    session.restore()  # the scenario's own objective, no caps (no solve needed)
+        def walk(solver: CappedHighs, from_top: bool, start: ColumnSolution) -> None:
+            # Each walker takes the next cap at its own end: the two meet in the middle,
+            # however unequal their step times.
+            prev = start
+            try:
+                while True:
+                    with lock:
+                        if not caps:
+                            return
+                        cap = caps.popleft() if from_top else caps.pop()
+                    prev = solver.minimize(hi_obj, cap, (prev.x,))
+                    results.put((cap, prev))
+            finally:
+                results.put(_DONE)
+
+        walkers = [pool.submit(walk, solvers[0], True, hi),
+                   pool.submit(walk, solvers[1], False, lo)]
+        solved: list[tuple[float, ColumnSolution]] = []
+        finished = 0
+        while finished < len(walkers):
+            item = results.get()
+            if item is _DONE:
+                finished += 1
+            else:
+                solved.append(item)
+                tick()
+        for f in walkers:
+            _result(session, f, end_point=False)
+    pts = [reader.point(hi, None), reader.point(lo, None)]
+    pts += [reader.point(sol, cap) for cap, sol in solved]
+    runs = hi.runs + lo.runs + sum(sol.runs for _, sol in solved)
     return Frontier(points=tuple(_annotate(pts)), accounting=session.scenario.accounting,
-                    solves=points + 2)
+                    solves=runs)
+
+
+def _result(session: PlanSession, future: Future[Any], end_point: bool = True) -> Any:
+    """A worker's result, with HiGHS's outcomes turned into the planner's errors."""
+    try:
+        return future.result()
+    except InfeasibleCap as err:
+        if not end_point:  # every cap lies between two plans that meet it
+            raise SolverError(f"frontier solve: {err} although a plan meets a tighter one; "
+                              "numerical trouble in the solver") from err
+        # an end point is infeasible only when no plan exists at all: say why
+        session.to_plan(Solution(Status.INFEASIBLE, "infeasible", "highs", 0.0, None))
+        raise
+    except SolverStopped as err:
+        raise SolverError(f"frontier solve: {err}; try a longer --time-limit") from err
 
 
 def _annotate(pts: list[FrontierPoint]) -> list[FrontierPoint]:

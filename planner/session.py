@@ -1,8 +1,9 @@
 """A planning session: prepare and build once, then re-solve as parameters change.
 
-Sweeps, the Pareto frontier and the what-if app change prices and caps far more often
-than the workloads. Changing the objective or one cap only swaps an expression or one
-constraint of the built model; the data preparation and the model's blocks are reused.
+Sweeps and the what-if app change prices and caps far more often than the workloads.
+Changing the objective or the carbon cap only swaps an expression or one constraint of the
+built model; the data preparation and the model's blocks are reused. (The Pareto frontier
+re-solves the same built model straight on HiGHS: :mod:`planner.epsilon`.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from planner.scenario import Scenario
 from planner.solve import PersistentHighs, Solution, SolveOptions, Status, solve
 
 CAP_CONSTRAINT = "Budget-carbon-epsilon"
-COST_CAP_CONSTRAINT = "Budget-cost-epsilon"
 NO_CAP = 1e20  # HiGHS treats bounds ≥ 1e20 as infinite (its infinite_bound option)
 
 
@@ -62,35 +62,26 @@ class PlanSession:
     def _set_objective(self, expr: linopy.LinearExpression) -> None:
         self.built.model.add_objective(expr, overwrite=True)
 
-    def _set_caps(self, carbon_cap_tco2e: float | None, cost_cap_usd: float | None) -> None:
-        """Set the temporary caps. A cap row, once added, stays and is switched off by an
-        infinite bound, so later changes are right-hand-side updates HiGHS warm-starts from.
+    def _set_cap(self, carbon_cap_tco2e: float | None) -> None:
+        """Set the temporary carbon cap. The cap row, once added, stays and is switched off
+        by an infinite bound, so later changes are right-hand-side updates HiGHS
+        warm-starts from.
         """
         m = self.built.model
-        caps = ((CAP_CONSTRAINT, self.built.carbon_tco2e, carbon_cap_tco2e),
-                (COST_CAP_CONSTRAINT, self.built.cost_usd, cost_cap_usd))
-        if not self._caps and (carbon_cap_tco2e is not None or cost_cap_usd is not None):
-            # both rows at once: adding a row makes HiGHS rebuild, so do it only once
-            for name, expr, _cap in caps:
-                m.add_constraints(expr() <= NO_CAP, name=name)
-                m.constraints[name].sanitize_zeros()  # solve() does not (see solve.py)
-                self._caps.add(name)
-        for name, _expr, cap in caps:
-            if name in self._caps:
-                m.constraints[name].update(rhs=NO_CAP if cap is None else cap)
+        if not self._caps and carbon_cap_tco2e is not None:
+            # adding a row makes HiGHS rebuild, so it is added once
+            m.add_constraints(self.built.carbon_tco2e() <= NO_CAP, name=CAP_CONSTRAINT)
+            m.constraints[CAP_CONSTRAINT].sanitize_zeros()  # solve() does not (see solve.py)
+            self._caps.add(CAP_CONSTRAINT)
+        if CAP_CONSTRAINT in self._caps:
+            m.constraints[CAP_CONSTRAINT].update(
+                rhs=NO_CAP if carbon_cap_tco2e is None else carbon_cap_tco2e)
 
-    def restore(self) -> None:
-        """Put back the scenario's objective and lift the caps, without solving."""
-        obj = self.scenario.objective
-        self._set_objective(self.built.objective(obj.carbon_price_usd_per_tco2e,
-                                                 obj.water_price_usd_per_m3))
-        self._set_caps(None, None)
-
-    def solve_expr(self, objective: linopy.LinearExpression, cap_tco2e: float | None = None,
-                   cost_cap_usd: float | None = None) -> Solution:
-        """Minimize any expression under optional carbon and cost caps (frontier end points)."""
+    def solve_expr(self, objective: linopy.LinearExpression,
+                   cap_tco2e: float | None = None) -> Solution:
+        """Minimize any expression under an optional carbon cap."""
         self._set_objective(objective)
-        self._set_caps(cap_tco2e, cost_cap_usd)
+        self._set_cap(cap_tco2e)
         return solve(self.built, self.options, self._persistent)
 
     def plan(self, params: Parameters | None = None) -> Plan:

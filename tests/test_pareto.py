@@ -6,8 +6,10 @@ import pytest
 from tiny import tiny_catalog
 
 from planner.pareto import trace_frontier
+from planner.plan import totals_check
 from planner.scenario import load_scenario_text
 from planner.session import PlanSession
+from planner.solve import SolveOptions
 
 JOB = """
 name: frontier
@@ -67,3 +69,85 @@ def test_points_are_mutually_non_dominated_and_monotone():
     carbons = [p.carbon_tco2e for p in eff]
     assert carbons == sorted(carbons, reverse=True)
     assert list(f.to_frame().columns)[:3] == ["carbon_cap_tco2e", "carbon_tco2e", "cost_usd"]
+
+
+SINGLE = JOB.replace("max_gpus: 10}", "max_gpus: 10, single_region: true}")
+
+
+@pytest.mark.parametrize("strategy", ["auto", "branch-and-bound"])
+def test_single_region_frontier_is_a_hand_computed_staircase(strategy):
+    # One region for the whole job: us-east-1 ($200, 0.051 t), eu-west-1 ($250, 0.031 t) or
+    # europe-north1 ($300, 0.011 t). The least cost under cap ε is a step function, which
+    # the LP relaxation (mixing regions) misses: every point must be a real MILP optimum.
+    # Caps for 6 points: 0.043, 0.035, 0.027, 0.019 t.
+    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(),
+                          SolveOptions(mip_strategy=strategy))
+    f = trace_frontier(session, points=6)
+    by_cap = {round(p.carbon_cap_tco2e, 6): p for p in f.points if p.carbon_cap_tco2e}
+    assert sorted(by_cap) == [0.019, 0.027, 0.035, 0.043]
+    for cap, cost in ((0.043, 250), (0.035, 250), (0.027, 300), (0.019, 300)):
+        assert by_cap[cap].cost_usd == pytest.approx(cost, rel=1e-6)
+        assert by_cap[cap].carbon_tco2e <= cap * (1 + 1e-9)
+        assert by_cap[cap].mip_gap is not None and by_cap[cap].mip_gap <= 1e-3
+    eff = [(round(p.carbon_tco2e, 6), round(p.cost_usd, 4)) for p in f.efficient]
+    assert eff == [(0.051, 200), (0.031, 250), (0.011, 300)]
+    # $50 per 0.02 t between neighbouring steps
+    assert [p.mac_usd_per_tco2e for p in f.efficient[1:]] == pytest.approx([2500, 2500])
+
+
+def test_point_plans_agree_with_the_point_figures():
+    f = trace_frontier(PlanSession(load_scenario_text(SINGLE), tiny_catalog()), points=6)
+    for p in f.points:
+        plan = p.plan
+        assert plan.totals["carbon_tco2e"] == pytest.approx(p.carbon_tco2e, rel=1e-6)
+        assert plan.totals["cost_usd"] == pytest.approx(p.cost_usd, rel=1e-6)
+        assert plan.totals["water_m3"] == pytest.approx(p.water_m3, rel=1e-6, abs=1e-9)
+        assert plan.totals["carbon_cost_usd"] == 0  # frontier plans price carbon at 0
+        assert {f"{q.provider}/{q.region}" for q in plan.placements} == set(p.regions)
+        totals_check(plan)
+        single = {q.region for q in plan.placements}
+        assert len(single) == 1  # the job's single-region rule holds in every point
+
+
+def test_one_and_two_workers_trace_the_same_frontier():
+    sc = load_scenario_text(JOB)
+    one = trace_frontier(PlanSession(sc, tiny_catalog()), points=7, workers=1)
+    two = trace_frontier(PlanSession(sc, tiny_catalog()), points=7, workers=2)
+    for a, b in zip(one.points, two.points, strict=True):
+        assert a.carbon_tco2e == pytest.approx(b.carbon_tco2e, rel=1e-6)
+        assert a.objective_ex_carbon_usd == pytest.approx(b.objective_ex_carbon_usd, rel=1e-6)
+
+
+def test_progress_counts_every_point_from_the_calling_thread():
+    import threading
+
+    calls: list[tuple[int, int, str]] = []
+    trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog()), points=5,
+                   progress=lambda d, t: calls.append((d, t, threading.current_thread().name)))
+    assert [(d, t) for d, t, _ in calls] == [(k, 5) for k in range(1, 6)]
+    assert {name for *_, name in calls} == {threading.current_thread().name}
+
+
+def test_llm_fleet_frontier_points_meet_their_caps_within_the_proven_gap():
+    from pathlib import Path
+
+    from connectors.catalog import load_catalog
+    from planner.scenario import load_scenario
+    from planner.session import Parameters
+
+    root = Path(__file__).resolve().parents[1]
+    session = PlanSession(load_scenario(root / "examples" / "llm-fleet.yaml"), load_catalog())
+    f = trace_frontier(session, points=9)
+    assert len(f.points) == 9
+    for p in f.points:
+        if p.carbon_cap_tco2e is not None:
+            assert p.carbon_tco2e <= p.carbon_cap_tco2e * (1 + 1e-7)
+        assert p.mip_gap is not None and p.mip_gap <= 1e-3
+    # An interior point against HiGHS's own branch and bound on the same cap (through the
+    # session, linopy and a different code path): equal within the two proven gaps.
+    mid = f.points[4]
+    ref = PlanSession(session.scenario, load_catalog(),
+                      SolveOptions(mip_strategy="branch-and-bound")).plan(Parameters(
+                          carbon_price_usd_per_tco2e=0.0, carbon_cap_tco2e=mid.carbon_cap_tco2e))
+    ref_obj = ref.totals["cost_usd"] + ref.totals["water_cost_usd"]
+    assert mid.objective_ex_carbon_usd == pytest.approx(ref_obj, rel=2.5e-3)

@@ -46,11 +46,11 @@ def register(app: typer.Typer) -> None:
         try:
             session = PlanSession(sc, catalog, scenario_path=str(scenario))
             with Progress(TextColumn("frontier"), BarColumn(), TextColumn("{task.completed}/"
-                          "{task.total} solves"), TimeRemainingColumn(), console=console,
+                          "{task.total} points"), TimeRemainingColumn(), console=console,
                           transient=True) as bar:
-                task = bar.add_task("solves", total=points + 2)
-                frontier = trace_frontier(session, points,
-                                          progress=lambda d, t: bar.update(task, completed=d))
+                task = bar.add_task("points", total=points)
+                frontier = trace_frontier(
+                    session, points, progress=lambda d, t: bar.update(task, completed=d, total=t))
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
