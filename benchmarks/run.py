@@ -148,21 +148,9 @@ def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
 
 def _highs_lp(M: Any) -> Any:
     """A ``highspy.HighsLp`` holding exactly the matrices linopy hands to HiGHS."""
-    import highspy
+    from planner.epsilon import highs_lp
 
-    A = M.A.tocsr()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = int(A.shape[1]), int(A.shape[0])
-    lp.col_cost_ = np.asarray(M.c, float)
-    lp.col_lower_, lp.col_upper_ = np.asarray(M.lb, float), np.asarray(M.ub, float)
-    lp.row_lower_ = np.where(M.sense != "<", M.b, -np.inf)
-    lp.row_upper_ = np.where(M.sense != ">", M.b, np.inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    return lp
+    return highs_lp(M)
 
 
 def _raw_highs_s(lp: Any, **options: Any) -> tuple[float, Any]:

@@ -25,6 +25,7 @@ import heapq
 import itertools
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import linopy
@@ -44,6 +45,26 @@ _DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4  # HiGHS option simplex_strategy
 KEPT_BASES = 4  # optimal bases kept per instance, one per binary choice last solved
 SEARCH_RUNS = 24  # LPs the warm branch and bound may spend before HiGHS's MIP takes over
 INTEGRAL_TOL = 1e-6
+
+
+def highs_lp(M: Any, cost: np.ndarray | None = None) -> highspy.HighsLp:
+    """A ``highspy.HighsLp`` of a model's matrix form (``linopy.Model.matrices``), with
+    ``cost`` as its objective (default: the model's own). Integrality is not set."""
+    A = M.A.tocsr() if M.A is not None else None
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(M.vlabels)
+    lp.col_cost_ = np.asarray(M.c if cost is None else cost, float)
+    lp.col_lower_, lp.col_upper_ = np.asarray(M.lb, float), np.asarray(M.ub, float)
+    if A is not None and A.shape[0]:
+        lp.num_row_ = int(A.shape[0])
+        lp.row_lower_ = np.where(M.sense != "<", M.b, -np.inf)
+        lp.row_upper_ = np.where(M.sense != ">", M.b, np.inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
 
 
 @dataclass(frozen=True)
@@ -69,21 +90,7 @@ class Columns:
         position = np.full(size, -1, dtype=np.int64)
         position[vlabels] = np.arange(len(vlabels))
         lower, upper = np.asarray(M.lb, float), np.asarray(M.ub, float)
-        lp = highspy.HighsLp()
-        lp.num_col_ = len(vlabels)
-        lp.col_cost_ = np.zeros(len(vlabels))
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        A = M.A
-        if A is not None and A.shape[0]:
-            A = A.tocsr()
-            lp.num_row_ = int(A.shape[0])
-            lp.row_lower_ = np.where(M.sense != "<", M.b, -np.inf)
-            lp.row_upper_ = np.where(M.sense != ">", M.b, np.inf)
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
-            lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-            lp.a_matrix_.index_ = A.indices.astype(np.int32)
-            lp.a_matrix_.value_ = A.data.astype(float)
+        lp = highs_lp(M, cost=np.zeros(len(vlabels)))
         integral = np.flatnonzero(np.isin(np.asarray(M.vtypes), ("B", "I")))
         return cls(lp, vlabels, position, integral, lower, upper)
 
