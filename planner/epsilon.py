@@ -32,7 +32,7 @@ import linopy
 import numpy as np
 import xarray as xr
 
-from planner.model import BuiltModel
+from planner.model import BRANCH_PRIORITY, BuiltModel
 from planner.solve import SolveOptions, Status, highs_options
 
 INF = highspy.kHighsInf
@@ -163,7 +163,6 @@ class CappedHighs:
         h = highspy.Highs()
         for key, value in highs_options(built.model, options).items():
             h.setOptionValue(key, value)
-        h.setOptionValue("threads", 1)
         h.passModel(cols.lp)
         nz = np.flatnonzero(cap_vector)
         h.addRow(-INF, INF, len(nz), nz.astype(np.int32), cap_vector[nz])
@@ -171,7 +170,14 @@ class CappedHighs:
         self.cap_row = h.getNumRow() - 1
         self._objective: np.ndarray | None = None
         self._cold = True
-        self._fixed_bases: dict[bytes, highspy.HighsBasis] = {}  # per binary choice, oldest first
+        self._priority = np.zeros(len(cols.integral))
+        for name, rank in BRANCH_PRIORITY.items():
+            if name in built.model.variables:
+                labels = built.model.variables[name].labels.values.ravel()
+                mine = cols.position[labels[labels >= 0]]
+                self._priority[np.isin(cols.integral, mine)] = rank
+        # per binary choice (oldest first): the objective it was optimal for, and its basis
+        self._fixed_bases: dict[bytes, tuple[np.ndarray | None, highspy.HighsBasis]] = {}
         self._index = np.arange(cols.n, dtype=np.int32)
 
     def _run(self, strategy: int) -> Status:
@@ -221,7 +227,8 @@ class CappedHighs:
         best, n_runs = self._round(objective, [np.round(inc[cols.integral])
                                                for inc in incumbents], bound, lower, upper)
         if best is None:
-            best, more = self._round(objective, self._candidates(x), bound, lower, upper)
+            best, more = self._round(objective, self._candidates(x, cap is not None), bound,
+                                     lower, upper)
             n_runs += more
         runs += n_runs
         if best is not None and _gap(float(objective @ best), bound) <= tol:
@@ -236,14 +243,18 @@ class CappedHighs:
         return ColumnSolution(x, float(objective @ x), bound, time.perf_counter() - t0,
                               runs + 1, "branch-and-bound")
 
-    def _candidates(self, x: np.ndarray, generous_only: bool = False) -> list[np.ndarray]:
-        """Choices of the binaries by the blocks' rounding rules (strict, then generous)."""
+    def _candidates(self, x: np.ndarray, generous_first: bool = False,
+                    generous_only: bool = False) -> list[np.ndarray]:
+        """Choices of the binaries by the blocks' rounding rules: strict, then generous
+        (``generous_first``: the other way round, as under a cap, where closing the sites
+        the relaxation barely uses tends to break the cap)."""
         cols, m = self.cols, self.built.model
         names = [n for n, v in m.variables.items()
                  if v.attrs.get("binary") or v.attrs.get("integer")]
         relaxed = cols.values(m, x, names)
         out: list[np.ndarray] = []
-        for generous in (True,) if generous_only else (False, True):
+        order = (True,) if generous_only else (True, False) if generous_first else (False, True)
+        for generous in order:
             choice = np.full(cols.n, np.nan)
             for name, value in self.built.round_binaries(relaxed, generous).items():
                 labels = m.variables[name].labels
@@ -273,12 +284,18 @@ class CappedHighs:
             for choice in unique:
                 h.changeColsBounds(len(idx), idx, choice, choice)
                 key = choice.tobytes()
+                strategy = _DUAL_SIMPLEX
                 if key in self._fixed_bases:  # a cap step from the last solve of this choice
-                    h.setBasis(self._fixed_bases[key])
+                    objective_then, kept = self._fixed_bases[key]
+                    h.setBasis(kept)
+                    if objective_then is not self._objective:
+                        strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
+                else:  # from the relaxation's optimum, not a failed candidate's last basis
+                    h.setBasis(basis)
                 runs += 1
-                if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
+                if self._run(strategy) is not Status.OPTIMAL:
                     continue
-                self._fixed_bases[key] = h.getBasis()
+                self._fixed_bases[key] = (self._objective, h.getBasis())
                 while len(self._fixed_bases) > KEPT_BASES:
                     del self._fixed_bases[next(iter(self._fixed_bases))]
                 xc = self._x()
@@ -316,7 +333,8 @@ class CappedHighs:
             while nodes and runs < SEARCH_RUNS and _gap(best_value, nodes[0][0]) > tol:
                 _, _, lower, upper, xi, basis = heapq.heappop(nodes)
                 frac = np.abs(xi - np.round(xi))
-                j = int(np.argmax(frac))
+                # the highest-priority block with a fractional value, its most fractional
+                j = int(np.argmax(np.where(frac > INTEGRAL_TOL, self._priority, -1) * 10 + frac))
                 for value in (1.0, 0.0):
                     lo, up = lower.copy(), upper.copy()
                     lo[j] = up[j] = value

@@ -40,6 +40,10 @@ import xarray as xr
 from planner.problem import Problem
 from planner.units import G_PER_T
 
+# Which binaries to branch on first: a job's site moves all of its GPU-hours, its hourly
+# location one hour of them, a service site about one warm GPU (unlisted blocks: 0).
+BRANCH_PRIORITY = {"Job-site": 2, "Job-location": 1}
+
 TERM_NAMES = (
     "compute_usd",
     "egress_usd",
