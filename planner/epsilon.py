@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from planner.model import BRANCH_PRIORITY, BuiltModel
-from planner.solve import SolveOptions, Status, highs_options
+from planner.solve import SolveOptions, Status, highs_options, quiet
 
 INF = highspy.kHighsInf
 _STATUS = {highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
@@ -160,7 +160,8 @@ class CappedHighs:
     def __init__(self, built: BuiltModel, cols: Columns, cap_vector: np.ndarray,
                  options: SolveOptions):
         self.built, self.cols, self.options = built, cols, options
-        h = highspy.Highs()
+        with quiet(not options.verbose):  # HiGHS prints a banner when first created
+            h = highspy.Highs()
         for key, value in highs_options(built.model, options).items():
             h.setOptionValue(key, value)
         h.passModel(cols.lp)

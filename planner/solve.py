@@ -79,7 +79,7 @@ _TERMINATION_TO_STATUS = {
 
 
 @contextlib.contextmanager
-def _quiet(enabled: bool) -> Iterator[None]:
+def quiet(enabled: bool) -> Iterator[None]:
     """Silence the solver's native banner and linopy's log lines unless verbose.
 
     HiGHS prints its banner from C++ straight to file descriptor 1 when a solver object
@@ -158,7 +158,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
         rounded = _solve_by_rounding(built, options, start, persistent)
         if rounded is not None:
             return rounded
-    with _quiet(not options.verbose):
+    with quiet(not options.verbose):
         _run_backend(built, options, persistent)
     solution = _read(built, options, start)
     if is_mip and solution.status is Status.OPTIMAL:
@@ -220,7 +220,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
     for name in integral:
         m.variables[name].relax()
     try:
-        with _quiet(not options.verbose):
+        with quiet(not options.verbose):
             _run_backend(built, options, persistent)
         if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
             return None
@@ -230,7 +230,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
             choice = built.round_binaries(relaxed, generous)
             for name in integral:
                 m.variables[name].fix(choice[name])
-            with _quiet(not options.verbose):
+            with quiet(not options.verbose):
                 _run_backend(built, options, persistent)
             if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
                 continue

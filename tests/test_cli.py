@@ -108,3 +108,41 @@ def test_pareto_writes_outputs(tmp_path):
     assert len(doc["points"]) == 3
     html = (tmp_path / "frontier.html").read_text()
     assert "<script" in html and 'src="http' not in html  # plotly.js inlined: works offline
+
+
+def test_pareto_grid_traces_one_frontier_per_latency_slo(tmp_path):
+    llm = next(p for p in EXAMPLES if p.stem == "llm-fleet")
+    res = run("pareto", str(llm), "--points", "3", "--grid", "latency_slo=60,90,120",
+              "--out", str(tmp_path), "--no-png")
+    assert res.exit_code == 0, res.output
+    # 60 ms cannot reach Singapore: said, and the other values still traced
+    assert "no frontier for latency_slo_ms=60.0" in res.output and "Singapore" in res.output
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "frontier.csv")
+    assert list(frame.columns[:2]) == ["latency_slo_ms", "carbon_cap_tco2e"]
+    assert sorted(set(frame["latency_slo_ms"])) == [90.0, 120.0]
+    # A looser SLO only adds choices, so both ends' objectives are no worse (within the
+    # proven MILP gap): the least cost, and cost + 1 M$/t × carbon at the carbon end.
+    from planner.pareto import CARBON_END_USD_PER_TCO2E as K
+
+    frame["carbon_end_usd"] = frame["objective_ex_carbon_usd"] + K * frame["carbon_tco2e"]
+    ends = frame.groupby("latency_slo_ms")
+    for column in ("objective_ex_carbon_usd", "carbon_end_usd"):
+        assert ends[column].min()[120.0] <= ends[column].min()[90.0] * (1 + 1e-3)
+    doc = json.loads((tmp_path / "frontier.json").read_text())
+    assert doc["grid"] == {"latency_slo_ms": [90.0, 120.0]}
+    assert [len(f["points"]) for f in doc["frontiers"]] == [3, 3]
+    assert "latency_slo_ms=120.0" in (tmp_path / "frontier.html").read_text()
+
+
+@pytest.mark.parametrize(("grid", "message"), [
+    ("carbon_price=0,100", "the frontier sets carbon itself"),
+    ("latncy_slo=60", "did you mean 'latency_slo'"),
+    ("latency_slo=-5", "latency_slo"),
+])
+def test_pareto_grid_mistakes_are_named(tmp_path, grid, message):
+    res = run("pareto", str(EXAMPLES[0]), "--points", "3", "--grid", grid,
+              "--out", str(tmp_path), "--no-png")
+    assert res.exit_code == 2
+    assert message in res.output and "Traceback" not in res.output

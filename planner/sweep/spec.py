@@ -80,6 +80,35 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
 _BY_ALIAS: dict[str, Param] = {**PARAMS, **{p.column: p for p in PARAMS.values()}}
 
 
+def apply_values(scenario: Scenario, values: dict[str, Value]) -> Scenario:
+    """``scenario`` with the grid values that live in the scenario applied (by CLI name).
+
+    ``carbon_price`` is applied per solve; ``carbon_cap`` per solve too, as the session's
+    epsilon cap, so here it only clears ``limits.carbon_tco2e``.
+    """
+    v = values
+    data = scenario.model_dump(mode="python")
+    if "water_price" in v:
+        data["objective"]["water_price_usd_per_m3"] = v["water_price"]
+    if "carbon_cap" in v:
+        data["limits"]["carbon_tco2e"] = None
+    if "cost_budget" in v:
+        data["limits"]["cost_usd"] = v["cost_budget"]
+    if "water_budget" in v:
+        data["limits"]["water_m3"] = v["water_budget"]
+    if "clouds" in v:
+        data["clouds"] = str(v["clouds"]).split("+")
+    if "accounting" in v:
+        data["accounting"] = v["accounting"]
+    for svc in data["inference"]:
+        if "latency_slo" in v:
+            svc["latency_slo_ms"] = v["latency_slo"]
+        if "demand_scale" in v:
+            for d in svc["demand"]:
+                d["rps"] = float(d["rps"]) * float(v["demand_scale"])  # type: ignore[arg-type]
+    return Scenario.model_validate(data)
+
+
 def valid_names() -> str:
     """The parameter names ``--grid`` accepts, for error messages and ``--help``."""
     return ", ".join(PARAMS)

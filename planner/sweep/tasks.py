@@ -29,7 +29,7 @@ from planner.scenario import Scenario, ScenarioError
 from planner.session import Parameters, PlanSession, SolverError
 from planner.solve import SolveOptions
 from planner.sweep.sampling import perturb_catalog, perturb_scenario
-from planner.sweep.spec import NOMINAL_SAMPLE, Point, SweepSpec, Value
+from planner.sweep.spec import NOMINAL_SAMPLE, Point, SweepSpec, Value, apply_values
 
 TOTAL_COLUMNS = (
     "objective_usd", "cost_usd", "compute_usd", "egress_usd", "carbon_tco2e",
@@ -119,28 +119,7 @@ def _values(ctx: SweepContext, point: Point) -> dict[str, Value]:
 
 def structural_inputs(ctx: SweepContext, point: Point) -> tuple[Scenario, Catalog]:
     """The scenario and catalog a point's session is built from."""
-    v = _values(ctx, point)
-    sc = ctx.scenario
-    data = sc.model_dump(mode="python")
-    if "water_price" in v:
-        data["objective"]["water_price_usd_per_m3"] = v["water_price"]
-    if "carbon_cap" in v:  # applied per solve as the session's epsilon cap
-        data["limits"]["carbon_tco2e"] = None
-    if "cost_budget" in v:
-        data["limits"]["cost_usd"] = v["cost_budget"]
-    if "water_budget" in v:
-        data["limits"]["water_m3"] = v["water_budget"]
-    if "clouds" in v:
-        data["clouds"] = str(v["clouds"]).split("+")
-    if "accounting" in v:
-        data["accounting"] = v["accounting"]
-    for svc in data["inference"]:
-        if "latency_slo" in v:
-            svc["latency_slo_ms"] = v["latency_slo"]
-        if "demand_scale" in v:
-            for d in svc["demand"]:
-                d["rps"] = float(d["rps"]) * float(v["demand_scale"])  # type: ignore[arg-type]
-    sc = Scenario.model_validate(data)
+    sc = apply_values(ctx.scenario, _values(ctx, point))
     catalog = ctx.catalog
     if point.sample != NOMINAL_SAMPLE:
         u, seed = ctx.spec.uncertainty, ctx.spec.seed
