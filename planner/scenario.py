@@ -247,14 +247,15 @@ class Scenario(_Strict):
     def with_overrides(self, **changes: Any) -> Scenario:
         """A validated copy with top-level or dotted-path fields changed.
 
-        ``with_overrides(**{"objective.carbon_price_usd_per_tco2e": 200})``.
+        ``with_overrides(**{"objective.carbon_price_usd_per_tco2e": 200})``; list items by
+        index: ``"inference.0.latency_slo_ms"``.
         """
         data = self.model_dump(mode="python")
         for path, value in changes.items():
-            target = data
+            target: Any = data
             *parents, leaf = path.split(".")
             for p in parents:
-                target = target[p]
+                target = target[int(p)] if isinstance(target, list) else target[p]
             target[leaf] = value
         try:
             return Scenario.model_validate(data)

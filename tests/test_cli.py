@@ -101,6 +101,15 @@ def test_check_gate(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
+def test_plan_slo_value_is_written_to_the_plan(tmp_path):
+    llm = next(p for p in EXAMPLES if p.stem == "llm-fleet")
+    res = run("plan", str(llm), "--slo-value", "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    notes = json.loads((tmp_path / "plan.json").read_text())["explanations"]
+    slo = [n for n in notes if n.startswith("Latency SLO of 'chat-api' (90 ms)")]
+    assert len(slo) == 1 and "raising it to" in slo[0]
+
+
 def test_pareto_writes_outputs(tmp_path):
     res = run("pareto", str(EXAMPLES[0]), "--points", "3", "--out", str(tmp_path), "--no-png")
     assert res.exit_code == 0, res.output

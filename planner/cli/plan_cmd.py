@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -138,6 +139,10 @@ def register(app: typer.Typer) -> None:
         compare: Annotated[bool, typer.Option(
             "--compare", help="Also score the baselines (weighted score, greedy lowest-carbon, "
             "cheapest region) with the same data.")] = False,
+        slo_value: Annotated[bool, typer.Option(
+            "--slo-value", help="Also price each inference service's latency SLO: the "
+            "objective saved by relaxing it to the next round trip that opens a route "
+            "(one re-plan per service).")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print totals only.")] = False,
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
@@ -162,6 +167,11 @@ def register(app: typer.Typer) -> None:
                                   scenario_path=str(path))
             plan = session.plan()
             results = compare_baselines(session) if compare else None
+            if slo_value:
+                from planner.slo_value import slo_values
+
+                notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
+                plan = replace(plan, explanations=plan.explanations + notes)
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
