@@ -190,7 +190,8 @@ def trace_frontier(session: PlanSession, points: int = 21,
     """Trace ``points`` plans from the cost minimum to the carbon minimum.
 
     ``workers`` threads (default: 2, or 1 on a one-core machine) each drive one HiGHS
-    instance; ``progress(done, total)`` is called from the calling thread only.
+    instance, whatever the session's backend (the frontier lives on HiGHS's warm
+    re-solves); ``progress(done, total)`` is called from the calling thread only.
     Raises InfeasibleError (with reasons) or SolverError.
     """
     if points < 2:
