@@ -83,7 +83,7 @@ class Frontier:
 
     points: tuple[FrontierPoint, ...]
     accounting: str
-    solves: int
+    solves: int  # HiGHS runs (LPs, and MIPs where needed) it took
 
     @property
     def efficient(self) -> tuple[FrontierPoint, ...]:

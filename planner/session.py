@@ -50,7 +50,7 @@ class PlanSession:
         self.problem: Problem = prepare(scenario, catalog)
         self.built: BuiltModel = build(self.problem)
         self.build_s = time.perf_counter() - t0
-        self._caps: set[str] = set()
+        self._has_cap = False  # the carbon cap row, added on first use
         # HiGHS kept alive between solves (warm starts); one-shot plans do without it.
         self._persistent = (PersistentHighs() if persistent and self.options.backend == "highs"
                             else None)
@@ -68,12 +68,12 @@ class PlanSession:
         warm-starts from.
         """
         m = self.built.model
-        if not self._caps and carbon_cap_tco2e is not None:
+        if not self._has_cap and carbon_cap_tco2e is not None:
             # adding a row makes HiGHS rebuild, so it is added once
             m.add_constraints(self.built.carbon_tco2e() <= NO_CAP, name=CAP_CONSTRAINT)
             m.constraints[CAP_CONSTRAINT].sanitize_zeros()  # solve() does not (see solve.py)
-            self._caps.add(CAP_CONSTRAINT)
-        if CAP_CONSTRAINT in self._caps:
+            self._has_cap = True
+        if self._has_cap:
             m.constraints[CAP_CONSTRAINT].update(
                 rhs=NO_CAP if carbon_cap_tco2e is None else carbon_cap_tco2e)
 
