@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -146,13 +147,6 @@ def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
             "peak_rss_mb": _peak_rss_mb()}
 
 
-def _highs_lp(M: Any) -> Any:
-    """A ``highspy.HighsLp`` holding exactly the matrices linopy hands to HiGHS."""
-    from planner.epsilon import highs_lp
-
-    return highs_lp(M)
-
-
 def _raw_highs_s(lp: Any, **options: Any) -> tuple[float, Any]:
     """Seconds for ``Highs(); passModel(lp); run()`` and the solved ``Highs`` object."""
     import highspy
@@ -174,6 +168,7 @@ def point_highs_vs_raw(target_vars: int, repeats: int = 1) -> dict[str, Any]:
     hits both alike); medians are reported, the ratio is (build + median planner solve) /
     median raw solve.
     """
+    from planner.epsilon import highs_lp  # exactly the matrices linopy hands to HiGHS
     from planner.model import build
     from planner.solve import SolveOptions, solve
 
@@ -192,7 +187,7 @@ def point_highs_vs_raw(target_vars: int, repeats: int = 1) -> dict[str, Any]:
         del solution
         if lp is None:
             # Exported once: exactly the matrices linopy handed to HiGHS.
-            lp = _highs_lp(m.matrices)
+            lp = highs_lp(m.matrices)
         seconds, h = _raw_highs_s(lp)
         raw_s.append(seconds)
     raw_obj = h.getObjectiveValue()
@@ -333,9 +328,7 @@ def point_pareto(points: int, smoke: bool, lp_vars: int | None = None,
         single.append(t1 - t0)
         front.append(t2 - t1)
         serial.append(t3 - t2)
-    methods: dict[str, int] = {}
-    for p in frontier.points:
-        methods[p.method] = methods.get(p.method, 0) + 1
+    methods = Counter(p.method for p in frontier.points)
     s, f, f1 = (statistics.median(v) for v in (single, front, serial))
     return {"scenario": scenario.name, "n_vars": session.built.model.nvars,
             "n_cons": session.built.model.ncons, "build_s": session.build_s,
@@ -343,7 +336,7 @@ def point_pareto(points: int, smoke: bool, lp_vars: int | None = None,
             "frontier_one_thread_s": f1, "single_solve_samples_s": single,
             "frontier_samples_s": front, "frontier_one_thread_samples_s": serial,
             "points_requested": points, "points_returned": len(frontier.points),
-            "highs_runs": frontier.solves, "point_methods": methods,
+            "highs_runs": frontier.solves, "point_methods": dict(methods),
             "frontier_over_single": f / s, "frontier_one_thread_over_single": f1 / s,
             "peak_rss_mb": _peak_rss_mb()}
 

@@ -72,6 +72,19 @@ def render_plan(plan: Plan, out: Console) -> None:
                   f"(listed in plan.json 'excluded').[/]")
 
 
+def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
+    """``plan`` with each service's SLO value among its explanations. A re-plan that fails
+    (time limit) is said, and the plan itself is still written."""
+    from planner.slo_value import slo_values
+
+    try:
+        notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
+    except (ScenarioError, InfeasibleError, SolverError) as err:
+        console.print(f"[yellow]--slo-value[/]: not priced: {err}")
+        return plan
+    return replace(plan, explanations=plan.explanations + notes)
+
+
 def render_baselines(plan: Plan, results: tuple[BaselineResult, ...], out: Console) -> None:
     """The optimum next to each baseline, same data and accounting."""
     t = Table(title=f"Optimum vs baselines ({plan.accounting}-based carbon; same catalog)")
@@ -167,17 +180,14 @@ def register(app: typer.Typer) -> None:
                                   scenario_path=str(path))
             plan = session.plan()
             results = compare_baselines(session) if compare else None
-            if slo_value:
-                from planner.slo_value import slo_values
-
-                notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
-                plan = replace(plan, explanations=plan.explanations + notes)
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
             fail_infeasible(console, str(path), err)
         except SolverError as err:
             fail(str(err), code=1)
+        if slo_value:
+            plan = _with_slo_values(plan, session, catalog)
         if not quiet:
             render_plan(plan, console)
         if results is not None:

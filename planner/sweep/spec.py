@@ -29,7 +29,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from planner.scenario import Scenario, suggest
+from pydantic import ValidationError
+
+from planner.scenario import Scenario, ScenarioError, format_validation_error, suggest
 from planner.sweep.sampling import Uncertainty
 
 Value = float | str | None
@@ -84,7 +86,8 @@ def apply_values(scenario: Scenario, values: dict[str, Value]) -> Scenario:
     """``scenario`` with the grid values that live in the scenario applied (by CLI name).
 
     ``carbon_price`` is applied per solve; ``carbon_cap`` per solve too, as the session's
-    epsilon cap, so here it only clears ``limits.carbon_tco2e``.
+    epsilon cap, so here it only clears ``limits.carbon_tco2e``. Raises ScenarioError when
+    a value makes the scenario invalid.
     """
     v = values
     data = scenario.model_dump(mode="python")
@@ -106,7 +109,10 @@ def apply_values(scenario: Scenario, values: dict[str, Value]) -> Scenario:
         if "demand_scale" in v:
             for d in svc["demand"]:
                 d["rps"] = float(d["rps"]) * float(v["demand_scale"])  # type: ignore[arg-type]
-    return Scenario.model_validate(data)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, "--grid")) from None
 
 
 def valid_names() -> str:
