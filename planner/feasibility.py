@@ -33,22 +33,25 @@ def check_job(
     """Reasons a training job cannot be placed at all, before any solve."""
     reasons = []
     if not allowed.any():
-        offered = sorted(r for (g, r) in offers if g == job.gpu)
+        offered = sorted(r for (g, r) in offers if g in job.gpu_choices)
         if not offered:
             reasons.append(
-                f"training '{job.name}': no region in clouds {scenario.clouds} offers {job.gpu} "
-                f"with complete data (price, grid carbon, PUE, water); try another gpu or cloud")
+                f"training '{job.name}': no region in clouds {scenario.clouds} offers "
+                f"{job.gpu_label} with complete data (price, grid carbon, PUE, water); try another gpu or cloud")
         else:
             where = sorted({str(jurisdiction[r]) for r in offered})
             reasons.append(
                 f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
-                f"every region offering {job.gpu} (offered in: {', '.join(where)})")
+                f"every region offering {job.gpu_label} (offered in: {', '.join(where)})")
     n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
-    if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
+    best = max(job.gpu_choices.values())  # work per GPU-hour of the fastest acceptable GPU
+    if n_hours * job.max_gpus * best < job.gpu_hours - 1e-9:
         reasons.append(
             f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "
-            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
-            f"widen the window or raise max_gpus to ≥ {math.ceil(job.gpu_hours / max(n_hours, 1))}")
+            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus * best:g} "
+            f"GPU-hours; "
+            f"widen the window or raise max_gpus to ≥ "
+            f"{math.ceil(job.gpu_hours / best / max(n_hours, 1))}")
     return reasons
 
 
@@ -64,7 +67,7 @@ def check_service(
     """Reasons a service cannot serve some metro, naming the nearest allowed region."""
     reasons = []
     if not allowed.any():
-        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu} in the "
+        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu_label} in the "
                        f"allowed clouds and jurisdictions")
         return reasons
     for d in s.demand:
@@ -78,7 +81,7 @@ def check_service(
             rule = f"residency {d.residency}"
         if not ok.any():
             reasons.append(f"inference '{s.name}': users in {d.metro} need {rule} but no region "
-                           f"there offers {s.gpu}")
+                           f"there offers {s.gpu_label}")
             continue
         r = rtt.values[m].copy()
         r[~ok] = np.inf
@@ -90,5 +93,5 @@ def check_service(
             f"or relax {rule}")
     if allowed.sum() < s.min_regions:
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
-                       f"{int(allowed.sum())} region(s) can host {s.gpu}")
+                       f"{int(allowed.sum())} region(s) can host {s.gpu_label}")
     return reasons

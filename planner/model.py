@@ -37,6 +37,13 @@ import linopy
 import numpy as np
 import xarray as xr
 
+from planner.instances import (
+    INSTANCE_NAMES,
+    job_instances,
+    job_work,
+    round_instances,
+    service_instances,
+)
 from planner.problem import Problem
 from planner.units import G_PER_T
 
@@ -64,6 +71,7 @@ class BuiltModel:
     model: linopy.Model
     terms: dict[str, linopy.LinearExpression]
     slacks: dict[str, tuple[linopy.Variable, xr.DataArray | float]] = field(default_factory=dict)
+    whole_instances: bool = True  # False: instance counts are relaxed (``--relaxed``)
 
     def carbon_tco2e(self) -> linopy.LinearExpression:
         """Carbon under the scenario's accounting basis, operational + embodied."""
@@ -80,13 +88,34 @@ class BuiltModel:
         ``Job-site``: a single-region job opens its largest site; other jobs open every
         site in use. ``Job-location``: the largest region each hour. ``Service-site``: the
         sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions.
+        ``Job-hardware``: the GPU model with the largest value. Instance counts
+        (``Job-instances``, ``Service-instances``, ``Service-commitment``): whole numbers
+        consistent with those choices (:func:`planner.instances.round_instances`).
         """
+        out = self.round_choices(relaxed, generous)
+        if any(name in relaxed for name in INSTANCE_NAMES):
+            out.update(self.round_instances(relaxed, out))
+        return out
+
+    def round_instances(self, values: dict[str, xr.DataArray],
+                        choice: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+        """Whole instance counts from (relaxed) ``values`` under the binaries ``choice``."""
+        return round_instances(self.problem, values, choice)
+
+    def round_choices(self, relaxed: dict[str, xr.DataArray], generous: bool
+                      ) -> dict[str, xr.DataArray]:
+        """The binaries of :meth:`round_binaries`, without the instance counts."""
         sc = self.problem.scenario
         out: dict[str, xr.DataArray] = {}
         cut = 1e-6 if generous else 0.5
         for name, value in relaxed.items():
             v = value.fillna(0.0)
-            if name == "Job-site":
+            if name in INSTANCE_NAMES:
+                continue
+            if name in ("Job-hardware",):
+                out[name] = ((v == v.max("gpu")) & (v.rank("gpu") == v.sizes["gpu"])
+                             ).astype(float)
+            elif name == "Job-site":
                 single = xr.DataArray([j.single_region for j in sc.training],
                                       coords=[self.problem.jobs])
                 top = (v == v.max("region")) & (v.rank("region") == v.sizes["region"])
@@ -115,21 +144,7 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
     return linopy.LinearExpression(None, m)
 
 
-def _add_use_by_gpu(gpu_use: dict[str, list[linopy.LinearExpression]],
-                    gpus: linopy.LinearExpression | linopy.Variable, dim: str,
-                    models: list[str]) -> None:
-    """Append, per GPU model, the GPUs in use [region, hour] summed over ``dim``.
-
-    One ``sum`` per GPU model over the workloads that use it: adding workloads one at a
-    time would copy the growing expression each time (quadratic in the workload count).
-    """
-    by_model = xr.DataArray(models, coords=[gpus.indexes[dim]])
-    for gpu in sorted(set(models)):
-        names = by_model.indexes[dim][(by_model == gpu).values]
-        gpu_use.setdefault(gpu, []).append(gpus.sel({dim: names}).sum(dim))
-
-
-def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
+def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) -> BuiltModel:
     """Build the model for a prepared problem (see the module docstring for the blocks).
 
     With ``elastic=True`` the hard requirements (completion, demand, min regions) get
@@ -148,22 +163,13 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         slacks[name] = (var, scale)
         return var.to_linexpr().fillna(0) if coords else var.to_linexpr()
     sc = p.scenario
-    dt = p.dt_h
     terms = {name: _zero(m) for name in TERM_NAMES}
-    ci_loc = p.ci_location_gco2e_per_kwh / G_PER_T
-    ci_mkt = p.ci_market_gco2e_per_kwh / G_PER_T
-    stress = 1.0 + p.water_stress_0_5.fillna(0.0)
-    annual_ci = ci_loc.mean("hour")
+    annual_ci = (p.ci_location_gco2e_per_kwh / G_PER_T).mean("hour")
     gpu_use: dict[str, list[linopy.LinearExpression]] = {}
 
     if len(p.jobs):
         mask = p.job_allowed & p.job_hour_allowed
-        # Masked (absent) slots contribute nothing: fillna(0) states that explicitly.
-        gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
-                               mask=mask).fillna(0)
-        m.add_constraints((gpus * dt).sum(["region", "hour"])
-                          + slack("Job-completion", [p.jobs], p.job_gpu_hours)
-                          == p.job_gpu_hours, name="Job-completion")
+        gpus = job_instances(m, p, whole_instances, terms, gpu_use, slack)
         m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
                           mask=p.job_hour_allowed)
         single = xr.DataArray([j.single_region for j in sc.training], coords=[p.jobs])
@@ -176,8 +182,9 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
             m.add_constraints(gpus - p.job_max_gpus * site <= 0, name="Job-site-link",
                               mask=mask & site_mask)
             # Implied by the link and completion, but it tightens the LP relaxation: a
-            # fractional site may then carry only that fraction of the job's GPU-hours.
-            m.add_constraints((gpus * dt).sum("hour") - p.job_gpu_hours * site <= 0,
+            # fractional site may then carry only that fraction of the job's work.
+            m.add_constraints(job_work(p, m.variables["Job-instances"].fillna(0)).sum("hour")
+                              - p.job_gpu_hours * site <= 0,
                               name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))
@@ -208,16 +215,6 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
             terms["energy_kwh"] += move_kwh.sum()
             terms["carbon_location_tco2e"] += (move_kwh * annual_ci).sum()
             terms["carbon_market_tco2e"] += (move_kwh * annual_ci).sum()
-        kwh = gpus * (p.job_facility_kwh_per_gpu_hour * dt)
-        terms["compute_usd"] += (gpus * (p.job_usd_per_gpu_hour * dt)).sum()
-        terms["energy_kwh"] += kwh.sum()
-        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
-        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
-        terms["carbon_embodied_tco2e"] += (gpus * (p.job_embodied_tco2e_per_gpu_hour * dt)).sum()
-        water = gpus * (p.job_water_m3_per_gpu_hour * dt)
-        terms["water_m3"] += water.sum()
-        terms["water_weighted_m3"] += (water * stress).sum()
-        _add_use_by_gpu(gpu_use, gpus, "job", [j.gpu for j in sc.training])
 
     if len(p.services):
         flow_mask = p.flow_allowed & (p.demand_rps > 0)
@@ -228,10 +225,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                                   p.demand_rps.where(p.demand_rps > 0, 1.0))
                           == p.demand_rps, name="Service-demand", mask=p.demand_rps > 0)
         s_mask = p.service_allowed & p.flow_allowed.any("metro")
-        sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
-                                name="Service-gpus", mask=s_mask).fillna(0)
-        m.add_constraints(sgpus * p.service_rps_per_gpu - rps.sum("metro") >= 0,
-                          name="Service-throughput", mask=s_mask)
+        sgpus = service_instances(m, p, s_mask, rps, whole_instances, terms, gpu_use)
         min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
         multi = min_regions > 1
         total_h = p.demand_rps.sum("metro")  # [service, hour]
@@ -251,17 +245,6 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         if bool(cap.notnull().any()):
             m.add_constraints(rps.sum("metro") <= cap.fillna(1.0) * total_h,
                               name="Service-max-share", mask=s_mask & cap.notnull())
-        kwh = sgpus * (p.service_facility_kwh_per_gpu_hour * dt)
-        terms["compute_usd"] += (sgpus * (p.service_usd_per_gpu_hour * dt)).sum()
-        terms["energy_kwh"] += kwh.sum()
-        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
-        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
-        terms["carbon_embodied_tco2e"] += (
-            sgpus * (p.service_embodied_tco2e_per_gpu_hour * dt)).sum()
-        water = sgpus * (p.service_water_m3_per_gpu_hour * dt)
-        terms["water_m3"] += water.sum()
-        terms["water_weighted_m3"] += (water * stress).sum()
-        _add_use_by_gpu(gpu_use, sgpus, "service", [s.gpu for s in sc.inference])
 
     for gpu, uses in sorted(gpu_use.items()):
         quota = p.quota_gpus.sel(gpu=gpu, drop=True)
@@ -274,7 +257,8 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         m.add_constraints(total <= rhs, name=f"Region-capacity-{gpu}",
                           mask=quota.notnull().broadcast_like(rhs))
 
-    built = BuiltModel(problem=p, model=m, terms=terms, slacks=slacks)
+    built = BuiltModel(problem=p, model=m, terms=terms, slacks=slacks,
+                       whole_instances=whole_instances)
     lim = sc.limits
     for name, limit, expr in (("Budget-carbon", lim.carbon_tco2e, built.carbon_tco2e()),
                               ("Budget-cost", lim.cost_usd, built.cost_usd()),

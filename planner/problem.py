@@ -22,8 +22,8 @@ import xarray as xr
 from connectors.catalog import Catalog
 from planner.feasibility import check_job, check_service
 from planner.geo import great_circle_km, modelled_rtt_ms
+from planner.offers import Options, build_options
 from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
-from planner.units import KG_PER_T, L_PER_M3, W_PER_KW
 
 CARBON_FIGURES = ("grid_ci_gco2e_per_kwh", "pue")
 WATER_FIGURES = ("wue_l_per_kwh", "grid_water_l_per_kwh")
@@ -77,10 +77,7 @@ class Problem:
     # training
     job_allowed: xr.DataArray  # [job, region]
     job_hour_allowed: xr.DataArray  # [job, hour]
-    job_usd_per_gpu_hour: xr.DataArray  # [job, region]
-    job_facility_kwh_per_gpu_hour: xr.DataArray  # [job, region]
-    job_embodied_tco2e_per_gpu_hour: xr.DataArray  # [job]
-    job_water_m3_per_gpu_hour: xr.DataArray  # [job, region]
+    job_options: Options  # [job, option, region] prices, GPUs per instance, coefficients
     job_gpu_hours: xr.DataArray  # [job]
     job_max_gpus: xr.DataArray  # [job]
     job_egress_usd: xr.DataArray  # [job, region], one-time copy of the job's data
@@ -92,15 +89,10 @@ class Problem:
     rtt_ms: xr.DataArray  # [metro, region]
     demand_rps: xr.DataArray  # [service, metro, hour]
     service_allowed: xr.DataArray  # [service, region]
-    service_usd_per_gpu_hour: xr.DataArray  # [service, region]
-    service_facility_kwh_per_gpu_hour: xr.DataArray  # [service, region]
-    service_embodied_tco2e_per_gpu_hour: xr.DataArray  # [service]
-    service_water_m3_per_gpu_hour: xr.DataArray  # [service, region]
-    service_rps_per_gpu: xr.DataArray  # [service]
+    service_options: Options  # [service, option, region]; work = requests/s per GPU
     # capacity: quota[region, gpu] in GPUs, NaN = unlimited
     quota_gpus: xr.DataArray
-    workload_gpu: dict[str, str]
-    offers: dict[tuple[str, str], Offer]  # (gpu_model, region) → offer
+    offers: dict[tuple[str, str], Offer]  # (gpu_model, region) → cheapest on-demand offer
     inputs: list[InputFigure] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)
     incomplete: list[dict[str, str]] = field(default_factory=list)
@@ -208,15 +200,16 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     # --- names ------------------------------------------------------------------------------
     hardware = catalog.hardware.set_index("gpu_model")
     gpus_known = sorted(hardware.index)
-    workload_gpu: dict[str, str] = {}
     workloads: list[TrainingJob | InferenceService] = [*scenario.training, *scenario.inference]
+    used_gpus: set[str] = set()
     for w in workloads:
-        if w.gpu not in hardware.index:
-            raise ScenarioError(
-                f"workload '{w.name}': unknown gpu '{w.gpu}'{suggest(w.gpu, gpus_known)}; "
-                f"known models: {', '.join(gpus_known)}"
-            )
-        workload_gpu[w.name] = w.gpu
+        for gpu in w.gpu_choices:
+            if gpu not in hardware.index:
+                raise ScenarioError(
+                    f"workload '{w.name}': unknown gpu '{gpu}'{suggest(gpu, gpus_known)}; "
+                    f"known models: {', '.join(gpus_known)}"
+                )
+            used_gpus.add(gpu)
     metros_df = catalog.metros.set_index("metro")
     metro_names = sorted(metros_df.index)
     for s in scenario.inference:
@@ -240,7 +233,6 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     reg = reg[reg["provider"].isin(scenario.clouds) & ~reg["id"].isin(scenario.exclude_regions)]
     offers_df = catalog.gpu_offers.copy()
     offers_df["id"] = _region_ids(offers_df)
-    used_gpus = set(workload_gpu.values())
     offers_df = offers_df[offers_df["gpu_model"].isin(used_gpus) & offers_df["id"].isin(reg["id"])]
     # a region is a candidate if it offers a GPU some workload needs and has every figure
     reg = reg[reg["id"].isin(offers_df["id"])].sort_values("id").reset_index(drop=True)
@@ -254,9 +246,6 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             str(best["instance_type"]), int(best["gpus_per_instance"]),
             float(best["usd_per_gpu_hour"]), str(best["source"]), _as_of(best["as_of"]),
         )
-        inputs.append(InputFigure("usd_per_gpu_hour", f"{rid} {gpu} {best['instance_type']}",
-                                  float(best["usd_per_gpu_hour"]), "USD/GPU-h",
-                                  str(best["source"]), _as_of(best["as_of"])))
     for row in reg.itertuples(index=False):
         for col, unit in (("grid_ci_gco2e_per_kwh", "gCO2e/kWh"), ("pue", "ratio"),
                           ("wue_l_per_kwh", "L/kWh"), ("grid_water_l_per_kwh", "L/kWh")):
@@ -281,47 +270,18 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     jurisdiction = pd.Series(reg["jurisdiction"].to_numpy(), index=regions)
     provider = pd.Series(reg["provider"].to_numpy(), index=regions)
 
-    def it_kw_per_gpu(gpu: str) -> float:
-        hw = hardware.loc[gpu]
-        host = float(hw["host_power_w_per_gpu"]) if pd.notna(hw["host_power_w_per_gpu"]) else 0.0
-        if pd.isna(hw["power_w"]):
-            raise ScenarioError(f"gpu '{gpu}': the catalog has no power figure for it")
-        inputs.append(InputFigure("power_w", gpu, float(hw["power_w"]), "W/GPU",
-                                  str(hw["power_source"]), _as_of(hw["as_of"])))
-        if pd.notna(hw["host_power_w_per_gpu"]):
-            inputs.append(InputFigure("host_power_w_per_gpu", gpu, host, "W/GPU",
-                                      str(hw["host_power_source"]), _as_of(hw["as_of"])))
-        else:
-            inputs.append(InputFigure("host_power_w_per_gpu", gpu, "not published", "W/GPU",
-                                      "not included: GPU board power only", ""))
-        return (float(hw["power_w"]) + host) / W_PER_KW
+    site = {"pue": pue, "wue_l_per_kwh": wue, "grid_water_l_per_kwh": grid_water}
+    purchase_options = getattr(catalog, "purchase_options", None)
 
-    def embodied_t_per_gpu_hour(gpu: str) -> float:
-        hw = hardware.loc[gpu]
-        if pd.isna(hw["embodied_kgco2e_per_gpu"]) or pd.isna(hw["lifetime_h"]):
-            raise ScenarioError(f"gpu '{gpu}': the catalog has no embodied-carbon figure for it")
-        inputs.append(InputFigure("embodied_kgco2e_per_gpu", gpu,
-                                  float(hw["embodied_kgco2e_per_gpu"]), "kgCO2e/GPU",
-                                  str(hw["embodied_source"]), _as_of(hw["as_of"])))
-        inputs.append(InputFigure("lifetime_h", gpu, float(hw["lifetime_h"]), "h",
-                                  str(hw["embodied_source"]), _as_of(hw["as_of"])))
-        return float(hw["embodied_kgco2e_per_gpu"]) / float(hw["lifetime_h"]) / KG_PER_T
+    def record(figure: str, key: str, value: float | str, unit: str, source: str,
+               as_of: str) -> None:
+        inputs.append(InputFigure(figure, key, value, unit, source, as_of))
 
-    def offer_arrays(names: list[str], gpus: list[str], dim: str) -> tuple[xr.DataArray, ...]:
-        idx = pd.Index(names, name=dim)
-        price = np.full((len(names), len(regions)), np.nan)
-        for i, gpu in enumerate(gpus):
-            for j, rid in enumerate(regions):
-                o = offers.get((gpu, rid))
-                if o is not None:
-                    price[i, j] = o.usd_per_gpu_hour
-        kw = np.array([it_kw_per_gpu(g) for g in gpus]) if gpus else np.zeros(0)
-        it_kw = xr.DataArray(kw, coords=[idx])
-        facility = it_kw * pue
-        water = (it_kw * wue + it_kw * pue * grid_water) / L_PER_M3
-        emb = xr.DataArray(np.array([embodied_t_per_gpu_hour(g) for g in gpus]), coords=[idx])
-        price_da = xr.DataArray(price, coords=[idx, regions])
-        return price_da, facility, water, emb
+    def options_for(dim: str, ws: list[TrainingJob] | list[InferenceService]) -> Options:
+        ok = np.array([jurisdiction_ok(w.allowed_jurisdictions) for w in ws], bool).reshape(
+            len(ws), len(regions))
+        return build_options(dim, ws, offers_df, purchase_options, regions, ok, site,
+                             hardware, scenario, record)
 
     def jurisdiction_ok(allowed: list[str] | None) -> np.ndarray:
         if allowed is None:
@@ -332,16 +292,14 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
 
     # --- training ------------------------------------------------------------------------------
     jobs = pd.Index([j.name for j in scenario.training], name="job")
-    j_price, j_fac, j_water, j_emb = offer_arrays(
-        list(jobs), [j.gpu for j in scenario.training], "job")
-    job_allowed = j_price.notnull()
+    job_options = options_for("job", scenario.training)
+    job_allowed = job_options.available.any("option")
     job_hour = np.zeros((len(jobs), H), bool)
     egress_usd = np.zeros((len(jobs), len(regions)))
     egress_kwh = np.zeros((len(jobs), len(regions)))
     transfer = catalog.transfer.set_index(["provider", "scope"])
     for i, job in enumerate(scenario.training):
-        ok = job_allowed.values[i] & jurisdiction_ok(job.allowed_jurisdictions)
-        job_allowed.values[i] = ok
+        ok = job_allowed.values[i]
         w_start, w_end = (job.window.start, job.window.deadline) if job.window else (
             scenario.horizon.start, scenario.horizon.end)
         job_hour[i] = (timestamps >= pd.Timestamp(w_start)) & (
@@ -375,9 +333,8 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
 
     # --- inference -----------------------------------------------------------------------------
     services = pd.Index([s.name for s in scenario.inference], name="service")
-    s_price, s_fac, s_water, s_emb = offer_arrays(
-        list(services), [s.gpu for s in scenario.inference], "service")
-    service_allowed = s_price.notnull()
+    service_options = options_for("service", scenario.inference)
+    service_allowed = service_options.available.any("option")
     used_metros = sorted({d.metro for s in scenario.inference for d in s.demand})
     metros = pd.Index(used_metros, name="metro")
     m_lat = metros_df.loc[used_metros, "lat_deg"].to_numpy(float) if used_metros else np.zeros(0)
@@ -394,8 +351,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     flow = np.zeros((len(services), len(metros), len(regions)), bool)
     demand = np.zeros((len(services), len(metros), H))
     for i, s in enumerate(scenario.inference):
-        ok = service_allowed.values[i] & jurisdiction_ok(s.allowed_jurisdictions)
-        service_allowed.values[i] = ok
+        ok = service_allowed.values[i]
         profile = np.asarray(s.hourly_profile, float) if s.hourly_profile else np.ones(24)
         for d in s.demand:
             m = used_metros.index(d.metro)
@@ -434,8 +390,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         ci_location_gco2e_per_kwh=ci_location, ci_market_gco2e_per_kwh=ci_market,
         ci_basis=ci_basis, water_stress_0_5=stress,
         job_allowed=job_allowed, job_hour_allowed=xr.DataArray(job_hour, coords=[jobs, hours]),
-        job_usd_per_gpu_hour=j_price.fillna(0.0), job_facility_kwh_per_gpu_hour=j_fac,
-        job_embodied_tco2e_per_gpu_hour=j_emb, job_water_m3_per_gpu_hour=j_water,
+        job_options=job_options,
         job_gpu_hours=xr.DataArray([j.gpu_hours for j in scenario.training], coords=[jobs]),
         job_max_gpus=xr.DataArray([j.max_gpus for j in scenario.training], coords=[jobs]),
         job_egress_usd=xr.DataArray(egress_usd, coords=[jobs, regions]),
@@ -444,13 +399,9 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         job_move_kwh=xr.DataArray([c[1] for c in move], coords=[jobs]),
         flow_allowed=xr.DataArray(flow, coords=[services, metros, regions]),
         rtt_ms=rtt, demand_rps=xr.DataArray(demand, coords=[services, metros, hours]),
-        service_allowed=service_allowed, service_usd_per_gpu_hour=s_price.fillna(0.0),
-        service_facility_kwh_per_gpu_hour=s_fac, service_embodied_tco2e_per_gpu_hour=s_emb,
-        service_water_m3_per_gpu_hour=s_water,
-        service_rps_per_gpu=xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
-                                         coords=[services]),
+        service_allowed=service_allowed, service_options=service_options,
         quota_gpus=xr.DataArray(quota, coords=[regions, gpu_idx]),
-        workload_gpu=workload_gpu, offers=offers, inputs=_dedupe(inputs), excluded=excluded,
+        offers=offers, inputs=_dedupe(inputs), excluded=excluded,
         incomplete=incomplete,
         catalog_origins=dict(catalog.origins),
         period_weight_h=xr.DataArray(weights, coords=[hours]),

@@ -16,6 +16,7 @@ import linopy
 import xarray as xr
 from linopy.solvers import Highs
 
+from planner.instances import INSTANCE_NAMES
 from planner.model import BuiltModel
 
 
@@ -67,6 +68,7 @@ class Solution:
     duals: dict[str, xr.DataArray] = field(default_factory=dict)
     mip_gap: float | None = None  # proven relative gap of a MILP plan; None for LPs
     duals_note: str | None = None  # how to read the duals (e.g. "with the sites fixed")
+    whole_instances: bool = True  # False: instance counts were relaxed (``--relaxed``)
 
 
 _TERMINATION_TO_STATUS = {
@@ -184,7 +186,8 @@ def _read(built: BuiltModel, options: SolveOptions, start: float, *,
         duals = {name: con.dual for name, con in m.constraints.items()
                  if getattr(con, "dual", None) is not None}
     return Solution(status, termination or term, options.backend, elapsed,
-                    _objective_value(m), terms, values, duals)
+                    _objective_value(m), terms, values, duals,
+                    whole_instances=built.whole_instances)
 
 
 def _objective_value(m: linopy.Model) -> float:
@@ -227,26 +230,50 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
         bound = _objective_value(m)
         relaxed = {name: m.variables[name].solution for name in integral}
         for generous in (False, True):
-            choice = built.round_binaries(relaxed, generous)
-            for name in integral:
-                m.variables[name].fix(choice[name])
-            with quiet(not options.verbose):
-                _run_backend(built, options, persistent)
-            if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+            if not _fix_rounded(built, options, persistent, relaxed, integral, generous):
                 continue
             value = _objective_value(m)
             gap = (value - bound) / max(abs(value), 1e-9)
             if gap <= options.mip_rel_gap:
                 solution = _read(built, options, start,
                                  termination=f"optimal within {max(gap, 0.0):.4%} "
-                                             f"(LP bound, rounded sites)")
+                                             f"(LP bound, rounded sites and instances)")
                 return replace(solution, mip_gap=max(gap, 0.0),
-                               duals_note="with the chosen sites fixed")
+                               duals_note="with the chosen sites and instances fixed")
         return None
     finally:
         for name in integral:
             m.variables[name].unfix()
             m.variables[name].unrelax()
+
+
+def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: PersistentHighs | None,
+                 relaxed: dict[str, xr.DataArray], integral: list[str], generous: bool) -> bool:
+    """Fix the integral variables at a rounded choice and solve the LP; True if optimal.
+
+    Binaries first (sites, hardware), with the instance counts still relaxed, so that the
+    counts re-balance around the chosen sites; then the counts are rounded from that LP
+    (:meth:`planner.model.BuiltModel.round_instances`) and fixed too.
+    """
+    m = built.model
+    choice = built.round_choices(relaxed, generous)
+    counts = [n for n in integral if n in INSTANCE_NAMES]
+    for name in counts:
+        m.variables[name].unfix()  # a previous attempt's counts
+    for name, value in choice.items():
+        m.variables[name].fix(value)
+    values = relaxed
+    if counts and choice:
+        with quiet(not options.verbose):
+            _run_backend(built, options, persistent)
+        if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+            return False
+        values = {**relaxed, **{n: m.variables[n].solution for n in counts}}
+    for name, value in built.round_instances(values, choice).items():
+        m.variables[name].fix(value)
+    with quiet(not options.verbose):
+        _run_backend(built, options, persistent)
+    return _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL
 
 
 def _run_backend(built: BuiltModel, options: SolveOptions,
