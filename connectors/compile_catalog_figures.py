@@ -8,15 +8,21 @@ the URL it was read from, so the compiler itself holds only logic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
 
 # --------------------------------------------------------------------------------------
 # Source labels for the shared reference data (full provenance in SOURCES.md)
 # --------------------------------------------------------------------------------------
 REF = "shared/data/reference"
-SKYPILOT_INDICATIVE = (
-    "indicative: GCP accelerator prices in this SkyPilot catalog snapshot vary implausibly "
-    "between regions (likely mixed SKUs), validate before relying on them"
-)
+
+
+def read_ref(ref: Path, name: str) -> pd.DataFrame:
+    """Read one reference CSV with empty cells as missing (NaN)."""
+    return pd.read_csv(ref / name, keep_default_na=False, na_values=[""])
+
+
 AZURE_LATENCY_SOURCE = "Microsoft Azure network latency statistics, P50"
 AZURE_LATENCY_AS_OF = "2026-07-30"
 AWS_LATENCY_SOURCE = "cloudping.co 1-year P50 snapshot"
@@ -58,79 +64,6 @@ EU27 = {
     "Portugal", "Romania", "Slovakia", "Slovenia", "Spain", "Sweden",
 }  # fmt: skip
 
-# --------------------------------------------------------------------------------------
-# GPU models
-# --------------------------------------------------------------------------------------
-# (provider, catalog gpu_model) -> canonical gpu_model
-GPU_MODEL_MAP: dict[tuple[str, str], str] = {
-    ("aws", "H100"): "H100",
-    ("aws", "H200"): "H200",
-    ("aws", "A100-40GB"): "A100-40GB",
-    ("aws", "A100-80GB"): "A100-80GB",
-    ("aws", "V100"): "V100",
-    ("azure", "H100"): "H100",
-    ("azure", "A100-40GB"): "A100-40GB",
-    ("azure", "A100-80GB"): "A100-80GB",
-    ("azure", "V100-32GB"): "V100-32GB",
-    ("azure", "T4"): "T4",
-    ("azure", "A10"): "A10",
-    ("gcp", "A100"): "A100-40GB",  # a2-highgpu = A100 40GB
-    ("gcp", "A100-80GB"): "A100-80GB",
-    ("gcp", "H100"): "H100",
-    ("gcp", "H100-MEGA"): "H100",  # a3-megagpu: same H100 80GB GPU, faster network
-    ("gcp", "H200"): "H200",
-}
-# Microsoft's ND H100 v5 spec is 8 GPUs per VM; the SkyPilot catalog says 12.
-GPU_COUNT_CORRECTIONS: dict[tuple[str, str], tuple[int, str]] = {
-    ("azure", "Standard_ND96isr_H100_v5"): (
-        8,
-        "gpus_per_instance corrected from the catalog's 12 to 8 (Microsoft ND H100 v5 "
-        "spec: 8 H100 GPUs per VM, https://learn.microsoft.com/azure/virtual-machines/"
-        "nd-h100-v5-series)",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class PowerFigure:
-    """Board power of one GPU model at full load (W), with its source."""
-
-    power_w: float
-    source: str
-    as_of: str
-
-
-# Vendor datasheet TDPs for models CCF does not list (CCF: A100 407 W, V100 306 W, T4 71 W).
-DATASHEET_POWER: dict[str, PowerFigure] = {
-    "H100": PowerFigure(
-        700.0,
-        "NVIDIA H100 SXM max TDP up to 700 W (NVIDIA H100 datasheet), read at "
-        "https://theneuralbase.com/ai-infrastructure/learn/advanced/h100-tdp-700w/ and "
-        "https://huggingface.co/hardware/h100",
-        "2022",
-    ),
-    "H200": PowerFigure(
-        700.0,
-        "NVIDIA H200 SXM max TDP up to 700 W (NVIDIA H200 datasheet), read at "
-        "https://www.aiminingco.com/gpu/h200/specs and https://huggingface.co/hardware/h200",
-        "2024",
-    ),
-    "A10": PowerFigure(
-        150.0,
-        "NVIDIA A10 PCIe TDP 150 W (NVIDIA A10 datasheet), read at "
-        "https://gist.github.com/kimbochen (table: A10 ... 150 W)",
-        "2021",
-    ),
-}
-CCF_GPU_NAMES: dict[str, str] = {
-    "A100-40GB": "Nvidia Tesla A100",
-    "A100-80GB": "Nvidia Tesla A100",
-    "V100": "Nvidia Tesla V100",
-    "V100-32GB": "Nvidia Tesla V100",
-    "T4": "Nvidia T4",
-}
-
-
 @dataclass(frozen=True)
 class SystemPower:
     """Maximum input power of a vendor 8-GPU system (W), to derive a host share per GPU."""
@@ -163,6 +96,11 @@ SYSTEM_POWER: dict[str, SystemPower] = {
         "NVIDIA DGX A100 documentation: maximum system power 6500 W, read at "
         "https://pcnews.ru/news/vycislitelnaa_sistema_nvidia_dgx_a100_ampere_osnasaetsa_"
         "sestu_blokami_pitania_po_3_kvt-985106.html",
+    ),
+    "B200": SystemPower(
+        "NVIDIA DGX B200", 14300.0, 8,
+        "NVIDIA DGX B200 user guide: 14.3 kW max system input (6 x 3.3 kW PSUs), "
+        "https://docs.nvidia.com/dgx/dgxb200-user-guide/introduction-to-dgxb200.html",
     ),
 }  # fmt: skip
 
@@ -307,18 +245,6 @@ METROS: tuple[MetroPoint, ...] = (
     MetroPoint("Zurich", "Switzerland", "Zürich"),
 )  # fmt: skip
 CIM_AS_OF = "2025-01-05"  # agonza05/cloudregioncodes@fc98afb9d3f1 commit date
-
-
-HOST_GPUS_BY_MODEL: dict[str, tuple[int, str]] = {
-    # GPUs sharing one server; 8 for the 8-GPU platforms offered (p3/p4d/p4de/p5en, ND v2/v4,
-    # a2/a3), 4 for the NC T4 v3 host (CCF NC4as T4 v3 host-server record).
-    "H200": (8, "8-GPU HGX server (p5en.48xlarge, a3-ultragpu-8g)"),
-    "A100-40GB": (8, "8-GPU server (p4d.24xlarge, ND96asr_v4, a2-highgpu-8g)"),
-    "A100-80GB": (8, "8-GPU server (p4de.24xlarge, ND96amsr_A100_v4, a2-ultragpu-8g)"),
-    "V100": (8, "8-GPU server (p3.16xlarge)"),
-    "V100-32GB": (8, "8-GPU server (ND40rs_v2)"),
-    "T4": (4, "4-GPU host (CCF host-server record for NC4as T4 v3: 4 GPUs)"),
-}
 
 
 # --------------------------------------------------------------------------------------
