@@ -38,13 +38,13 @@ from connectors.compile_catalog_figures import (
     KM_PER_100,
     METROS,
     REF,
-    SOURCES_HEAD,
     TRANSFER_PRICES,
     read_ref,
 )
 from connectors.compile_catalog_hardware import build_hardware, build_purchase_options
 from connectors.compile_catalog_offers import build_gpu_offers
 from connectors.compile_catalog_regions import build_regions, jurisdiction
+from connectors.compile_catalog_sources import SOURCES_HEAD
 from connectors.schema import TABLES, validate_table
 
 

@@ -35,6 +35,10 @@ ZONE_EVIDENCE = (
     "electricitymaps/electricitymaps-contrib@b354f28aad43 config/data_centers/"
     f"data_centers.json and geo/world.geojson, via {REF}/grid_carbon_2024.csv"
 )
+# Coordinates replaced by the CIM metro point of the region's documented city, where the
+# reference's point is far from that city (region -> CIM metro name in region_locations.csv).
+# azure/francecentral: az CLI gives 46.3772, 2.373 (the centre of France, 276 km from Paris).
+COORD_CORRECTIONS: dict[tuple[str, str], str] = {("azure", "francecentral"): "Paris"}
 JURISDICTION_OVERRIDES = {"Hong Kong (China)": "Hong Kong"}
 
 
@@ -87,6 +91,17 @@ def _old_or_derived(old: pd.Series, provider: str, region: str, country: object)
     return value if isinstance(value, str) else jurisdiction(country)
 
 
+def _corrected_coords(ref: Path, metro: str) -> dict[str, object]:
+    """lat/lon of the CIM metro point ``metro`` (region_locations.csv), with its source."""
+    loc = read_ref(ref, "region_locations.csv")
+    hit = loc[(loc.coord_source == "CIM metro") & (loc.metro_or_location == metro)]
+    h = hit.sort_values(["provider", "region"]).iloc[0]
+    return {"lat_deg": float(h.latitude), "lon_deg": float(h.longitude),
+            "coord_source": (f"corrected: CIM metro point '{metro}' ({h.provider}/{h.region}) "
+                             f"replaces the az CLI point, which lies far from {metro}: "
+                             f"{h.source}")}  # fmt: skip
+
+
 def _num(value: Any) -> float:
     """A float, or NaN for missing."""
     return float(value) if pd.notna(value) else math.nan
@@ -113,6 +128,8 @@ def build_regions(ref: Path) -> pd.DataFrame:
             "in_service": bool(r.in_service), "status_note": r.status_note,
             "source": f"{r.source} via {REF}/regions_v2.csv",
         }  # fmt: skip
+        if (r.provider, r.region) in COORD_CORRECTIONS:
+            row.update(_corrected_coords(ref, COORD_CORRECTIONS[(r.provider, r.region)]))
         row.update(_grid_fields(grid.loc[(r.provider, r.region)]))
         row.update(_facility_fields(r.provider, r.region, pue, wue))
         row.update(_water_fields(r.country, iso3.get(r.country, math.nan), eco, stress))

@@ -361,3 +361,28 @@ def test_regions_bad_filter_is_a_one_line_error(
     assert code == 2
     assert "valid:" in out and valid in out
     assert "Traceback" not in out
+
+
+# ---------------------------------------------------------------- figures a decision rests on
+def test_regions_aws_h100_shows_the_2026_list_price(cli: typer.Typer) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--gpu", "H100", "--format", "json")
+    assert code == 0
+    rec = {r["region"]: r for r in json.loads(out)}
+    assert rec["us-east-1"]["min_usd_per_gpu_hour"] == pytest.approx(6.88, abs=1e-9)
+    assert rec["us-east-1"]["min_usd_per_gpu_hour_spot"] is None  # no sourced AWS spot
+    assert rec["us-east-1"]["in_service"] is True
+
+
+@pytest.mark.parametrize(("gpu", "at_least"), [("L4", 20), ("A10G", 10)])
+def test_regions_small_gpus_are_widely_offered(cli: typer.Typer, gpu: str, at_least: int) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--gpu", gpu, "--format", "csv")
+    assert code == 0
+    assert len(pd.read_csv(io.StringIO(out))) >= at_least
+
+
+def test_regions_table_shows_on_demand_and_spot(cli: typer.Typer) -> None:
+    res = CliRunner().invoke(cli, ["regions", "--cloud", "gcp", "--gpu", "h100"],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "H100 on-demand $/GPU-h" in res.output and "H100 spot $/GPU-h" in res.output
+    assert "│ gcp      │ us-central1 " in res.output
