@@ -386,3 +386,32 @@ def test_regions_table_shows_on_demand_and_spot(cli: typer.Typer) -> None:
     assert res.exit_code == 0, res.output
     assert "H100 on-demand $/GPU-h" in res.output and "H100 spot $/GPU-h" in res.output
     assert "│ gcp      │ us-central1 " in res.output
+
+
+def test_training_with_data_in_a_gcp_region_plans(tmp_path: Path) -> None:
+    from planner.cli import _register_all, app
+
+    _register_all()
+    scenario = tmp_path / "gcp-home.yaml"
+    scenario.write_text(
+        "name: gcp-home\n"
+        "horizon: {start: 2027-01-04T00:00Z, hours: 24}\n"
+        "clouds: [gcp]\n"
+        "objective: {carbon_price_usd_per_tco2e: 100, water_price_usd_per_m3: 0}\n"
+        "training:\n"
+        "  - name: finetune\n"
+        "    gpu: H100\n"
+        "    gpu_hours: 800\n"
+        "    max_gpus: 64\n"
+        "    single_region: true\n"
+        "    data: {home: gcp/us-central1, size_gb: 1000}\n"
+    )
+    res = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "out"), "-q"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    placed = {p["provider"] for p in plan["placements"]}
+    assert placed == {"gcp"}
+    price = {(i["figure"], i["key"]): i["value"] for i in plan["inputs"]}
+    # moving the data within GCP is priced at Google's inter-region rate
+    assert price[("transfer_usd_per_gb", "gcp inter_region")] == pytest.approx(0.02)
