@@ -22,16 +22,19 @@ Rules (each stated where the scenario or catalog is silent):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planner.figures import InputFigure, as_of_text
 from planner.hardware import SPOT_OVERHEAD_FRACTION
-from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob
-from planner.units import KG_PER_T, L_PER_M3, W_PER_KW
+from planner.prep.gpu import embodied_tco2e_per_gpu_hour, it_kw_per_gpu
+from planner.prep.regions import Candidates
+from planner.scenario import InferenceService, Scenario, TrainingJob
+from planner.units import L_PER_M3
 
 ON_DEMAND = "on_demand"
 SPOT = "spot"
@@ -40,7 +43,6 @@ SPOT_COLUMN = "usd_per_instance_hour_spot"
 MULTI_NODE_COLUMN = "multi_node"
 MULTI_NODE_MIN_GPUS = 8  # used only while the catalog has no multi_node column
 
-Record = Callable[[str, str, float | str, str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,6 @@ class Options:
         return [o for o in self.options if self.gpu_of[o] == gpu]
 
 
-def _as_of(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
 def _multi_node(offers: pd.DataFrame) -> pd.Series:
     if MULTI_NODE_COLUMN in offers.columns:
         return offers[MULTI_NODE_COLUMN].fillna(False).astype(bool)
@@ -108,11 +106,11 @@ def _candidates(offers: pd.DataFrame, purchase_options: pd.DataFrame | None
     if purchase_options is not None:
         for row in purchase_options.itertuples(index=False):
             discounts[(str(row.provider), str(row.purchase))] = (
-                float(row.discount_fraction), str(row.source), _as_of(row.as_of))
+                float(row.discount_fraction), str(row.source), as_of_text(row.as_of))
     for i, row in enumerate(offers.itertuples(index=False)):
         gpi = int(row.gpus_per_instance)
         prices: list[tuple[str, float, str]] = []
-        od = float(row.usd_per_instance_hour)
+        od = float(row.usd_per_instance_hour)  # NaN for a spot-only shape
         if not math.isnan(od):
             prices.append((ON_DEMAND, od, str(row.source)))
             for purchase in COMMITTED:
@@ -126,7 +124,7 @@ def _candidates(offers: pd.DataFrame, purchase_options: pd.DataFrame | None
         for purchase, usd, src in prices:
             out.setdefault((str(row.gpu_model), str(row.id), purchase), []).append(
                 InstanceOffer(str(row.instance_type), gpi, usd, purchase, bool(multi.iloc[i]),
-                              src, _as_of(row.as_of)))
+                              src, as_of_text(row.as_of)))
     for cands in out.values():
         cands.sort(key=lambda o: (o.usd_per_instance_hour / o.gpus_per_instance,
                                   o.instance_type))
@@ -166,20 +164,21 @@ def build_options(
     workloads: Sequence[TrainingJob | InferenceService],
     offers: pd.DataFrame,
     purchase_options: pd.DataFrame | None,
-    regions: pd.Index,
-    allowed: np.ndarray,
-    site: dict[str, xr.DataArray],
+    cands: Candidates,
     hardware: pd.DataFrame,
     scenario: Scenario,
-    record: Record,
+    inputs: list[InputFigure],
 ) -> Options:
     """The option arrays of ``workloads`` (see the module docstring for the rules).
 
-    ``offers``: catalog gpu_offers with an ``id`` column (provider/region);
-    ``allowed``: [workload, region] jurisdiction masks; ``site``: per-region ``pue``,
-    ``wue_l_per_kwh`` and ``grid_water_l_per_kwh`` arrays; ``record`` notes each input figure.
+    ``offers``: catalog gpu_offers rows with an ``id`` column (provider/region);
+    ``hardware``: the hardware table indexed by gpu_model; each figure used is appended to
+    ``inputs``. A workload's option exists only in regions its jurisdictions allow.
     """
-    cands = _candidates(offers, purchase_options)
+    regions = cands.regions
+    by_key = _candidates(offers, purchase_options)
+    allowed = np.array([cands.in_jurisdictions(w.allowed_jurisdictions) for w in workloads],
+                       bool).reshape(len(workloads), len(regions))
     labels: list[str] = []
     for w in workloads:
         for g in w.gpu_choices:
@@ -205,7 +204,7 @@ def build_options(
                 k = options.get_loc(f"{g}/{purchase}")
                 work[i, k] = per_gpu / (1.0 + overhead) if purchase == SPOT else per_gpu
                 for r, rid in enumerate(regions):
-                    found = cands.get((g, rid, purchase)) if allowed[i, r] else None
+                    found = by_key.get((g, rid, purchase)) if allowed[i, r] else None
                     pick = _pick(found, w) if found else None
                     if pick is None:
                         continue
@@ -214,13 +213,16 @@ def build_options(
                         o.usd_per_instance_hour, o.gpus_per_instance, most)
                     chosen[(w.name, options[k], rid)] = o
         if w.spot and w.spot_overhead_fraction is None:
-            record("spot_overhead_fraction", w.name, SPOT_OVERHEAD_FRACTION.value, "fraction",
-                   SPOT_OVERHEAD_FRACTION.source, SPOT_OVERHEAD_FRACTION.as_of)
+            inputs.append(InputFigure(
+                "spot_overhead_fraction", w.name, SPOT_OVERHEAD_FRACTION.value, "fraction",
+                SPOT_OVERHEAD_FRACTION.source, SPOT_OVERHEAD_FRACTION.as_of))
     for (_w, _o, rid), o in chosen.items():
-        record(f"usd_per_instance_hour_{o.purchase}", f"{rid} {o.instance_type}",
-               o.usd_per_instance_hour, "USD/instance-h", o.source, o.as_of)
-    it_kw = np.array([_it_kw_per_gpu(hardware, gpu_of[o], record) for o in options])
-    emb = np.array([_embodied_t_per_gpu_hour(hardware, gpu_of[o], record) for o in options])
+        inputs.append(InputFigure(f"usd_per_instance_hour_{o.purchase}",
+                                  f"{rid} {o.instance_type}", o.usd_per_instance_hour,
+                                  "USD/instance-h", o.source, o.as_of))
+    it_kw = np.array([it_kw_per_gpu(hardware, gpu_of[o], inputs) for o in options])
+    emb = np.array([embodied_tco2e_per_gpu_hour(hardware, gpu_of[o], inputs) for o in options])
+    site = {c: cands.column(c) for c in ("pue", "wue_l_per_kwh", "grid_water_l_per_kwh")}
     coords = [idx_w, options, regions]
     it = xr.DataArray(it_kw, coords=[options])
     per_region = xr.ones_like(xr.DataArray(usd, coords=coords))
@@ -236,32 +238,3 @@ def build_options(
                                             * site["grid_water_l_per_kwh"]) / L_PER_M3,
         offers=chosen,
     )
-
-
-def _it_kw_per_gpu(hardware: pd.DataFrame, gpu: str, record: Record) -> float:
-    """GPU board plus host share (kW per GPU) from the hardware table."""
-    hw = hardware.loc[gpu]
-    if pd.isna(hw["power_w"]):
-        raise ScenarioError(f"gpu '{gpu}': the catalog has no power figure for it")
-    record("power_w", gpu, float(hw["power_w"]), "W/GPU", str(hw["power_source"]),
-           _as_of(hw["as_of"]))
-    host = 0.0
-    if pd.notna(hw["host_power_w_per_gpu"]):
-        host = float(hw["host_power_w_per_gpu"])
-        record("host_power_w_per_gpu", gpu, host, "W/GPU", str(hw["host_power_source"]),
-               _as_of(hw["as_of"]))
-    else:
-        record("host_power_w_per_gpu", gpu, "not published", "W/GPU",
-               "not included: GPU board power only", "")
-    return (float(hw["power_w"]) + host) / W_PER_KW
-
-
-def _embodied_t_per_gpu_hour(hardware: pd.DataFrame, gpu: str, record: Record) -> float:
-    hw = hardware.loc[gpu]
-    if pd.isna(hw["embodied_kgco2e_per_gpu"]) or pd.isna(hw["lifetime_h"]):
-        raise ScenarioError(f"gpu '{gpu}': the catalog has no embodied-carbon figure for it")
-    record("embodied_kgco2e_per_gpu", gpu, float(hw["embodied_kgco2e_per_gpu"]), "kgCO2e/GPU",
-           str(hw["embodied_source"]), _as_of(hw["as_of"]))
-    record("lifetime_h", gpu, float(hw["lifetime_h"]), "h", str(hw["embodied_source"]),
-           _as_of(hw["as_of"]))
-    return float(hw["embodied_kgco2e_per_gpu"]) / float(hw["lifetime_h"]) / KG_PER_T
