@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 import linopy
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from planner.offers import Options
@@ -109,7 +110,7 @@ def _hardware_choice(m: linopy.Model, p: Problem, inst: linopy.LinearExpression)
     jobs = p.scenario.training
     gpus = sorted(set(o.gpu_of.values()))
     choices = xr.DataArray([[g in j.gpu_choices for g in gpus] for j in jobs],
-                           coords=[p.jobs, xr.DataArray(gpus, dims="gpu")["gpu"].to_index()])
+                           coords=[p.jobs, pd.Index(gpus, name="gpu")])
     several = xr.DataArray([len(j.gpu_choices) > 1 for j in jobs], coords=[p.jobs])
     if not bool(several.any()):
         return
