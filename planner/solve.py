@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import highspy
 import linopy
 import xarray as xr
 from linopy.solvers import Highs
@@ -109,6 +110,10 @@ def quiet(enabled: bool) -> Iterator[None]:
 
 
 IPM_MIN_VARIABLES = 500_000
+# With whole instances the LP bound misses the instances' own integrality cost (~1 % on
+# llm-fleet), so rounding rarely proves the gap; below this size branch and bound (whose
+# root cuts close that gap) goes first, above it rounding still pays (benchmarks/).
+ROUNDING_MIN_VARIABLES = 200_000
 
 
 def highs_options(m: linopy.Model, options: SolveOptions) -> dict[str, Any]:
@@ -156,12 +161,16 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
     m = built.model
     start = time.perf_counter()
     is_mip = bool(m.variables.integers) or bool(m.variables.binaries)
-    if is_mip and options.mip_strategy == "auto":
-        rounded = _solve_by_rounding(built, options, start, persistent)
+    incumbent: list[float] | None = None
+    whole = any(name in m.variables and m.variables[name].attrs.get("integer")
+                for name in INSTANCE_NAMES)
+    if is_mip and options.mip_strategy == "auto" and not (
+            whole and m.nvars < ROUNDING_MIN_VARIABLES):
+        rounded, incumbent = _solve_by_rounding(built, options, start, persistent)
         if rounded is not None:
             return rounded
     with quiet(not options.verbose):
-        _run_backend(built, options, persistent)
+        _run_backend(built, options, persistent, incumbent)
     solution = _read(built, options, start)
     if is_mip and solution.status is Status.OPTIMAL:
         gap = _highs_mip_gap(m)
@@ -206,8 +215,14 @@ def _highs_mip_gap(m: object) -> float | None:
 
 
 def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
-                       persistent: PersistentHighs | None) -> Solution | None:
+                       persistent: PersistentHighs | None
+                       ) -> tuple[Solution | None, list[float] | None]:
     """LP relaxation, then the rounded binaries fixed: a plan with a proven gap, or None.
+
+    Also returns the best rounded plan's column values (HiGHS order) when it was feasible
+    but not close enough: branch and bound then starts from it. With whole instances the
+    relaxation's bound misses the instances' own integrality cost, which only branch and
+    bound (its cuts) can prove, so a feasible rounding is not retried generously.
 
     The relaxation's optimum is a lower bound on every plan; the plan with the rounded
     binaries fixed is a feasible plan. When the two are within ``mip_rel_gap`` the plan
@@ -226,9 +241,10 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
         with quiet(not options.verbose):
             _run_backend(built, options, persistent)
         if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
-            return None
+            return None, None
         bound = _objective_value(m)
         relaxed = {name: m.variables[name].solution for name in integral}
+        counts = any(name in INSTANCE_NAMES for name in integral)
         for generous in (False, True):
             if not _fix_rounded(built, options, persistent, relaxed, integral, generous):
                 continue
@@ -239,8 +255,10 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
                                  termination=f"optimal within {max(gap, 0.0):.4%} "
                                              f"(LP bound, rounded sites and instances)")
                 return replace(solution, mip_gap=max(gap, 0.0),
-                               duals_note="with the chosen sites and instances fixed")
-        return None
+                               duals_note="with the chosen sites and instances fixed"), None
+            if counts:
+                return None, _column_values(m)
+        return None, None
     finally:
         for name in integral:
             m.variables[name].unfix()
@@ -276,12 +294,31 @@ def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: Persisten
     return _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL
 
 
+def _column_values(m: linopy.Model) -> list[float] | None:
+    """The last HiGHS solve's column values, or None (another backend)."""
+    solver_model = getattr(m, "solver_model", None)
+    if solver_model is None or not hasattr(solver_model, "getSolution"):
+        return None
+    return list(solver_model.getSolution().col_value)
+
+
 def _run_backend(built: BuiltModel, options: SolveOptions,
-                 persistent: PersistentHighs | None = None) -> None:
+                 persistent: PersistentHighs | None = None,
+                 incumbent: list[float] | None = None) -> None:
     m = built.model
     if options.backend == "highs":
         if persistent is not None:
             persistent.run(m, options)
+            return
+        if incumbent is not None:
+            # branch and bound from a known plan: HiGHS's own start heuristic is skipped
+            solver = Highs.from_model(m, io_api="direct", options={
+                **highs_options(m, options), "mip_heuristic_run_feasibility_jump": False})
+            start = highspy.HighsSolution()
+            start.col_value = incumbent
+            start.value_valid = True
+            solver.solver_model.setSolution(start)
+            solver.solve(assign=True)
             return
         # build() (and the session, for the caps it holds) already dropped zero
         # coefficients and infinite right-hand sides; re-checking them on every solve costs
