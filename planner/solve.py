@@ -53,6 +53,10 @@ class SolveOptions:
     # LP algorithm for HiGHS. "auto": dual simplex, but the interior-point method (with
     # crossover) from IPM_MIN_VARIABLES up, where it was measured ~3× faster (benchmarks/).
     lp_method: Literal["auto", "simplex", "ipm"] = "auto"
+    # With whole instances, branch and bound (after rounding could not prove the gap) stops
+    # after this long and returns its best plan with the gap it proved (solver.mip_gap);
+    # None: run to mip_rel_gap. An explicit time_limit_s takes precedence.
+    mip_time_limit_s: float | None = 60.0
 
 
 @dataclass(frozen=True)
@@ -110,10 +114,6 @@ def quiet(enabled: bool) -> Iterator[None]:
 
 
 IPM_MIN_VARIABLES = 500_000
-# With whole instances the LP bound misses the instances' own integrality cost (~1 % on
-# llm-fleet), so rounding rarely proves the gap; below this size branch and bound (whose
-# root cuts close that gap) goes first, above it rounding still pays (benchmarks/).
-ROUNDING_MIN_VARIABLES = 200_000
 
 
 def highs_options(m: linopy.Model, options: SolveOptions) -> dict[str, Any]:
@@ -164,14 +164,22 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
     incumbent: list[float] | None = None
     whole = any(name in m.variables and m.variables[name].attrs.get("integer")
                 for name in INSTANCE_NAMES)
-    if is_mip and options.mip_strategy == "auto" and not (
-            whole and m.nvars < ROUNDING_MIN_VARIABLES):
+    if is_mip and options.mip_strategy == "auto":
         rounded, incumbent = _solve_by_rounding(built, options, start, persistent)
         if rounded is not None:
             return rounded
+    bnb = options
+    if whole and options.time_limit_s is None and options.mip_time_limit_s is not None:
+        bnb = replace(options, time_limit_s=options.mip_time_limit_s)
     with quiet(not options.verbose):
-        _run_backend(built, options, persistent, incumbent)
+        _run_backend(built, bnb, persistent, incumbent)
     solution = _read(built, options, start)
+    if is_mip and solution.status is Status.TIME_LIMIT and bnb is not options:
+        gap = _highs_mip_gap(m)
+        if gap is not None and m.objective.value is not None:
+            return replace(_read(built, options, start, termination=(
+                f"best plan within {gap:.4%} (branch and bound stopped at "
+                f"{bnb.time_limit_s:g} s)"), accept_time_limit=True), mip_gap=gap)
     if is_mip and solution.status is Status.OPTIMAL:
         gap = _highs_mip_gap(m)
         return replace(solution, mip_gap=gap if gap is not None else options.mip_rel_gap)
@@ -179,12 +187,18 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
 
 
 def _read(built: BuiltModel, options: SolveOptions, start: float, *,
-          termination: str | None = None) -> Solution:
-    """Status, objective terms, variable values and (for LPs) duals after a backend run."""
+          termination: str | None = None, accept_time_limit: bool = False) -> Solution:
+    """Status, objective terms, variable values and (for LPs) duals after a backend run.
+
+    ``accept_time_limit``: a MILP stopped by its time limit with a plan in hand is read
+    like an optimal one (its caller states the proven gap).
+    """
     m = built.model
     elapsed = time.perf_counter() - start
     term = str(m.termination_condition)
     status = _TERMINATION_TO_STATUS.get(term, Status.ERROR)
+    if accept_time_limit and status is Status.TIME_LIMIT:
+        status = Status.OPTIMAL
     if status is not Status.OPTIMAL:
         return Solution(status, term, options.backend, elapsed, None)
     terms = {name: float(expr.solution.sum()) if expr.nterm else 0.0
