@@ -79,7 +79,7 @@ TINY_CASES = (
      {"aws/us-east-1": 2}, 250.0),
     ("data-gravity-moves", job_scenario(price=3000.0, extra=SINGLE_100), None, 342.03),
     ("min-regions-warm", service_scenario(50, min_regions=2), None, 612.0),
-    ("max-region-share", MAX_SHARE, None, 630.0),
+    ("max-region-share", MAX_SHARE, None, 636.0),
     ("carbon-budget-binds", job_scenario() + "limits: {carbon_tco2e: 0.031}\n", None, 250.0),
 )
 
@@ -92,8 +92,9 @@ def real_catalog() -> Catalog:
 _reference_objectives: dict[str, float] = {}
 
 
-def _plan(scenario: Scenario, catalog: Catalog, backend: Backend) -> tuple[Plan, Problem]:
-    session = PlanSession(scenario, catalog, backend.options)
+def _plan(scenario: Scenario, catalog: Catalog, backend: Backend, *, relaxed: bool = False
+          ) -> tuple[Plan, Problem]:
+    session = PlanSession(scenario, catalog, backend.options, relaxed=relaxed)
     return session.plan(), session.problem
 
 
@@ -175,11 +176,13 @@ class TestBackendConformance:
     @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
     def test_example_matches_reference(self, backend: Backend, path: Path,
                                        real_catalog: Catalog) -> None:
+        # Fractional instances: the examples' site choices at a 1e-7 gap on every backend;
+        # whole instances are checked on the tiny cases and in tests/test_instances.py.
         scenario = load_scenario(path)
         if path.stem not in _reference_objectives:
-            ref, _ = _plan(scenario, real_catalog, REFERENCE)
+            ref, _ = _plan(scenario, real_catalog, REFERENCE, relaxed=True)
             _reference_objectives[path.stem] = ref.totals["objective_usd"]
-        plan, problem = _plan(scenario, real_catalog, backend)
+        plan, problem = _plan(scenario, real_catalog, backend, relaxed=True)
         assert plan.status == "optimal"
         # Both MILP solves stop within MIP_REL_GAP of their bound, so the two optima agree
         # to within 2 × MIP_REL_GAP < 1e-6.
