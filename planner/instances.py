@@ -47,6 +47,20 @@ def job_work(p: Problem, inst: linopy.LinearExpression) -> linopy.LinearExpressi
     return (inst * coef).sum("option")
 
 
+def work_allowance(p: Problem) -> xr.DataArray:
+    """[job] the most work (GPU-hours) a job may do: gpu_hours plus one instance-period.
+
+    Whole instances may finish a job with part of their last period to spare; a plan that
+    overshoots by more than one instance-period could drop that instance-period. Used as the
+    big-M of the links that tighten the LP relaxation (``Job-site-hours``,
+    ``Job-hardware-hours``).
+    """
+    o = p.job_options
+    step = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).max(
+        ["option", "region"]).fillna(0.0)
+    return p.job_gpu_hours + step * float(p.dt_h.max())
+
+
 def _instance_variable(m: linopy.Model, o: Options, coords: list, mask: xr.DataArray,
                        name: str, whole: bool) -> linopy.Variable:
     upper = o.max_instances.where(o.available, 0.0)
@@ -121,10 +135,17 @@ def _hardware_choice(m: linopy.Model, p: Problem, inst: linopy.LinearExpression)
         names = o.options_of_gpu(g)
         on_g = (inst.sel(option=names) * o.gpus_per_instance.sel(option=names).fillna(0.0)
                 ).sum("option")
+        on_g_ok = several & choices.sel(gpu=g, drop=True)
         m.add_constraints(on_g - p.job_max_gpus * hw.sel(gpu=g).fillna(0) <= 0,
                           name=f"Job-hardware-link-{g}",
-                          mask=several & choices.sel(gpu=g, drop=True) & p.job_allowed
-                          & p.job_hour_allowed)
+                          mask=on_g_ok & p.job_allowed & p.job_hour_allowed)
+        # implied by the link, but it tightens the relaxation: a fractional choice of a GPU
+        # model carries only that fraction of the job's work
+        work_g = inst.sel(option=names) * (o.gpus_per_instance * o.work_per_gpu_hour
+                                           * p.dt_h).sel(option=names).fillna(0.0)
+        m.add_constraints(work_g.sum(["option", "region", "hour"])
+                          - work_allowance(p) * hw.sel(gpu=g).fillna(0) <= 0,
+                          name=f"Job-hardware-hours-{g}", mask=on_g_ok)
 
 
 def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,

@@ -43,6 +43,7 @@ from planner.instances import (
     job_work,
     round_instances,
     service_instances,
+    work_allowance,
 )
 from planner.problem import Problem
 from planner.units import G_PER_T
@@ -184,7 +185,7 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
             # Implied by the link and completion, but it tightens the LP relaxation: a
             # fractional site may then carry only that fraction of the job's work.
             m.add_constraints(job_work(p, m.variables["Job-instances"].fillna(0)).sum("hour")
-                              - p.job_gpu_hours * site <= 0,
+                              - work_allowance(p) * site <= 0,
                               name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))

@@ -192,3 +192,11 @@ def test_placement_fields_are_in_plan_json():
     for key in ("purchase", "usd_per_instance_hour", "instance_hours", "schedule_instances"):
         assert key in row
     assert dataclasses.asdict(plan.placements[0])["purchase"] == "on_demand"
+
+
+def test_single_region_job_may_overshoot_its_work_by_whole_instances():
+    # 9 GPU-hours in one hour, single region, 8-GPU instances: 2 instances, 16 GPU-hours.
+    text = one_hour_job(9, 16, "    gpu: X1\n    single_region: true\n")
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
+    (p,) = plan.placements
+    assert (p.instances, p.gpu_hours) == (2, 16)
