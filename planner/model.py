@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import linopy
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from planner.instances import (
@@ -103,6 +104,17 @@ class BuiltModel:
         """Whole instance counts from (relaxed) ``values`` under the binaries ``choice``."""
         return round_instances(self.problem, values, choice)
 
+    def _hardware_can_finish(self) -> xr.DataArray:
+        """[job, gpu]: max_gpus of that model over the job's window do its work."""
+        p = self.problem
+        o = p.job_options
+        gpus = sorted(set(o.gpu_of.values()))
+        hours_h = (p.job_hour_allowed * p.dt_h).sum("hour")
+        best = xr.DataArray(
+            [[float(o.work_per_gpu_hour.sel(job=j, option=o.options_of_gpu(g)).max())
+              for g in gpus] for j in p.jobs], coords=[p.jobs, pd.Index(gpus, name="gpu")])
+        return best * p.job_max_gpus * hours_h >= p.job_gpu_hours * (1 - 1e-9)
+
     def round_choices(self, relaxed: dict[str, xr.DataArray], generous: bool
                       ) -> dict[str, xr.DataArray]:
         """The binaries of :meth:`round_binaries`, without the instance counts."""
@@ -113,7 +125,8 @@ class BuiltModel:
             v = value.fillna(0.0)
             if name in INSTANCE_NAMES:
                 continue
-            if name in ("Job-hardware",):
+            if name == "Job-hardware":
+                v = v.where(self._hardware_can_finish(), -1.0)
                 out[name] = ((v == v.max("gpu")) & (v.rank("gpu") == v.sizes["gpu"])
                              ).astype(float)
             elif name == "Job-site":
