@@ -154,10 +154,10 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                 else bought.fillna(0.0).transpose("option", "region").values)
         by_region = g.sum(axis=0)
         first = set()
-        for k, r in zip(*np.nonzero((gh > EPS_GPU_HOURS) | (held > 0.5)), strict=True):
+        for k, r in zip(*np.nonzero((gh > EPS_GPU_HOURS) | (held > 1e-9)), strict=True):
             option, rid = str(opts.options[k]), regions[r]
             offer = opts.offers[(name, option, rid)]
-            committed = held[k, r] > 0.5
+            committed = held[k, r] > 1e-9
             sched = np.full(len(weight_h), held[k, r]) if committed else x[k, r]
             inst_h = float(sched @ weight_h)
             gpu_hours = float(gh[k, r])

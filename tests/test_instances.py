@@ -200,3 +200,30 @@ def test_single_region_job_may_overshoot_its_work_by_whole_instances():
     plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
     (p,) = plan.placements
     assert (p.instances, p.gpu_hours) == (2, 16)
+
+
+def test_committed_capacity_is_billed_every_hour_and_reports_utilization():
+    # 100 rps at 10 rps/GPU in eu-west-1 (20 ms from Dublin) → 10 GPUs all 48 h. A 1-year
+    # commitment at 40 % off: 10 × 48 h × $2.5 × 0.6 = $720 < $1,200 on demand.
+    po = pd.DataFrame([{"provider": "aws", "purchase": "committed_1y", "discount_fraction": 0.4,
+                        "scope": "test", "source": "tests (hand-made)", "as_of": "2026-01-01"}])
+    cat = tiny_catalog().with_tables("tiny+commitments", purchase_options=po)
+    text = """
+name: c
+horizon: {start: 2027-01-04T00:00Z, hours: 48, representative: month-hour}
+time_shifting: false
+clouds: [aws]
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 20,
+     demand: [{metro: Dublin, rps: 100}]}
+"""
+    plan = make_plan(load_scenario_text(text), cat)
+    (p,) = plan.placements
+    assert p.purchase == "committed_1y" and p.commitment_utilization == pytest.approx(1.0)
+    assert p.usd_per_instance_hour == pytest.approx(1.5)
+    assert p.instance_hours == pytest.approx(480) and set(p.schedule_instances) == {10}
+    assert plan.totals["compute_usd"] == pytest.approx(720, rel=1e-9)
+    off = make_plan(load_scenario_text(text.replace("demand:", "committed: false,\n     demand:")),
+                    cat)
+    assert {q.purchase for q in off.placements} == {"on_demand"}
+    assert off.totals["compute_usd"] == pytest.approx(1200, rel=1e-9)
