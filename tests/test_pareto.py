@@ -96,7 +96,8 @@ def test_single_region_frontier_is_a_hand_computed_staircase(strategy):
 
 
 def test_point_plans_agree_with_the_point_figures():
-    f = trace_frontier(PlanSession(load_scenario_text(SINGLE), tiny_catalog(), relaxed=True), points=6)
+    f = trace_frontier(PlanSession(load_scenario_text(SINGLE), tiny_catalog(), relaxed=True),
+                       points=6)
     for p in f.points:
         plan = p.plan
         assert plan.totals["carbon_tco2e"] == pytest.approx(p.carbon_tco2e, rel=1e-6)
