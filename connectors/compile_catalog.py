@@ -52,6 +52,7 @@ from connectors.compile_catalog_figures import (
     SYSTEM_POWER,
     TRANSFER_PRICES,
 )
+from connectors.compile_latency import compile_latency
 from connectors.schema import TABLES, validate_table
 
 
@@ -610,6 +611,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, required=True, help="output directory")
     args = ap.parse_args(argv)
     tables = compile_catalog(args.reference, args.hourly, args.out)
+    tables.update(compile_latency(args.reference, args.out, tables))  # 3-cloud RTT, metros
     for name, df in tables.items():
         print(f"{name}: {len(df)} rows")
 
