@@ -87,7 +87,8 @@ def _matrix(ref: Path, name: str, provider: str, cols: tuple[str, str, str],
     rtt = pd.to_numeric(m[val], errors="coerce")
     m = m[rtt.notna()]
     return pd.DataFrame({
-        "from_id": provider + "/" + m[src].astype(str), "to_id": provider + "/" + m[dst].astype(str),
+        "from_id": provider + "/" + m[src].astype(str),
+        "to_id": provider + "/" + m[dst].astype(str),
         "rtt_ms": rtt[rtt.notna()].astype(float), "kind": "measured", "source": source,
         "as_of": as_of,
     })  # fmt: skip

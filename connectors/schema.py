@@ -7,8 +7,9 @@ Every table carries provenance: a ``source`` column on every row, plus a per-fig
 
 A column listed as *required* must be present; a *required value* column must also be
 non-null on every row. An *optional* column may be absent from an input (a table written
-before the column existed): it is then added empty, i.e. "not published". Nullable figures (``NaN``/``<NA>``) mean "not published": the
-planner treats them as missing and says so, it never fills them silently.
+before the column existed): it is then added empty, i.e. "not published". Nullable figures
+(``NaN``/``<NA>``) mean "not published": the planner treats them as missing and says so,
+it never fills them silently.
 """
 
 from __future__ import annotations

@@ -15,7 +15,14 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from planner.scenario import DataHome, Demand, InferenceService, Scenario, ScenarioError, TrainingJob
+from planner.scenario import (
+    DataHome,
+    Demand,
+    InferenceService,
+    Scenario,
+    ScenarioError,
+    TrainingJob,
+)
 
 if TYPE_CHECKING:
     from connectors.catalog import Catalog
