@@ -43,6 +43,7 @@ JURISDICTION_ALIASES: dict[str, str] = {
     "ksa": "Saudi Arabia", "sa": "Saudi Arabia", "qa": "Qatar", "bh": "Bahrain",
     "my": "Malaysia", "id": "Indonesia", "th": "Thailand", "cl": "Chile",
 }  # fmt: skip
+NAMED_JURISDICTION_ALIASES = ("EU", "UK", "US", "USA", "UAE", "KSA", "HK")
 METRO_ALIASES: dict[str, str] = {
     "nyc": "New York", "new york city": "New York", "sf": "San Francisco",
     "sfo": "San Francisco", "bay area": "San Francisco", "la": "Los Angeles",
@@ -78,13 +79,15 @@ def _close(value: str, valid: Iterable[str]) -> str:
 class NameResolver:
     """Look-ups from what a user types to the catalog's spelling (built from one catalog)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, extra_jurisdictions: Iterable[str] = ()) -> None:
+        """Index ``catalog``'s names; ``extra_jurisdictions`` are valid jurisdictions too."""
         self.gpus = sorted(str(g) for g in catalog.hardware["gpu_model"])
         self.metros = sorted(str(m) for m in catalog.metros["metro"])
         reg = catalog.regions
         self.regions = sorted(f"{p}/{r}" for p, r in zip(reg["provider"], reg["region"],
                                                           strict=True))
-        self.jurisdictions = sorted({str(j) for j in reg["jurisdiction"].dropna()})
+        self.jurisdictions = sorted({str(j) for j in reg["jurisdiction"].dropna()}
+                                    | set(extra_jurisdictions))
         self._gpu = {_gpu_key(g): g for g in self.gpus}
         self._metro = {fold_name(m): m for m in self.metros}
         self._metro.update({k: v for k, v in METRO_ALIASES.items() if v in self.metros
@@ -123,12 +126,11 @@ class NameResolver:
         """The catalog's jurisdiction for ``name`` (or an alias such as UK, US, EU)."""
         hit = self._jur.get(fold_name(name))
         if hit is None:
-            aliases = sorted({a.upper() for a, v in JURISDICTION_ALIASES.items()
-                              if v in self.jurisdictions and len(a) <= 3})
             raise ScenarioError(
                 f"{where}: unknown jurisdiction '{name}'{_close(name, self.jurisdictions)}; "
-                f"valid values: {', '.join(self.jurisdictions)} "
-                f"(also accepted: {', '.join(aliases)})")
+                f"valid values: {', '.join(self.jurisdictions)} (also accepted: "
+                f"{', '.join(NAMED_JURISDICTION_ALIASES)} and two-letter country codes such as "
+                "JP, IN, AU; any case)")
         return hit
 
     def jurisdictions_of(self, names: list[str] | None, where: str) -> list[str] | None:

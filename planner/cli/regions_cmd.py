@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ from rich.table import Table
 
 from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
+from planner.names import NameResolver
+from planner.scenario import ScenarioError
 
 PROVIDERS = ("aws", "azure", "gcp")
 LISTING_COLUMNS = (
@@ -59,6 +62,14 @@ def _choose(values: list[str] | None, valid: list[str], flag: str) -> list[str] 
     return [by_key[v.casefold()] for v in values]
 
 
+def _resolved(resolve: Callable[[str, str], str], value: str, flag: str) -> str:
+    """``resolve(value)`` (case-insensitive, aliases); BadParameter names the valid values."""
+    try:
+        return resolve(value, "value")
+    except ScenarioError as err:
+        raise typer.BadParameter(str(err).split(": ", 1)[1], param_hint=flag) from None
+
+
 def region_listing(
     catalog: Catalog,
     clouds: list[str] | None = None,
@@ -75,10 +86,11 @@ def region_listing(
     """
     regions, offers = catalog.regions, catalog.gpu_offers
     clouds = _choose(clouds, list(PROVIDERS), "--cloud")
-    valid_j = sorted(regions.jurisdiction.dropna().unique().tolist())
-    jurisdictions = _choose(jurisdictions, valid_j, "--jurisdiction")
+    names = NameResolver(catalog)
+    if jurisdictions:
+        jurisdictions = [_resolved(names.jurisdiction, j, "--jurisdiction") for j in jurisdictions]
     if gpu is not None:
-        gpu = _choose([gpu], sorted(offers.gpu_model.unique().tolist()), "--gpu")[0]  # type: ignore[index]
+        gpu = _resolved(names.gpu, gpu, "--gpu")
         offers = offers[offers.gpu_model == gpu]
     per_region = offers.groupby(["provider", "region"]).usd_per_gpu_hour.agg(["size", "min"])
     per_region.columns = ["gpu_offers", "min_usd_per_gpu_hour"]
@@ -180,6 +192,5 @@ def register(app: typer.Typer) -> None:
 
 
 def listing_gpu_name(catalog: Catalog, gpu: str) -> str:
-    """The catalog's spelling of ``gpu`` (the filter is case-insensitive)."""
-    names = {m.casefold(): m for m in catalog.gpu_offers.gpu_model.unique()}
-    return names.get(gpu.casefold(), gpu)
+    """The catalog's spelling of ``gpu`` (the filter is case-insensitive, with aliases)."""
+    return NameResolver(catalog).gpu(gpu, "--gpu")
