@@ -597,6 +597,7 @@ def compile_catalog(reference: Path, hourly: Path, out: Path) -> dict[str, pd.Da
     }
     for name, df in tables.items():
         write_table(name, df, out)
+    tables.update(compile_latency(reference, out, tables))  # 3-cloud RTT, RTT model, metros
     (out / "SOURCES.md").write_text(sources_md(hourly), encoding="utf-8")
     return tables
 
@@ -611,7 +612,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, required=True, help="output directory")
     args = ap.parse_args(argv)
     tables = compile_catalog(args.reference, args.hourly, args.out)
-    tables.update(compile_latency(args.reference, args.out, tables))  # 3-cloud RTT, metros
     for name, df in tables.items():
         print(f"{name}: {len(df)} rows")
 

