@@ -64,11 +64,11 @@ Written by `connectors/compile_latency.py` (part of `python -m connectors.compil
 
 ## latency.csv (measured median RTT between regions of one cloud)
 
-| cloud | source | as of | licence |
-|---|---|---|---|
-| Azure | {AZURE_SOURCE} (`{REF}/{AZURE_FILE}`) | {AZURE_AS_OF} (30-day window) | CC-BY-4.0 (Microsoft Docs) |
-| AWS | {AWS_SOURCE} (`{REF}/{AWS_FILE}`) | {AWS_AS_OF} (1-year window) | quoted figures |
-| GCP | {GCP_SOURCE}: {GCP_SOURCE_DETAIL} (`{REF}/{GCP_FILE}`) | {GCP_AS_OF} | the data is Google's; repository Apache-2.0 |
+- **Azure**: {AZURE_SOURCE}, 30-day window to {AZURE_AS_OF} (`{REF}/{AZURE_FILE}`;
+  Microsoft Docs, CC-BY-4.0).
+- **AWS**: {AWS_SOURCE}, 1-year window to {AWS_AS_OF} (`{REF}/{AWS_FILE}`).
+- **GCP**: {GCP_SOURCE}, {GCP_SOURCE_DETAIL}, as of {GCP_AS_OF} (`{REF}/{GCP_FILE}`;
+  the data is Google's, the repository Apache-2.0).
 
 `great_circle_km` is the haversine distance between the regions' metro points in
 `{REF}/{COORDS_FILE}`; empty where a region has no coordinates (GCP us-central2, not
