@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planner.figures import InputFigure, as_of_text
 from planner.geo import great_circle_km, piecewise_rtt_ms
 
 if TYPE_CHECKING:
@@ -57,20 +58,21 @@ class RttModel:
         return (f"{self.intercept_ms:g} ms + {self.ms_per_100km:g} ms/100 km up to "
                 f"{self.knot_km:g} km, then {self.ms_per_100km_beyond_knot:g} ms/100 km")
 
-    def input_rows(self) -> list[tuple[str, str, float | str, str, str, str]]:
-        """(figure, key, value, unit, source, as_of) rows for plan.json ``inputs``."""
+    def input_figures(self) -> list[InputFigure]:
+        """The model and its held-out error as plan.json ``inputs`` records."""
         key = "user metro → region"
-        rows: list[tuple[str, str, float | str, str, str, str]] = [
-            ("rtt_model", key, self.formula(), "ms", f"{self.fit_method}: {self.source}",
-             self.as_of)]
+        as_of = as_of_text(self.as_of)
+        figures = [InputFigure("rtt_model", key, self.formula(), "ms",
+                               f"{self.fit_method}: {self.source}", as_of)]
         if not math.isnan(self.heldout_median_abs_err_ms):
             src = (f"|modelled − measured| RTT over {self.heldout_pairs:g} measured "
                    "inter-region pairs held out of the fit (latency_model.csv)")
-            rows += [("rtt_model_heldout_median_abs_err_ms", key,
-                      self.heldout_median_abs_err_ms, "ms", src, self.as_of),
-                     ("rtt_model_heldout_p90_abs_err_ms", key,
-                      self.heldout_p90_abs_err_ms, "ms", src, self.as_of)]
-        return rows
+            figures += [
+                InputFigure("rtt_model_heldout_median_abs_err_ms", key,
+                            self.heldout_median_abs_err_ms, "ms", src, as_of),
+                InputFigure("rtt_model_heldout_p90_abs_err_ms", key,
+                            self.heldout_p90_abs_err_ms, "ms", src, as_of)]
+        return figures
 
 
 def rtt_model(catalog: Catalog) -> RttModel:

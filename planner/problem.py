@@ -22,6 +22,7 @@ import xarray as xr
 
 from connectors.catalog import Catalog
 from planner.figures import InputFigure, Offer, dedupe
+from planner.names import resolve_scenario_names
 from planner.prep.capacity import quotas
 from planner.prep.grid import GridCarbon, grid_carbon
 from planner.prep.inference import InferenceArrays, inference_arrays
@@ -103,6 +104,7 @@ class InfeasibleError(ValueError):
 
 def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     """Resolve the scenario against the catalog. Raises ScenarioError / InfeasibleError."""
+    scenario = resolve_scenario_names(scenario, catalog)  # catalog spelling of every name
     workload_gpu = resolve_names(scenario, catalog)
     gpus = set(workload_gpu.values())
     periods = make_periods(scenario)

@@ -159,11 +159,11 @@ def test_user_rtt_tokyo_to_tokyo_regions_is_a_few_ms(cat: Catalog) -> None:
 
 
 def test_plan_inputs_carry_the_model_and_its_heldout_error(cat: Catalog) -> None:
-    rows = {r[0]: r for r in rtt_model(cat).input_rows()}
-    assert rows["rtt_model_heldout_median_abs_err_ms"][2] == pytest.approx(12.2)
-    assert rows["rtt_model_heldout_p90_abs_err_ms"][2] == pytest.approx(55.2)
-    assert "least absolute deviation" in str(rows["rtt_model"][4])
-    assert "1000 km" in str(rows["rtt_model"][2])
+    rows = {f.figure: f for f in rtt_model(cat).input_figures()}
+    assert rows["rtt_model_heldout_median_abs_err_ms"].value == pytest.approx(12.2)
+    assert rows["rtt_model_heldout_p90_abs_err_ms"].value == pytest.approx(55.2)
+    assert "least absolute deviation" in rows["rtt_model"].source
+    assert "1000 km" in str(rows["rtt_model"].value)
 
 
 # ---------------------------------------------------------------- metros
