@@ -26,7 +26,7 @@ from pydantic import (
 Cloud = Literal["aws", "gcp", "azure"]
 FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
-REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
+REGION_ID_PATTERN = r"(?i)^(aws|gcp|azure)/[a-z0-9-]+$"  # any case; planner.names resolves it
 MAX_HORIZON_HOURS = 8_784
 
 
