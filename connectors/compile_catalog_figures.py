@@ -386,8 +386,8 @@ computed by the compiler is labelled `derived: <formula> from <source>`. Empty c
   Standard_ND96isr_H100_v5 is corrected to 8 GPUs (catalog: 12).
 - **hardware.csv**: `power_w` is board power at full load; `host_power_w_per_gpu` is an
   upper bound from vendor DGX maximum system power, not measured draw.
-- **latency.csv**: measured, directed P50s as published; AWS same-region rows are the
-  intra-region value. `latency_model.csv` `default` is an OLS fit over both matrices.
+- **latency.csv**, **latency_model.csv**, **metros.csv**: see `LATENCY_SOURCES.md` (AWS,
+  Azure and GCP matrices; the LAD user-RTT model and its held-out error; metro sources).
 - **transfer.csv**: first paid tier of each provider's public price; GCP has no
   `inter_region` row (no sourced price found).
 - **grid_profiles.csv**: zones and years differ (2022-2024) and LCA-only files come from
