@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from connectors.compile_catalog_figures import EU27
@@ -126,8 +127,8 @@ def _is_new(cand: pd.Series, kept: list[dict[str, object]]) -> bool:
     names = {fold_name(str(k["metro"])) for k in kept}
     if fold_name(str(cand["metro"])) in names:
         return False
-    lat = [float(str(k["lat_deg"])) for k in kept]
-    lon = [float(str(k["lon_deg"])) for k in kept]
+    lat = np.array([float(str(k["lat_deg"])) for k in kept])
+    lon = np.array([float(str(k["lon_deg"])) for k in kept])
     km = great_circle_km(cand["lat_deg"], cand["lon_deg"], lat, lon)
     return bool(km.min() > SAME_METRO_KM)
 
