@@ -129,11 +129,13 @@ def test_allowed_jurisdictions_uk_plans_in_uk_regions(cat: Catalog) -> None:
     reg = cat.regions.set_index(["provider", "region"])
     used = {(p.provider, p.region) for p in plan.placements if p.gpu_hours > 0}
     assert used and all(reg.loc[u, "jurisdiction"] == "United Kingdom" for u in used)
-    # by hand: the UK regions offering H100 are aws/eu-west-2 only
+    # by hand: the cheapest on-demand H100 GPU-hour among the UK regions' offers
     offers = cat.gpu_offers
-    uk_h100 = offers[(offers.gpu_model == "H100") & offers.region.isin(
-        cat.regions[cat.regions.jurisdiction == "United Kingdom"].region)]
-    assert used == set(zip(uk_h100.provider, uk_h100.region, strict=True))
+    uk = cat.regions[cat.regions.jurisdiction == "United Kingdom"]
+    uk_h100 = offers[(offers.gpu_model == "H100") & offers.usd_per_gpu_hour.notna()
+                     & (offers.provider + "/" + offers.region).isin(uk.provider + "/" + uk.region)]
+    cheapest = uk_h100.sort_values("usd_per_gpu_hour").iloc[0]
+    assert used == {(cheapest.provider, cheapest.region)}
 
 
 def test_residency_eu_lowercase_serves_from_eu(cat: Catalog) -> None:
