@@ -22,6 +22,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
+from planner.datanotes import data_lines, left_out_lines
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
@@ -67,9 +68,14 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
         out.print(f"• {note}")
-    if plan.excluded:
-        out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
-                  f"(listed in plan.json 'excluded').[/]")
+    render_data_notes(plan, out)
+
+
+def render_data_notes(plan: Plan, out: Console) -> None:
+    """Regions left out (named, with the figure and the fix), fallbacks, data gaps and
+    stale figures: what the plan's numbers rest on."""
+    for line in data_lines(plan.excluded, plan.fallbacks, plan.incomplete, plan.catalog):
+        out.print(f"! {line}", markup=False, highlight=False)
 
 
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
@@ -213,14 +219,20 @@ def register(app: typer.Typer) -> None:
         sc = load_scenario_or_fail(scenario)
         catalog = load_catalog_or_fail()
         try:
-            prepare(sc, catalog)
+            problem = prepare(sc, catalog)
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
             fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
         console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
-                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
+                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}"
+                      f"; {len(problem.regions)} candidate region(s)")
+        for line in left_out_lines(problem.excluded):
+            console.print(f"! {line}", markup=False, highlight=False)
+        for f in problem.fallbacks:
+            console.print(f"! fallback {f['region']}: {f['figure']} = {f['value']} from the "
+                          f"{f['level']} mean", markup=False, highlight=False)
 
     @app.command("check")
     def check_cmd(

@@ -57,7 +57,8 @@ def inference_arrays(
         flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
                                                 periods)
         reasons += check_service(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
-                                 cands.series("jurisdiction"))
+                                 cands.series("jurisdiction"),
+                                 _left_out_servers(s, catalog, metros, cands))
     inputs += _metro_inputs(catalog, metros)
     rps_per_gpu = xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
                                coords=[services])
@@ -71,20 +72,43 @@ def inference_arrays(
 def round_trips(catalog: Catalog, metros: pd.Index,
                 cands: Candidates) -> tuple[xr.DataArray, InputFigure]:
     """Modelled round trip (ms) [metro, region] from great-circle distance, and its source."""
-    metros_df = catalog.metros.set_index("metro")
-    used = list(metros)
-    m_lat = metros_df.loc[used, "lat_deg"].to_numpy(float) if used else np.zeros(0)
-    m_lon = metros_df.loc[used, "lon_deg"].to_numpy(float) if used else np.zeros(0)
-    reg = cands.table
-    km = great_circle_km(m_lat[:, None], m_lon[:, None], reg["lat_deg"].to_numpy(float)[None, :],
-                         reg["lon_deg"].to_numpy(float)[None, :])
     lm = catalog.latency_model.set_index("scope").loc["default"]
-    rtt = xr.DataArray(modelled_rtt_ms(km, float(lm["intercept_ms"]), float(lm["ms_per_100km"])),
-                       coords=[metros, cands.regions])
+    rtt = xr.DataArray(_rtt_ms(catalog, metros, cands.table), coords=[metros, cands.regions])
     figure = InputFigure("rtt_model", "user metro → region",
                          f"{lm['intercept_ms']} ms + {lm['ms_per_100km']} ms/100 km",
                          "ms", str(lm["source"]), as_of_text(lm["as_of"]))
     return rtt, figure
+
+
+def _rtt_ms(catalog: Catalog, metros: pd.Index, reg: pd.DataFrame) -> np.ndarray:
+    """Modelled round trip (ms) [metro, row of ``reg``]."""
+    metros_df = catalog.metros.set_index("metro")
+    used = list(metros)
+    m_lat = metros_df.loc[used, "lat_deg"].to_numpy(float) if used else np.zeros(0)
+    m_lon = metros_df.loc[used, "lon_deg"].to_numpy(float) if used else np.zeros(0)
+    km = great_circle_km(m_lat[:, None], m_lon[:, None], reg["lat_deg"].to_numpy(float)[None, :],
+                         reg["lon_deg"].to_numpy(float)[None, :])
+    lm = catalog.latency_model.set_index("scope").loc["default"]
+    return np.asarray(modelled_rtt_ms(km, float(lm["intercept_ms"]), float(lm["ms_per_100km"])))
+
+
+def _left_out_servers(s: InferenceService, catalog: Catalog, metros: pd.Index,
+                      cands: Candidates) -> dict[str, list[str]]:
+    """Per metro of the service: regions left out for data that would have served it
+    (GPU offered, jurisdiction and residency allowed, round trip within the SLO)."""
+    hosts = cands.left_out_hosts(s.gpu, s.allowed_jurisdictions)
+    if hosts.empty:
+        return {}
+    rtt = _rtt_ms(catalog, metros, hosts)
+    out: dict[str, list[str]] = {}
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        ok = rtt[m] <= s.latency_slo_ms
+        if d.residency is not None:
+            ok &= (hosts["jurisdiction"] == d.residency).to_numpy()
+        out[d.metro] = [f"{cands.describe_left_out(r)} at {rtt[m][j]:.0f} ms"
+                        for j, r in enumerate(hosts["id"]) if ok[j]]
+    return out
 
 
 def _routes_and_demand(
