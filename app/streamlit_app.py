@@ -292,6 +292,9 @@ def main() -> None:
                 st.caption("Time-shifting is off: the model used each region's annual grid "
                            "figure, so the carbon lines are flat.")
 
+    left_out = views.left_out_summary(plan)
+    if left_out:
+        st.warning(left_out)
     tab_plan, tab_why, tab_base, tab_dl = st.tabs(
         ["Plan", "Why: limits & prices", "Baselines", "Downloads"])
     with tab_plan:
@@ -317,6 +320,10 @@ def main() -> None:
         if plan.excluded:
             st.markdown("**Regions left out for missing figures**")
             st.dataframe(views.excluded_frame(plan), hide_index=True)
+        notes = views.data_notes_frame(plan)
+        if len(notes):
+            st.markdown("**Figures a region does not publish, and what stands in**")
+            st.dataframe(notes, hide_index=True)
     with tab_base:
         if compared:
             rows = [views.Compared("this plan", "the optimizer at your settings", plan)]

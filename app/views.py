@@ -195,9 +195,32 @@ def comparison_frame(rows: Sequence[Compared]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+LEFT_OUT_COLUMNS = ("Region", "Missing figure", "Why it is needed", "Fix")
+
+
 def excluded_frame(plan: Plan) -> pd.DataFrame:
-    """Regions the planner left out for missing figures (what is missing, per region)."""
-    return pd.DataFrame(list(plan.excluded))
+    """Regions the planner left out for missing figures: region, figure, reason and fix."""
+    return pd.DataFrame([(e["region"], e.get("figure", ""), e.get("reason", ""),
+                          e.get("fix", "")) for e in plan.excluded],
+                        columns=list(LEFT_OUT_COLUMNS))
+
+
+def data_notes_frame(plan: Plan) -> pd.DataFrame:
+    """Figures a used region does not publish and what stands in: water fallbacks and
+    market-basis or other gaps (one row each)."""
+    rows = [(f["region"], f["figure"], f"{f['value']} from the {f['level']} mean")
+            for f in plan.fallbacks]
+    rows += [(i["region"], i["figure"], i["effect"]) for i in plan.incomplete]
+    return pd.DataFrame(rows, columns=["Region", "Figure", "What the plan used"])
+
+
+def left_out_summary(plan: Plan) -> str | None:
+    """One sentence naming every region left out for data (None when none is)."""
+    if not plan.excluded:
+        return None
+    named = "; ".join(f"{e['region']} (no {e.get('figure', 'figure')})" for e in plan.excluded)
+    return (f"{len(plan.excluded)} region(s) left out for missing data: {named}. "
+            "See 'Why' for the fix.")
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ def test_plan_every_example(example, tmp_path):
                                                                        rel=1e-5)
     csv = (tmp_path / "plan.csv").read_text().splitlines()
     assert len(csv) == len(doc["placements"]) + 1
+    # every region left out for data is named in the printed output, with its figure
+    for e in doc["excluded"]:
+        assert f"left out {e['region']}" in res.output and e["figure"] in res.output
     assert run("validate", str(example)).exit_code == 0
 
 
@@ -121,11 +124,12 @@ def test_pareto_writes_outputs(tmp_path):
 
 def test_pareto_grid_traces_one_frontier_per_latency_slo(tmp_path):
     llm = next(p for p in EXAMPLES if p.stem == "llm-fleet")
-    res = run("pareto", str(llm), "--points", "3", "--grid", "latency_slo=60,90,120",
+    res = run("pareto", str(llm), "--points", "3", "--grid", "latency_slo=20,90,120",
               "--out", str(tmp_path), "--no-png")
     assert res.exit_code == 0, res.output
-    # 60 ms cannot reach Singapore: said, and the other values still traced
-    assert "no frontier for latency_slo_ms=60.0" in res.output and "Singapore" in res.output
+    # 20 ms reaches no region from Frankfurt (the nearest is 23 ms away): said, and the
+    # other values still traced
+    assert "no frontier for latency_slo_ms=20.0" in res.output and "Frankfurt" in res.output
     import pandas as pd
 
     frame = pd.read_csv(tmp_path / "frontier.csv")
