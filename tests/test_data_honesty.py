@@ -309,3 +309,20 @@ def test_data_status_lists_every_table_date(tmp_path):
         line = next(ln for ln in res.output.splitlines() if f" {table} " in ln)
         assert meaning in line
     assert "stale: older than 18 months" in res.output
+
+
+def test_app_panel_names_left_out_regions():
+    from app import views
+
+    text = eu_job(extra="water_fallback: false\n").replace(", allowed_jurisdictions: [EU]", "")
+    plan = make_plan(load_scenario_text(text), water_catalog(ireland_water=2.0))
+    frame = views.excluded_frame(plan)
+    assert frame.to_dict("records") == [{
+        "Region": "aws/eu-west-1", "Missing figure": "grid_water_l_per_kwh",
+        "Why it is needed": plan.excluded[0]["reason"], "Fix": plan.excluded[0]["fix"]}]
+    assert "aws/eu-west-1 (no grid_water_l_per_kwh)" in views.left_out_summary(plan)
+    fallback = make_plan(load_scenario_text(eu_job()), water_catalog(ireland_water=2.0))
+    assert views.left_out_summary(fallback) is None
+    notes = views.data_notes_frame(fallback)
+    assert notes.iloc[0]["Region"] == "aws/eu-west-1"
+    assert "country mean" in notes.iloc[0]["What the plan used"]
