@@ -78,6 +78,20 @@ def render_data_notes(plan: Plan, out: Console) -> None:
         out.print(f"! {line}", markup=False, highlight=False)
 
 
+QUIET_TOTALS = ("cost_usd", "carbon_tco2e", "water_m3", "objective_usd")
+
+
+def print_totals(plan: Plan) -> None:
+    """``plan -q``: the totals alone on stdout, one ``key<TAB>value`` line each (USD, tCO2e
+    on the plan's accounting basis, m³); regions left out for data go to stderr."""
+    for key in QUIET_TOTALS:
+        value = f"{plan.totals[key]:.6f}".rstrip("0").rstrip(".")
+        basis = f"\t{plan.accounting}-based" if key == "carbon_tco2e" else ""
+        typer.echo(f"{key}\t{value}{basis}")
+    for line in left_out_lines(plan.excluded):
+        typer.echo(f"! {line}", err=True)
+
+
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
     """``plan`` with each service's SLO value among its explanations. A re-plan that fails
     (time limit) is said, and the plan itself is still written."""
@@ -196,7 +210,7 @@ def register(app: typer.Typer) -> None:
             plan = _with_slo_values(plan, session, catalog)
         if not quiet:
             render_plan(plan, console)
-        if results is not None:
+        if results is not None and not quiet:
             render_baselines(plan, results, console)
         written = write_plan(plan, out, results)
         if tfvars is not None:
@@ -207,7 +221,10 @@ def register(app: typer.Typer) -> None:
                 written += write_tfvars(plan.to_dict(), tfvars)
             except (TfvarsError, OverwriteRefusedError) as err:
                 fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        if quiet:
+            print_totals(plan)
+        else:
+            console.print("wrote " + ", ".join(str(p) for p in written))
 
     @app.command("validate")
     def validate_cmd(
