@@ -167,6 +167,6 @@ def test_plan_quiet_prints_the_totals_only(tmp_path):
     doc = json.loads((tmp_path / "plan.json").read_text())
     lines = [ln.split("\t") for ln in res.stdout.splitlines()]
     assert [ln[0] for ln in lines] == ["cost_usd", "carbon_tco2e", "water_m3", "objective_usd"]
-    for key, value, *rest in lines:
+    for key, value, *_rest in lines:
         assert float(value) == pytest.approx(doc["totals"][key], rel=1e-6)
     assert lines[1][2] == f"{doc['accounting']}-based"

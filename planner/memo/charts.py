@@ -29,10 +29,29 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False) -> 
     return fig
 
 
+def crossing(x: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The first ``x`` where curve ``a`` meets curve ``b`` (sign change of a − b), linearly
+    interpolated between the two samples around it; None if they never meet on ``x``."""
+    xs, d = np.asarray(x, float), np.asarray(a, float) - np.asarray(b, float)
+    for i in range(len(xs) - 1):
+        if d[i] == 0.0:
+            return float(xs[i])
+        if d[i] * d[i + 1] < 0.0:
+            return float(xs[i] + (xs[i + 1] - xs[i]) * d[i] / (d[i] - d[i + 1]))
+    return float(xs[-1]) if len(xs) and d[-1] == 0.0 else None
+
+
 def curves(key: str, title: str, x: Sequence[float], lines: Sequence[tuple[str, Sequence[float],
            str, str]], x_label: str, y_label: str, marks: Sequence[tuple[str, float]],
-           caption: str, money: bool) -> Chart:
-    """Lines over a log volume axis with vertical markers (break-even, planned volume)."""
+           caption: str, money: bool, crossing_label: str | None = "break-even") -> Chart:
+    """Lines over a log volume axis with vertical markers (planned volume, ...). With
+    ``crossing_label``, the point where the first two lines cross is marked too: each
+    chart marks its own crossing, computed from its own curves."""
+    marks = list(marks)
+    if crossing_label is not None and len(lines) >= 2:
+        where = crossing(x, lines[0][1], lines[1][1])
+        if where is not None:
+            marks.append((crossing_label, where))
     fig = go.Figure()
     for name, ys, color, dash in lines:
         fig.add_trace(go.Scatter(x=list(x), y=list(ys), name=name, mode="lines",

@@ -111,10 +111,8 @@ def compose(r: BuildVsBuy, tornado: unc.Tornado, mc: unc.MonteCarlo,
     ))
     cv = r.curve
     xs = [c.m_requests_per_month for c in cv]
+    # each chart marks the break-even where its own two curves cross (charts.curves)
     marks = [("planned", r.volume_m_requests_per_month)]
-    be = r.breakeven_m_requests_per_month
-    if be:
-        marks.append(("break-even", be))
     cost_chart = charts.curves(
         "tco", f"Total cost over {mo}", xs,
         [("build", [c.build_usd for c in cv], charts.BUILD, "solid"),
