@@ -217,7 +217,7 @@ def _formulas(r: BuildVsBuy) -> tuple[Para | Bullets, ...]:
     return (Bullets((
         f"Requests in the plan R = {num(r.service_rps)} requests/s × 3600 s/h × "
         f"{r.plan_hours:g} h = {num(r.requests_in_plan)}.",
-        f"Self-hosted $ per request = serving $ {usd(r.serving.usd)} ÷ R = "
+        f"Self-hosted $ per request = serving cost {usd(r.serving.usd)} ÷ R = "
         f"{usd(r.self_usd_per_request)}; tCO2e likewise ({num(r.serving.tco2e)} ÷ R).",
         "API $ per request = (input tokens × $/1M input + output tokens × $/1M output) ÷ 10⁶ "
         f"= {usd(r.api_usd_per_request)}.",
