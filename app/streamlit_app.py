@@ -118,11 +118,9 @@ def kpi_row(plan: Plan, reference: Plan | None) -> None:
 
 
 def table(frame: pd.DataFrame) -> None:
-    """A DataFrame with thousands separators on every number column."""
-    numeric = frame.select_dtypes("number").columns
-    st.dataframe(frame, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c in numeric})
+    """A DataFrame as text for reading: "—" where a value is missing, whole dollars (or
+    cents below $100), at most two decimals elsewhere (views.display_frame)."""
+    st.dataframe(views.display_frame(frame), hide_index=True)
 
 
 def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspace) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -193,6 +194,38 @@ def comparison_frame(rows: Sequence[Compared]) -> pd.DataFrame:
             "How it decides": r.description,
         })
     return pd.DataFrame(out)
+
+
+MISSING_TEXT = "—"
+MONEY_MARKERS = ("$", "usd", "cost")
+WHOLE_FROM = 100.0  # money at or above this shows whole dollars, below it 2 decimals
+
+
+def _cell_text(value: object, money: bool) -> str:
+    """One table cell for reading: "—" for a missing value, whole dollars (or cents below
+    $100) for money, at most two decimals otherwise, thousands separated."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_TEXT
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    x = float(value)
+    if isinstance(value, int | np.integer) or (x.is_integer() and not money):
+        return f"{x:,.0f}"
+    if money:
+        return f"{x:,.0f}" if abs(x) >= WHOLE_FROM else f"{x:,.2f}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.2g}"
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as text for the app's tables: no "None", no long decimals (see
+    :func:`_cell_text`); money columns are those whose name says $, USD or cost."""
+    out = frame.astype(object).copy()
+    for col in frame.columns:
+        money = any(m in str(col).lower() for m in MONEY_MARKERS)
+        out[col] = [_cell_text(v, money) for v in frame[col].tolist()]
+    return out
 
 
 LEFT_OUT_COLUMNS = ("Region", "Missing figure", "Why it is needed", "Fix")

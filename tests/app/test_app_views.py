@@ -209,3 +209,23 @@ def test_app_command_line(tmp_path: Path) -> None:
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[-3:] == ["--", "--scenario", str(sc.resolve())]
     assert "--server.headless" not in streamlit_command(None, None, False)
+
+
+def test_display_frame_shows_no_none_and_readable_numbers() -> None:
+    frame = pd.DataFrame({"Workload": ["a", "b"], "Cost $": [108024.945, 12.3456],
+                          "tCO2e": [3.03456, None], "Requests/s": [None, 12.0],
+                          "GPU-h": [20000.0, 0.3192], "Instances": [2, 3]})
+    shown = views.display_frame(frame)
+    assert shown.to_dict("records") == [
+        {"Workload": "a", "Cost $": "108,025", "tCO2e": "3.03", "Requests/s": "—",
+         "GPU-h": "20,000", "Instances": "2"},
+        {"Workload": "b", "Cost $": "12.35", "tCO2e": "—", "Requests/s": "12",
+         "GPU-h": "0.32", "Instances": "3"},
+    ]
+
+
+def test_display_frame_of_a_plan_has_no_none(plan: Plan) -> None:
+    shown = views.display_frame(views.placements_frame(plan))
+    text = " ".join(shown.astype(str).to_numpy().ravel())
+    assert "None" not in text and "nan" not in text
+    assert all("." not in c or len(c.split(".")[-1]) <= 2 for c in shown["Cost $"])
