@@ -264,9 +264,9 @@ def main() -> None:
                                     cost_only.totals["cost_usd"], "square", "#7f7f7f", 11))
     markers += [views.Marker(c.name, c.plan.totals["carbon_tco2e"], c.plan.totals["cost_usd"],
                              "triangle-up", "#9467bd", 11) for c in compared]
-    outlines = st.toggle("Country outlines on the map", value=False, key="outlines",
-                         help="Land and borders are fetched from cdn.plot.ly: needs internet; "
-                              "without it the map would stay blank.")
+    outlines = st.toggle("Country outlines on the map", value=True, key="outlines",
+                         help="Natural Earth 1:110m outlines shipped with regionplan "
+                              "(public domain); no internet needed.")
     st.plotly_chart(views.map_figure(plan, catalog.regions, catalog.metros, scenario.clouds,
                                      outlines=outlines),
                     key="map", config={"displayModeBar": False})

@@ -7,9 +7,12 @@ only arranges them for display, so each can be unit-tested on a hand-made plan.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
@@ -269,8 +272,47 @@ def _gpu_marker_size(gpus: float, largest: float) -> float:
     return 10.0 + 30.0 * math.sqrt(max(gpus, 0.0) / max(largest, 1e-9))
 
 
+WORLD_OUTLINES = "world_110m.json"
+OUTLINE_TRACE_NAME = "country outlines"
+
+
+@functools.cache
+def world_rings() -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Country outline rings ([lon, lat] degrees) shipped in ``app/data`` (Natural Earth
+    1:110m, public domain; see app/data/SOURCES.md)."""
+    text = (resources.files("app") / "data" / WORLD_OUTLINES).read_text()
+    return tuple(tuple((float(x), float(y)) for x, y in r) for r in json.loads(text)["rings"])
+
+
+def outline_lonlat() -> tuple[list[float | None], list[float | None]]:
+    """Every ring as one line: rings separated by None, and a ring cut where it jumps
+    across the antimeridian (so no line is drawn across the whole map)."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in world_rings():
+        prev: float | None = None
+        for lon, lat in ring:
+            if prev is not None and abs(lon - prev) > 180.0:
+                lons.append(None)
+                lats.append(None)
+            lons.append(lon)
+            lats.append(lat)
+            prev = lon
+        lons.append(None)
+        lats.append(None)
+    return lons, lats
+
+
+def outline_trace() -> go.Scattergeo:
+    """Land and borders drawn from the shipped outlines: no CDN, works offline."""
+    lons, lats = outline_lonlat()
+    return go.Scattergeo(lon=lons, lat=lats, mode="lines", name=OUTLINE_TRACE_NAME,
+                         line={"width": 0.6, "color": "#b9b9b2"}, hoverinfo="skip",
+                         showlegend=False)
+
+
 def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
-               clouds: Iterable[str] | None = None, outlines: bool = False) -> go.Figure:
+               clouds: Iterable[str] | None = None, outlines: bool = True) -> go.Figure:
     """World map (offline ``scattergeo``): candidate and used regions, user metros, flows.
 
     ``regions`` needs provider, region, lat_deg, lon_deg, grid_ci_gco2e_per_kwh;
@@ -278,9 +320,9 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
     (all workloads) and coloured by annual location-based grid carbon; flows are lines
     from each user metro to the region serving it, width ∝ requests/s.
 
-    ``outlines`` draws land and country borders. plotly.js fetches those shapes from its
-    CDN (cdn.plot.ly) and draws no map at all when it cannot, so they are off by default
-    and the map shows a latitude/longitude graticule instead: it works offline.
+    ``outlines`` draws country outlines from the Natural Earth 1:110m file shipped with
+    the app. plotly.js's own land and border layers stay off: it fetches those from a CDN
+    and draws no map when it cannot, so the map would be blank offline.
     """
     reg = regions.copy()
     reg["region_id"] = _region_ids(reg)
@@ -295,6 +337,8 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
         workloads.setdefault(rid, []).append(f"{p.workload}: {p.peak_gpus:,.0f}×{p.gpu_model}")
     cmin, cmax = CI_RANGE_GCO2E_PER_KWH
     fig = go.Figure()
+    if outlines:
+        fig.add_trace(outline_trace())
 
     # Flows first so markers sit on top of the lines.
     met = metros.drop_duplicates("metro").set_index("metro")
@@ -354,11 +398,11 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
             textfont={"size": 10, "color": "#3b6fb6"},
             hovertext=[f"<b>{m}</b> (users)<br>{metro_rps[m]:,.1f} req/s" for m in shown],
             hoverinfo="text", name="user metros"))
+    # plotly's own base layers stay off: any of them makes plotly.js fetch a CDN file
     fig.update_geos(projection_type="equirectangular", showframe=True, framecolor="#bbb",
-                    showland=outlines, landcolor="#f3f3ef", showcountries=outlines,
-                    countrycolor="#cfcfcf", showocean=outlines, oceancolor="#eaf2f8",
-                    showcoastlines=outlines, coastlinecolor="#aaa", showlakes=False,
-                    showrivers=False, bgcolor="#f7f9fb",
+                    showland=False, showcountries=False, showocean=False,
+                    showcoastlines=False, showlakes=False, showrivers=False,
+                    showsubunits=False, bgcolor="#f7f9fb",
                     lataxis={"range": [-48, 72], "showgrid": True, "dtick": 15,
                              "gridcolor": "#dde3ea"},
                     lonaxis={"range": [-180, 180], "showgrid": True, "dtick": 30,
