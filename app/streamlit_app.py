@@ -314,7 +314,7 @@ def main() -> None:
             f"${t['carbon_cost_usd']:,.0f} ({t['carbon_tco2e']:,.2f} t at ${carbon:,.0f}/t) + "
             f"water ${t['water_cost_usd']:,.0f}. Operational carbon location-based "
             f"{t['carbon_location_tco2e']:,.2f} t, market-based {t['carbon_market_tco2e']:,.2f} "
-            f"t; embodied {t['carbon_embodied_tco2e']:,.2f} t.")
+            f"t{views.market_caveat(plan)}; embodied {t['carbon_embodied_tco2e']:,.2f} t.")
         if plan.excluded:
             st.markdown("**Regions left out for missing figures**")
             st.dataframe(views.excluded_frame(plan), hide_index=True)

@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from planner.datanotes import market_stand_ins
 from planner.plan import Plan
 
 # Grid carbon colour scale shared by the map and the hourly chart (low = green).
@@ -248,6 +249,16 @@ def data_notes_frame(plan: Plan) -> pd.DataFrame:
             for f in plan.fallbacks]
     rows += [(i["region"], i["figure"], i["effect"]) for i in plan.incomplete]
     return pd.DataFrame(rows, columns=["Region", "Figure", "What the plan used"])
+
+
+def market_caveat(plan: Plan) -> str:
+    """" (location-based for N of M regions: …)" when used regions publish no market-based
+    figure, so an equal market total is never left unexplained; "" otherwise."""
+    missing = market_stand_ins(plan.grid_basis)
+    if not missing:
+        return ""
+    return (f" (location-based for {len(missing)} of {len(plan.grid_basis)} region(s): no "
+            "market-based figure published)")
 
 
 def left_out_summary(plan: Plan) -> str | None:

@@ -85,3 +85,8 @@ def data_lines(excluded: Any, fallbacks: Any, incomplete: Any,
                      f"(as of {catalog.get('reference_date')}):")
         lines += [f"  {s}" for s in summarize_stale(stale)]
     return lines
+
+
+def market_stand_ins(grid_basis_by_region: dict[str, str]) -> list[str]:
+    """Used regions whose market-based figure is the location-based one (none published)."""
+    return sorted(r for r, text in grid_basis_by_region.items() if MARKET_MISSING in text)

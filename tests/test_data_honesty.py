@@ -216,6 +216,7 @@ def test_market_accounting_on_aws_says_no_market_figure_is_published():
     render_plan(plan, Console(file=out, width=300))
     assert "aws/us-east-1: market-based carbon intensity: no market-based figure published" in (
         out.getvalue())
+    assert "location-based stands in for 1 of 1 region(s)" in out.getvalue()
     appendix = accounting(plan.to_dict())
     rows = [b for b in appendix.blocks if hasattr(b, "rows")][0].rows
     assert ("aws/us-east-1", "market-based carbon intensity") == rows[0][:2]
@@ -229,10 +230,14 @@ def test_market_accounting_on_gcp_uses_the_published_share():
     assert "provider-published CFE share 0.50" in plan.grid_basis["gcp/europe-north1"]
 
 
-def test_location_accounting_adds_no_market_note():
+def test_location_accounting_adds_no_market_note_but_says_market_equals_location():
     text = MARKET.replace("CLOUDS", "[aws]").replace("accounting: market", "")
     plan = make_plan(load_scenario_text(text), tiny_catalog())
     assert plan.incomplete == ()
+    out = io.StringIO()
+    render_plan(plan, Console(file=out, width=300))
+    # the informational market-based total equals location-based: the line says why
+    assert "location-based stands in for 1 of 1 region(s)" in out.getvalue()
 
 
 # --- freshness --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
-from planner.datanotes import data_lines, left_out_lines
+from planner.datanotes import data_lines, left_out_lines, market_stand_ins
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
@@ -59,7 +59,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"data egress ${tot['egress_usd']:,.0f}) · {tot['carbon_tco2e']:,.3f} tCO2e "
         f"({tot['carbon_operational_tco2e']:,.3f} operational {plan.accounting}-based + "
         f"{tot['carbon_embodied_tco2e']:,.3f} embodied; location-based operational "
-        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}) · "
+        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}"
+        f"{_market_caveat(plan)}) · "
         f"{tot['water_m3']:,.1f} m³ water · {tot['energy_mwh']:,.2f} MWh")
     out.print(
         f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
@@ -69,6 +70,16 @@ def render_plan(plan: Plan, out: Console) -> None:
     for note in plan.explanations:
         out.print(f"• {note}")
     render_data_notes(plan, out)
+
+
+def _market_caveat(plan: Plan) -> str:
+    """Says how many used regions have no published market-based figure (their market
+    figure is the location-based one), so equal totals are never left unexplained."""
+    missing = market_stand_ins(plan.grid_basis)
+    if not missing:
+        return ""
+    return (f", of which location-based stands in for {len(missing)} of "
+            f"{len(plan.grid_basis)} region(s): no market-based figure published")
 
 
 def render_data_notes(plan: Plan, out: Console) -> None:
