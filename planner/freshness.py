@@ -56,8 +56,8 @@ def parse_as_of(value: object) -> date | None:
     when the cell holds no date."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    found = [_end_of(*m.groups()) for m in _DATE.finditer(str(value))]
-    found = [d for d in found if d is not None]
+    ends = [_end_of(*m.groups()) for m in _DATE.finditer(str(value))]
+    found = [d for d in ends if d is not None]
     return max(found) if found else None
 
 

@@ -332,3 +332,29 @@ def test_app_panel_names_left_out_regions():
     notes = views.data_notes_frame(fallback)
     assert notes.iloc[0]["Region"] == "aws/eu-west-1"
     assert "country mean" in notes.iloc[0]["What the plan used"]
+
+
+def test_issue_example_singapore_is_kept_or_named(tmp_path):
+    """The bundled llm-fleet on GCP with a 60 ms SLO: gcp/asia-southeast1 publishes no grid
+    water figure. With the fallback it serves Singapore; strict, the reason names it."""
+    from pathlib import Path
+
+    from connectors.catalog import load_embedded
+
+    cat = load_embedded()
+    row = cat.regions[(cat.regions["provider"] == "gcp")
+                      & (cat.regions["region"] == "asia-southeast1")]
+    if row["grid_water_l_per_kwh"].notna().all():
+        pytest.skip("the catalog now publishes Singapore's grid water figure")
+    text = (Path(__file__).parents[1] / "examples" / "llm-fleet.yaml").read_text()
+    text = text.replace("latency_slo_ms: 90", "latency_slo_ms: 60")
+    text = "\n".join("clouds: [gcp]" if ln.startswith("clouds:") else ln
+                     for ln in text.splitlines()) + "\n"
+    problem = prepare(load_scenario_text(text), cat)
+    assert "gcp/asia-southeast1" in problem.regions
+    assert any(f["region"] == "gcp/asia-southeast1" for f in problem.fallbacks)
+    with pytest.raises(InfeasibleError) as err:
+        prepare(load_scenario_text(text + "water_fallback: false\n"), cat)
+    singapore = [r for r in err.value.reasons if "users in Singapore" in r]
+    assert singapore and "gcp/asia-southeast1 (grid_water_l_per_kwh not published" in (
+        singapore[0])
