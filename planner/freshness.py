@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -80,6 +80,12 @@ def stale_before(today: date) -> date:
     months = today.year * 12 + today.month - 1 - STALE_AFTER_MONTHS
     y, m = divmod(months, 12)
     return date(y, m + 1, min(today.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def catalog_tables(catalog: Any) -> dict[str, pd.DataFrame]:
+    """The tables of a catalog object by name (every DataFrame field it has)."""
+    return {f.name: getattr(catalog, f.name) for f in fields(catalog)
+            if isinstance(getattr(catalog, f.name), pd.DataFrame)}
 
 
 def table_freshness(tables: dict[str, pd.DataFrame], today: date) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ Arrays are xarray DataArrays over the dimensions ``job``, ``service``, ``metro``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ import xarray as xr
 
 from connectors.catalog import Catalog
 from planner.figures import InputFigure, Offer, dedupe
-from planner.freshness import table_freshness
+from planner.freshness import catalog_tables, table_freshness
 from planner.prep.capacity import quotas
 from planner.prep.grid import GridCarbon, grid_carbon
 from planner.prep.inference import InferenceArrays, inference_arrays
@@ -140,11 +140,9 @@ def _with_data_notes(problem: Problem, catalog: Catalog, cands: Candidates, grid
                      today: date) -> Problem:
     """``problem`` with what the data could not say plainly: market-basis notes, water
     fallbacks, and the date of every catalog table."""
-    tables = {f.name: getattr(catalog, f.name) for f in fields(catalog)
-              if isinstance(getattr(catalog, f.name), pd.DataFrame)}
     return replace(problem, market_basis=grid.market_basis,
                    fallbacks=[f.as_record() for f in cands.fallbacks], reference_date=today,
-                   freshness=table_freshness(tables, today))
+                   freshness=table_freshness(catalog_tables(catalog), today))
 
 
 def _assemble(

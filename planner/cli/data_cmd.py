@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -121,11 +119,9 @@ def freshness_table(store_path: Path, today: date) -> Table:
     """The date of every catalog table the planner reads (embedded + store), its age on
     ``today`` and whether it is older than 18 months."""
     from connectors.catalog import load_catalog
-    from planner.freshness import STALE_AFTER_MONTHS, table_freshness
+    from planner.freshness import STALE_AFTER_MONTHS, catalog_tables, table_freshness
 
-    catalog = load_catalog(store_path)
-    tables = {f.name: getattr(catalog, f.name) for f in fields(catalog)
-              if isinstance(getattr(catalog, f.name), pd.DataFrame)}
+    tables = catalog_tables(load_catalog(store_path))
     table = Table(title=f"catalog dates on {today.isoformat()} (stale: older than "
                         f"{STALE_AFTER_MONTHS} months)")
     for col in ("table", "date", "as of (oldest)", "newest", "age days", "stale"):

@@ -41,10 +41,6 @@ class GridCarbon:
     market_basis: dict[str, str] = field(default_factory=dict)
     inputs: list[InputFigure] = field(default_factory=list)
 
-    def market_published(self, rid: str) -> bool:
-        """Whether the provider publishes a market-based figure (CFE share) for ``rid``."""
-        return self.market_basis.get(rid, "").startswith(MARKET_PUBLISHED)
-
 
 MARKET_PUBLISHED = "provider-published CFE share"
 MARKET_MISSING = "no market-based figure published"

@@ -31,17 +31,13 @@ def ci_column(scenario: Scenario) -> str:
     return CI_COLUMN[scenario.grid_carbon_basis]
 
 
-def site_figures(scenario: Scenario) -> tuple[str, ...]:
-    """The per-region figures every candidate carries: grid intensity, PUE, water."""
-    return (ci_column(scenario), "pue", *WATER_FIGURES)
-
-
 @dataclass(frozen=True)
 class Candidates:
     """The candidate regions (sorted ids) and their catalog rows, in the same order.
 
     ``table`` is the ``regions`` catalog table restricted to the candidates, with an
-    ``id`` column and any missing water figure filled as recorded in ``incomplete``.
+    ``id`` column; a missing water figure is filled from the fallback (``fallbacks``) or,
+    in strict mode when water does not matter, with 0 (recorded in ``incomplete``).
     """
 
     table: pd.DataFrame
