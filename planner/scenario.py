@@ -24,7 +24,8 @@ from pydantic import (
 )
 
 Cloud = Literal["aws", "gcp", "azure"]
-FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh"]
+FillableFigure = Literal["grid_ci_gco2e_per_kwh", "grid_ci_direct_gco2e_per_kwh", "pue",
+                         "wue_l_per_kwh", "grid_water_l_per_kwh"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 REGION_ID_PATTERN = r"(?i)^(aws|gcp|azure)/[a-z0-9-]+$"  # any case; planner.names resolves it
 MAX_HORIZON_HOURS = 8_784
@@ -195,7 +196,23 @@ class Scenario(_Strict):
     horizon: Horizon
     clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1)
     objective: Objective = Objective()
-    accounting: Literal["location", "market"] = "location"
+    accounting: Literal["location", "market"] = Field(
+        default="location",
+        description=(
+            "Operational carbon basis of the objective and totals: location (grid intensity) "
+            "or market (× (1 − carbon-free-energy share) where the provider publishes a "
+            "regional share; elsewhere the plan says that none is published and uses "
+            "location-based)."
+        ),
+    )
+    grid_carbon_basis: Literal["lifecycle", "direct"] = Field(
+        default="lifecycle",
+        description=(
+            "Grid intensity scope, gCO2e/kWh: lifecycle (Electricity Maps yearly zone mean "
+            "including upstream emissions of the generators; the default) or direct "
+            "(combustion only). Shaped hourly by the zone profiles either way."
+        ),
+    )
     time_shifting: bool = Field(
         default=True, description="Use hourly grid carbon; false uses the annual figure."
     )
@@ -211,6 +228,16 @@ class Scenario(_Strict):
         description=(
             "Values to use where the catalog has no figure for a region (recorded as "
             "provenance). Without a fill, a region missing a needed figure is left out."
+        ),
+    )
+    water_fallback: bool = Field(
+        default=True,
+        description=(
+            "Where a region has no water figure of its own (site WUE or grid water, L/kWh), "
+            "use the mean of the catalog's regions in the same country, else the provider's "
+            "fleet mean, recorded as provenance. false is the strict behaviour: such a "
+            "region is left out when water is priced or limited, and its water is counted "
+            "as 0 (listed under incomplete) otherwise."
         ),
     )
 

@@ -19,6 +19,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
+from planner.datanotes import left_out_lines
 from planner.problem import InfeasibleError
 from planner.scenario import Scenario, ScenarioError
 from planner.session import PlanSession, SolverError
@@ -56,8 +57,11 @@ def register(app: typer.Typer) -> None:
         for values, variant in variants:
             label = _label(values)
             try:
-                frontier = _trace(PlanSession(variant, catalog, scenario_path=str(scenario)),
-                                  points, label)
+                session = PlanSession(variant, catalog, scenario_path=str(scenario))
+                for line in left_out_lines(session.problem.excluded):
+                    console.print(f"! {label + ': ' if values else ''}{line}", markup=False,
+                                  highlight=False)
+                frontier = _trace(session, points, label)
             except ScenarioError as err:
                 fail(str(err))
             except InfeasibleError as err:

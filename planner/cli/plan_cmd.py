@@ -22,6 +22,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
+from planner.datanotes import data_lines, left_out_lines, market_stand_ins
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
@@ -58,7 +59,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"data egress ${tot['egress_usd']:,.0f}) · {tot['carbon_tco2e']:,.3f} tCO2e "
         f"({tot['carbon_operational_tco2e']:,.3f} operational {plan.accounting}-based + "
         f"{tot['carbon_embodied_tco2e']:,.3f} embodied; location-based operational "
-        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}) · "
+        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}"
+        f"{_market_caveat(plan)}) · "
         f"{tot['water_m3']:,.1f} m³ water · {tot['energy_mwh']:,.2f} MWh")
     out.print(
         f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
@@ -67,9 +69,38 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
         out.print(f"• {note}")
-    if plan.excluded:
-        out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
-                  f"(listed in plan.json 'excluded').[/]")
+    render_data_notes(plan, out)
+
+
+def _market_caveat(plan: Plan) -> str:
+    """Says how many used regions have no published market-based figure (their market
+    figure is the location-based one), so equal totals are never left unexplained."""
+    missing = market_stand_ins(plan.grid_basis)
+    if not missing:
+        return ""
+    return (f", of which location-based stands in for {len(missing)} of "
+            f"{len(plan.grid_basis)} region(s): no market-based figure published")
+
+
+def render_data_notes(plan: Plan, out: Console) -> None:
+    """Regions left out (named, with the figure and the fix), fallbacks, data gaps and
+    stale figures: what the plan's numbers rest on."""
+    for line in data_lines(plan.excluded, plan.fallbacks, plan.incomplete, plan.catalog):
+        out.print(f"! {line}", markup=False, highlight=False)
+
+
+QUIET_TOTALS = ("cost_usd", "carbon_tco2e", "water_m3", "objective_usd")
+
+
+def print_totals(plan: Plan) -> None:
+    """``plan -q``: the totals alone on stdout, one ``key<TAB>value`` line each (USD, tCO2e
+    on the plan's accounting basis, m³); regions left out for data go to stderr."""
+    for key in QUIET_TOTALS:
+        value = f"{plan.totals[key]:.6f}".rstrip("0").rstrip(".")
+        basis = f"\t{plan.accounting}-based" if key == "carbon_tco2e" else ""
+        typer.echo(f"{key}\t{value}{basis}")
+    for line in left_out_lines(plan.excluded):
+        typer.echo(f"! {line}", err=True)
 
 
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
@@ -190,7 +221,7 @@ def register(app: typer.Typer) -> None:
             plan = _with_slo_values(plan, session, catalog)
         if not quiet:
             render_plan(plan, console)
-        if results is not None:
+        if results is not None and not quiet:
             render_baselines(plan, results, console)
         written = write_plan(plan, out, results)
         if tfvars is not None:
@@ -201,7 +232,10 @@ def register(app: typer.Typer) -> None:
                 written += write_tfvars(plan.to_dict(), tfvars)
             except (TfvarsError, OverwriteRefusedError) as err:
                 fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        if quiet:
+            print_totals(plan)
+        else:
+            console.print("wrote " + ", ".join(str(p) for p in written))
 
     @app.command("validate")
     def validate_cmd(
@@ -213,14 +247,20 @@ def register(app: typer.Typer) -> None:
         sc = load_scenario_or_fail(scenario)
         catalog = load_catalog_or_fail()
         try:
-            prepare(sc, catalog)
+            problem = prepare(sc, catalog)
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
             fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
         console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
-                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
+                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}"
+                      f"; {len(problem.regions)} candidate region(s)")
+        for line in left_out_lines(problem.excluded):
+            console.print(f"! {line}", markup=False, highlight=False)
+        for f in problem.fallbacks:
+            console.print(f"! fallback {f['region']}: {f['figure']} = {f['value']} from the "
+                          f"{f['level']} mean", markup=False, highlight=False)
 
     @app.command("check")
     def check_cmd(
