@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from connectors.schema import TABLES, validate_table
+from connectors.schema import TABLES
+from connectors.validate import canonical
 
 
 def offers_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
-    """Validated ``gpu_offers`` rows (``usd_per_gpu_hour`` = instance price / GPUs)."""
+    """Canonical ``gpu_offers`` rows (``usd_per_gpu_hour`` = instance price / GPUs)."""
     df = pd.DataFrame(rows, columns=list(TABLES["gpu_offers"].columns))
     if not df.empty:
         df["usd_per_gpu_hour"] = df["usd_per_instance_hour"] / df["gpus_per_instance"]
     df["quota_gpus"] = df["quota_gpus"].astype("float64")
-    return validate_table("gpu_offers", df, origin=origin)
+    return canonical("gpu_offers", df)
 
 
 def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
-    """Validated ``spend`` rows, summed over duplicate keys (projects, accounts)."""
+    """Canonical ``spend`` rows, summed over duplicate keys (projects, accounts)."""
     spec = TABLES["spend"]
     df = pd.DataFrame(rows, columns=list(spec.columns))
     if not df.empty:
@@ -34,4 +35,4 @@ def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
             source=("source", "first"),
             as_of=("as_of", "first"),
         )
-    return validate_table("spend", df, origin=origin)
+    return canonical("spend", df)

@@ -13,7 +13,7 @@ from datetime import datetime
 import pandas as pd
 
 from connectors.base import SourceDataError
-from connectors.schema import validate_table
+from connectors.validate import canonical
 
 Point = tuple[datetime, float, bool]  # (timestamp, gCO2e/kWh, is_forecast)
 
@@ -50,7 +50,7 @@ def hourly(
     """
     df = pd.DataFrame(list(points), columns=["ts", "ci", "fc"])
     if df.empty:
-        return validate_table("grid_hourly", _empty(), origin=source)
+        return canonical("grid_hourly", _empty())
     df["ts_utc"] = pd.to_datetime(df["ts"], utc=True).dt.floor("h")
     measured_hours = set(df.loc[~df["fc"], "ts_utc"])
     df = df[~(df["fc"] & df["ts_utc"].isin(measured_hours))]
@@ -63,7 +63,7 @@ def hourly(
     out["signal"] = signal
     out["source"] = source
     out["as_of"] = as_of
-    return validate_table("grid_hourly", out, origin=source)
+    return canonical("grid_hourly", out)
 
 
 def _empty() -> pd.DataFrame:

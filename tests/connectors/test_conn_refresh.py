@@ -45,7 +45,13 @@ def test_refresh_fills_the_store_for_all_sources(
     assert {s: st[s] for s in ALL} == dict.fromkeys(ALL, "ok")
     assert st["zone:US-MIDA-PJM"] == st["zone:GB"] == "ok"
     store = Store(settings.store.path)
-    assert store.counts() == {"gpu_offers": 5, "grid_hourly": 144, "spend": 7, "zone_map": 8}
+    assert store.counts() == {
+        "gpu_offers": 5,
+        "grid_hourly": 144,
+        "spend": 7,
+        "zone_map": 8,
+        "quarantine": 0,
+    }
     grid = store.read("grid_hourly", with_connector=True)
     assert dict(grid.groupby("grid_zone")["connector"].first()) == {
         "GB": "ukci",
@@ -91,7 +97,7 @@ def test_failed_source_keeps_last_good_data_and_shows_its_age(
     (out,) = report.outcomes
     assert out.status == "failed"
     assert out.message == (
-        'azure: HTTP 503 ({"e": 1}) on GET /api/retail/prices after 3 tries; '
+        "azure: HTTP 503 (no error message; body keys: e) on GET /api/retail/prices after 3 tries; "
         "using data from 2026-11-22T10:00Z (2 d old)"
     )
     offers = Store(settings.store.path).read("gpu_offers")
