@@ -302,3 +302,15 @@ def field_of(source: str, obj: Any, *path: str | int, where: str = "") -> Any:
                 source, f"response{(' ' + where) if where else ''} lacks field '{dotted}'"
             ) from None
     return node
+
+
+def number_of(source: str, value: Any, where: str) -> float:
+    """A JSON number as float, or :class:`SourceDataError` naming ``where``.
+
+    Strict on type: a number sent as a string (``"98.32"``, ``"lots"``), a boolean or a
+    null is a malformed body, not something to coerce. Range and finiteness are judged
+    later, on the whole batch (:mod:`connectors.validate`).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SourceDataError(source, f"field '{where}' is not a number ({type(value).__name__})")
+    return float(value)

@@ -31,6 +31,7 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
+from connectors.http import number_of
 from connectors.settings import Settings
 
 CRED_VARS = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
@@ -130,7 +131,9 @@ class AwsPriceConnector:
         """The pricing client (built on first use, never at import)."""
         if self._client is None:
             cfg = self.settings.aws
-            self._client = boto3.client(
+            # a session of its own: boto3's default session is not safe to share between
+            # the threads a refresh runs sources in
+            self._client = boto3.session.Session().client(
                 "pricing",
                 region_name=cfg.pricing_region,
                 endpoint_url=cfg.pricing_endpoint_url,
@@ -211,7 +214,7 @@ class AwsCarbonConnector:
     def client(self) -> Any:
         """The sustainability client (built on first use)."""
         if self._client is None:
-            self._client = boto3.client(
+            self._client = boto3.session.Session().client(
                 "sustainability",
                 region_name="us-east-1",
                 endpoint_url=self.settings.aws.carbon_endpoint_url,
@@ -277,7 +280,8 @@ class AwsCarbonConnector:
                     "period_start": start.strftime("%Y-%m-%d"),
                     "period_end": end.strftime("%Y-%m-%d"),
                     "cost_usd": None,
-                    "carbon_kgco2e": float(v["Value"]) * KG_PER_METRIC_TON,
+                    "carbon_kgco2e": number_of(self.name, v.get("Value"), f"Results[{i}].{etype}")
+                    * KG_PER_METRIC_TON,
                     "carbon_basis": basis,
                     "source": f"AWS Sustainability API ({res.get('ModelVersion', '?')})",
                     "as_of": as_of,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import requests
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.api_core.client_options import ClientOptions
@@ -155,6 +156,17 @@ class GcpPriceConnector:
             skus = self._skus()
         except (gexc.GoogleAPIError, GoogleAuthError, ParseError) as exc:
             raise sdk_error(self.name, exc) from exc
+        except requests.RequestException as exc:  # the REST transport does not wrap these
+            raise SourceUnavailable(
+                self.name, f"{type(exc).__name__} from the Cloud Billing Catalog API"
+            ) from exc
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # google-api-core reading an error body of an unexpected shape, e.g.
+            # {"error": "not found"} where it expects {"error": {"message": ...}}
+            raise SourceDataError(
+                self.name,
+                f"unreadable response from the Cloud Billing Catalog API ({type(exc).__name__})",
+            ) from exc
         as_of = utc_now_iso(scope.now)
         rows: list[dict[str, object]] = []
         notes: list[str] = []
