@@ -206,6 +206,11 @@ class HttpClient:
                         hinted,
                     )
                 wait = max(wait, hinted)
+        if self.spent_s >= s.retry_budget_s:
+            raise self._give_up(
+                f"{failure}; retry budget spent ({self.spent_s:.1f} s of "
+                f"http.retry_budget_s={s.retry_budget_s:g})"
+            )
         if self.spent_s + wait > s.retry_budget_s:
             raise self._give_up(
                 f"{failure}; waiting {wait:.1f} s more would exceed "

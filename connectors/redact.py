@@ -104,6 +104,17 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     return text
 
 
+QUOTE_MAX_CHARS = 200
+
+
+def brief(text: str, limit: int = QUOTE_MAX_CHARS) -> str:
+    """A server's or SDK's text as it may be quoted: one line, at most ``limit`` characters,
+    redacted. Error texts can echo whole request bodies; a message quotes their start only."""
+    one_line = " ".join(str(text).split())
+    cut = one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    return redact(cut)
+
+
 class RedactingFormatter(logging.Formatter):
     """A log formatter whose every line (message and traceback) goes through :func:`redact`."""
 

@@ -32,6 +32,7 @@ from connectors.base import (
 )
 from connectors.cloud import offers_frame, spend_frame
 from connectors.http import number_of
+from connectors.redact import brief
 from connectors.settings import Settings
 
 CRED_VARS = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
@@ -76,13 +77,13 @@ def sdk_error(source: str, exc: BotoCoreError | ClientError) -> SourceError:
         return SourceNotConfigured(source, f"no AWS credentials; {ENV_HINT}")
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        code, msg = err.get("Code", "?"), err.get("Message", "")
+        code, msg = err.get("Code", "?"), brief(err.get("Message", ""))
         if code in AUTH_CODES:
             return SourceAuthError(source, f"{code}: {msg}; {ENV_HINT} (and check IAM permissions)")
         if code in RETRY_CODES:
             return SourceUnavailable(source, f"{code}: {msg} after retries")
         return SourceRequestError(source, f"{code}: {msg}")
-    return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+    return SourceUnavailable(source, f"{type(exc).__name__}: {brief(str(exc))}")
 
 
 def parse_price_item(source: str, raw: str) -> tuple[dict[str, str], float]:

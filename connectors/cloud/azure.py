@@ -48,6 +48,7 @@ from connectors.base import (
 )
 from connectors.cloud import offers_frame, spend_frame
 from connectors.http import HttpClient, field_of, number_of, time_left_s
+from connectors.redact import brief
 from connectors.settings import Settings
 
 RETAIL = "azure"
@@ -207,12 +208,13 @@ def _months(now: datetime, n: int) -> tuple[datetime, datetime]:
 def sdk_error(source: str, exc: AzureError) -> SourceError:
     """An azure-core exception as a typed error naming the source (never the token)."""
     if isinstance(exc, ClientAuthenticationError):
-        return SourceAuthError(source, f"{exc.message}; {COST_ENV_HINT}")
+        return SourceAuthError(source, f"{brief(exc.message)}; {COST_ENV_HINT}")
     if isinstance(exc, DecodeError):
-        return SourceDataError(source, f"malformed response body: {exc.message}")
+        return SourceDataError(source, f"malformed response body: {brief(exc.message)}")
     if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0
-        msg = f"HTTP {status} ({exc.error.code if exc.error else ''} {exc.message})"
+        code = exc.error.code if exc.error else ""
+        msg = f"HTTP {status} ({brief(f'{code} {exc.message}')})"
         if status in (401, 403):
             return SourceAuthError(source, f"{msg}; {COST_ENV_HINT} (needs Cost Management Reader)")
         if status == 429 or status >= 500:
@@ -221,8 +223,8 @@ def sdk_error(source: str, exc: AzureError) -> SourceError:
     if isinstance(exc, RetryAfterTooLong):
         return SourceUnavailable(source, f"{exc.message}; retry later")
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc.message}")
-    return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+        return SourceUnavailable(source, f"{type(exc).__name__}: {brief(exc.message)}")
+    return SourceUnavailable(source, f"{type(exc).__name__}: {brief(str(exc))}")
 
 
 class AzureCostConnector:

@@ -37,6 +37,7 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
+from connectors.redact import brief
 from connectors.settings import Settings
 
 CRED_VARS = "REGIONPLAN_GCP__API_KEY or GOOGLE_APPLICATION_CREDENTIALS"
@@ -52,13 +53,14 @@ def _adc_file() -> Path:
 
 def sdk_error(source: str, exc: Exception) -> SourceError:
     """A google-api-core/google-auth exception as a typed error naming the source."""
+    text = f"{type(exc).__name__}: {brief(str(exc))}"  # the SDK quotes whole error bodies
     if isinstance(exc, gexc.Unauthenticated | gexc.PermissionDenied | GoogleAuthError):
-        return SourceAuthError(source, f"{type(exc).__name__}: {exc}; {ENV_HINT}")
+        return SourceAuthError(source, f"{text}; {ENV_HINT}")
     if isinstance(exc, gexc.TooManyRequests | gexc.ServerError | gexc.RetryError):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc} after retries")
+        return SourceUnavailable(source, f"{text} after retries")
     if isinstance(exc, ParseError):
-        return SourceDataError(source, f"malformed catalog response: {exc}")
-    return SourceRequestError(source, f"{type(exc).__name__}: {exc}")
+        return SourceDataError(source, f"malformed catalog response: {brief(str(exc))}")
+    return SourceRequestError(source, text)
 
 
 def money_usd(money: Any) -> float:
