@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -312,10 +313,13 @@ def field_of(source: str, obj: Any, *path: str | int, where: str = "") -> Any:
 def number_of(source: str, value: Any, where: str) -> float:
     """A JSON number as float, or :class:`SourceDataError` naming ``where``.
 
-    Strict on type: a number sent as a string (``"98.32"``, ``"lots"``), a boolean or a
-    null is a malformed body, not something to coerce. Range and finiteness are judged
-    later, on the whole batch (:mod:`connectors.validate`).
+    Strict on type: a number sent as a string (``"98.32"``, ``"lots"``), a boolean, a null
+    or a NaN is a malformed body, not something to coerce (a NaN would later read as "not
+    published"). Range and infinities are judged on the whole batch
+    (:mod:`connectors.validate`), which quarantines it.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SourceDataError(source, f"field '{where}' is not a number ({type(value).__name__})")
+    if math.isnan(value):  # not JSON; once parsed it would pass for "not published"
+        raise SourceDataError(source, f"field '{where}' is NaN")
     return float(value)

@@ -18,6 +18,7 @@ Every message is redacted (:mod:`connectors.redact`) before it is logged or stor
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import time
 import uuid
@@ -341,6 +342,18 @@ def _tasks(
     return tasks
 
 
+@functools.cache
+def _embedded_regions() -> pd.DataFrame:
+    from connectors.catalog import load_embedded
+
+    return load_embedded().regions
+
+
+def embedded_regions() -> pd.DataFrame:
+    """The embedded catalog's regions (read once per process; a copy per call)."""
+    return _embedded_regions().copy()
+
+
 def refresh(
     settings: Settings,
     *,
@@ -361,9 +374,7 @@ def refresh(
         if n not in REGISTRY:
             raise UnknownSourceError(n)
     if regions is None:
-        from connectors.catalog import load_embedded
-
-        regions = load_embedded().regions
+        regions = embedded_regions()
     fixed = now
 
     def clock() -> datetime:

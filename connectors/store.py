@@ -270,12 +270,16 @@ class Store:
             df[c] = pd.to_datetime(df[c]).dt.tz_localize(UTC)
         return df.head(limit) if limit else df
 
-    def last_ok(self, source: str) -> datetime | None:
-        """When ``source`` last refreshed successfully (UTC), or None."""
-        if not self.exists():
-            return None
-        df = self.log()
-        ok = df[(df["source"] == source) & (df["status"] == "ok")]
+    def last_ok(self, source: str, log: pd.DataFrame | None = None) -> datetime | None:
+        """When ``source`` last refreshed successfully (UTC), or None.
+
+        ``log`` is a refresh log already read (:meth:`log`), to spare a read per source.
+        """
+        if log is None:
+            if not self.exists():
+                return None
+            log = self.log()
+        ok = log[(log["source"] == source) & (log["status"] == "ok")]
         return None if ok.empty else ok["finished"].max().to_pydatetime()
 
     def refreshed_at(self) -> datetime | None:

@@ -11,6 +11,7 @@ dimension keys are opaque codes, so they are iterated, never hard-coded.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,10 +105,16 @@ def parse_price_item(source: str, raw: str) -> tuple[dict[str, str], float]:
                 raise SourceDataError(
                     source, f"priceDimensions.unit is {dim.get('unit')!r}, not 'Hrs'"
                 )
-            try:
-                prices.append(float(dim["pricePerUnit"]["USD"]))
-            except (KeyError, ValueError) as exc:
-                raise SourceDataError(source, f"priceDimensions.pricePerUnit.USD: {exc}") from None
+            text = dim.get("pricePerUnit", {}).get("USD")
+            try:  # a decimal string by design ("55.0400000000")
+                usd = float(text)
+            except (TypeError, ValueError):
+                raise SourceDataError(
+                    source, "priceDimensions.pricePerUnit.USD is not a decimal number"
+                ) from None
+            if math.isnan(usd):
+                raise SourceDataError(source, "priceDimensions.pricePerUnit.USD is NaN")
+            prices.append(usd)
     if len(prices) != 1:
         raise SourceDataError(
             source,

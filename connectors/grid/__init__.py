@@ -13,6 +13,7 @@ from datetime import datetime
 import pandas as pd
 
 from connectors.base import SourceDataError
+from connectors.http import number_of
 from connectors.validate import canonical
 
 Point = tuple[datetime, float, bool]  # (timestamp, gCO2e/kWh, is_forecast)
@@ -30,10 +31,9 @@ def parse_ts(source: str, value: object, field: str) -> pd.Timestamp:
 
 
 def parse_number(source: str, value: object, field: str) -> float:
-    """A number, or :class:`SourceDataError` naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SourceDataError(source, f"field '{field}' is not a number: {value!r}")
-    return float(value)
+    """A JSON number (not a string, boolean or NaN), or :class:`SourceDataError` naming
+    ``field`` (see :func:`connectors.http.number_of`)."""
+    return number_of(source, value, field)
 
 
 def hourly(

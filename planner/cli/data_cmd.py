@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from connectors.store import Store
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ def _age(when: datetime | None, now: datetime) -> str:
     return "none" if when is None else f"{when:%Y-%m-%dT%H:%MZ} ({age_text(when, now)} old)"
 
 
-def _rejections(console: Console, st: Store, now: datetime) -> None:
+def _rejections(console: Console, st: Store, logdf: pd.DataFrame, now: datetime) -> None:
     """The latest rejected batch per source/zone: reason, rows, and the data still in use."""
     rejected = st.quarantined()
     if rejected.empty:
@@ -125,7 +127,7 @@ def _rejections(console: Console, st: Store, now: datetime) -> None:
             _age(r.rejected_at.to_pydatetime(), now),
             str(r.rows),
             str(r.reason),
-            _age(st.last_ok(str(key)), now),
+            _age(st.last_ok(str(key), logdf), now),
         )
     console.print(table)
 
@@ -162,7 +164,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
             rows = logdf[logdf["source"] == name]
             if len(rows):
                 last, msg = str(rows.iloc[0]["status"]), str(rows.iloc[0]["message"])
-            ok = st.last_ok(name)
+            ok = st.last_ok(name, logdf)
             if ok:
                 good = _age(ok, now)
         table.add_row(name, configured, last, good, msg)
@@ -172,7 +174,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         fell = latest[latest["status"].isin(["failed", "rejected", "fallback"])]
         for r in fell.itertuples():
             console.print(f"fell back: {r.source}: {r.message}")
-        _rejections(console, st, now)
+        _rejections(console, st, logdf, now)
 
 
 def register(app: typer.Typer) -> None:

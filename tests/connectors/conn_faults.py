@@ -145,12 +145,13 @@ SOURCES: dict[str, SourceFaults] = {
             content_type="application/x-amz-json-1.1",
             as_text=lambda v: f"{v} USD",
         ),
-        SourceFaults(
+        SourceFaults(  # botocore decodes "1.5" for a Double by the API model: a word then
             "aws-carbon",
             "/v1/estimated-carbon-emissions",
             aws_carbon_payload,
             1.5,
             method="POST",
+            as_text=lambda v: f"{v} MTCO2e",
         ),
         SourceFaults(
             "gcp", "/v1/services/6F81-5844-456A/skus", gcp_payload, 11, as_text=lambda v: "lots"
@@ -227,8 +228,7 @@ def faults(src: SourceFaults) -> dict[str, Answer]:
         "500": _json({"error": "internal"}, status=500),
         "503": _json({"error": "maintenance"}, status=503),
         "slow": _slow(src),
-        "echo-400": _echo(400),
-        "echo-500": _echo(500),
+        "echo": _echo(500),  # through the retry path, whose message quotes the body
     }
     if src.name == "gcp":
         out["gcp-error-string"] = _json({"error": "not found"}, status=404)
