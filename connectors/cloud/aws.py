@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +67,16 @@ def _boto_config(settings: Settings) -> Config:
         read_timeout=h.timeout_s,
         retries={"max_attempts": h.max_tries, "mode": "standard"},
     )
+
+
+_CLIENT_LOCK = threading.Lock()
+
+
+def _make_client(service: str, **kwargs: Any) -> Any:
+    """A boto3 client from the default session, one at a time: creating clients on a shared
+    session is not thread-safe, and the session's loader caches the service models."""
+    with _CLIENT_LOCK:
+        return boto3.client(service, **kwargs)  # type: ignore[call-overload]
 
 
 def _has_credentials() -> bool:
@@ -139,9 +150,7 @@ class AwsPriceConnector:
         """The pricing client (built on first use, never at import)."""
         if self._client is None:
             cfg = self.settings.aws
-            # a session of its own: boto3's default session is not safe to share between
-            # the threads a refresh runs sources in
-            self._client = boto3.session.Session().client(
+            self._client = _make_client(
                 "pricing",
                 region_name=cfg.pricing_region,
                 endpoint_url=cfg.pricing_endpoint_url,
@@ -222,7 +231,7 @@ class AwsCarbonConnector:
     def client(self) -> Any:
         """The sustainability client (built on first use)."""
         if self._client is None:
-            self._client = boto3.session.Session().client(
+            self._client = _make_client(
                 "sustainability",
                 region_name="us-east-1",
                 endpoint_url=self.settings.aws.carbon_endpoint_url,
