@@ -134,11 +134,14 @@ def _check_number(df: pd.DataFrame, table: str, col: str, bound: Bound) -> None:
         )
 
 
+NOT_TEXT = frozenset({"ts_utc", "multi_node", "is_forecast", "in_service"})
+
+
 def _check_text(df: pd.DataFrame, table: str) -> None:
     spec = TABLES[table]
     numeric = set(BOUNDS.get(table, {}))
     for col in spec.required_values:
-        if col in numeric or col == "ts_utc":
+        if col in numeric or col in NOT_TEXT:
             continue
         bad = ~df[col].map(lambda v: isinstance(v, str) and v.strip() != "")
         if bad.any():

@@ -23,6 +23,9 @@ def offers(**over: object) -> pd.DataFrame:
         "gpus_per_instance": 8,
         "usd_per_instance_hour": 55.04,
         "usd_per_gpu_hour": 6.88,
+        "usd_per_instance_hour_spot": np.nan,
+        "usd_per_gpu_hour_spot": np.nan,
+        "multi_node": True,
         "quota_gpus": np.nan,
         "source": "AWS Price List API",
         "as_of": "2026-11-22T10:00:00Z",
@@ -60,7 +63,7 @@ def test_a_good_offer_and_grid_batch_pass() -> None:
         ({"usd_per_gpu_hour": 0.005, "usd_per_instance_hour": 0.04}, "outside the plausible"),
         ({"usd_per_gpu_hour": -6.88, "usd_per_instance_hour": -55.04}, "negative"),
         ({"usd_per_gpu_hour": np.inf, "usd_per_instance_hour": np.inf}, "not finite"),
-        ({"usd_per_gpu_hour": np.nan}, "empty"),
+        ({"usd_per_gpu_hour": np.nan, "usd_per_instance_hour": np.nan}, "none of"),
         ({"usd_per_gpu_hour": "6.88"}, "not numeric"),
         ({"gpus_per_instance": 0}, "outside the plausible"),
         ({"usd_per_gpu_hour": 7.0}, "usd_per_instance_hour' / gpus_per_instance"),
@@ -89,7 +92,7 @@ def test_grid_hours_far_from_now_are_rejected() -> None:
         accept("grid_hourly", grid([300.0], start=NOW - timedelta(days=400)))
 
 
-def test_spot_and_multi_node_columns_are_accepted_and_not_required() -> None:
+def test_spot_only_offers_and_spot_prices_are_judged_too() -> None:
     spot_only = offers(
         usd_per_instance_hour=np.nan,
         usd_per_gpu_hour=np.nan,
@@ -97,10 +100,9 @@ def test_spot_and_multi_node_columns_are_accepted_and_not_required() -> None:
         usd_per_gpu_hour_spot=2.0,
         multi_node=True,
     )
-    # the schema of this module's tables requires an on-demand price; the batch checks
-    # themselves accept a spot-only row when the spot price is set
-    with pytest.raises(BatchRejected, match="empty 'usd_per_gpu_hour'"):
-        accept("gpu_offers", spot_only)
+    assert len(accept("gpu_offers", spot_only)) == 1
+    with pytest.raises(BatchRejected, match="none of"):
+        accept("gpu_offers", spot_only.assign(usd_per_instance_hour_spot=np.nan))
     both = offers(usd_per_instance_hour_spot=16.0, usd_per_gpu_hour_spot=2.0, multi_node=False)
     assert len(accept("gpu_offers", both)) == 1
     with pytest.raises(BatchRejected, match="usd_per_gpu_hour_spot"):
