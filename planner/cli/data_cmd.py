@@ -173,7 +173,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         latest = logdf[logdf["run_id"] == logdf.iloc[0]["run_id"]]
         fell = latest[latest["status"].isin(["failed", "rejected", "fallback"])]
         for r in fell.itertuples():
-            console.print(f"fell back: {r.source}: {r.message}")
+            console.print(f"fell back: {r.source}: {str(r.message).removeprefix(f'{r.source}: ')}")
         _rejections(console, st, logdf, now)
 
 
