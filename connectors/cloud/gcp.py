@@ -37,6 +37,7 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
+from connectors.http import number_of
 from connectors.redact import brief
 from connectors.settings import Settings
 
@@ -214,6 +215,8 @@ def carbon_export_rows(records: list[dict[str, Any]], as_of: str, origin: str) -
             region = (rec.get("location") or {}).get("region") or "global"
         except (KeyError, TypeError, ValueError) as exc:
             raise SourceDataError("gcp-carbon", f"{origin} row {i} lacks field {exc}") from None
+        if not isinstance(totals, dict):
+            raise SourceDataError("gcp-carbon", f"{origin} row {i}: totals are not an object")
         for basis in ("location_based", "market_based"):
             if totals.get(basis) is None:
                 continue
@@ -225,7 +228,9 @@ def carbon_export_rows(records: list[dict[str, Any]], as_of: str, origin: str) -
                     "period_start": month.strftime("%Y-%m-%d"),
                     "period_end": (month + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d"),
                     "cost_usd": None,
-                    "carbon_kgco2e": float(totals[basis]),
+                    "carbon_kgco2e": number_of(
+                        "gcp-carbon", totals[basis], f"{origin} row {i} {basis}"
+                    ),
                     "carbon_basis": basis.removesuffix("_based"),
                     "source": "GCP Carbon Footprint export (model "
                     f"{rec.get('carbon_model_version')})",
@@ -263,6 +268,8 @@ class GcpCarbonExportConnector:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise SourceUnavailable(self.name, f"cannot read {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise SourceDataError(self.name, f"{path} is not UTF-8 text") from exc
         try:
             stripped = text.strip()
             if stripped.startswith("["):

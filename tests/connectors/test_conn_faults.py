@@ -12,6 +12,7 @@ proves the same path does replace data, so the suite cannot pass by refusing eve
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import math
 import re
@@ -220,3 +221,47 @@ def test_control_a_good_answer_replaces_the_data(
     after = active_rows(store)
     changed = [t for t in DATA_TABLES if not after[t].equals(before[t])]
     assert changed, res.output
+
+
+def _carbon_record(value: Any) -> str:
+    record = {**fakes.GCP_CARBON_RECORD}
+    record["carbon_footprint_total_kgCO2e"] = {"location_based": value, "market_based": 588.8}
+    return json.dumps(record)
+
+
+GOOD_CARBON = _carbon_record(1587.3)
+CARBON_FILE_FAULTS: dict[str, str | bytes] = {
+    "truncated": GOOD_CARBON[: len(GOOD_CARBON) // 2],
+    "empty": "",
+    "garbage": b"\x00\xff\xfe garbage {{{ ]]",
+    "infinity": _carbon_record(float("inf")),
+    "negative": _carbon_record(-1587.3),
+    "huge": _carbon_record(cf.HUGE),
+    "nan": _carbon_record(float("nan")),
+    "string": _carbon_record("1587.3"),
+    "shape-list": "[1, 2, 3]",
+    "shape-object": '{"unexpected": {"rows": "none"}}',
+}
+
+
+@pytest.mark.parametrize("fault", list(CARBON_FILE_FAULTS))
+def test_gcp_carbon_export_file_faults_keep_last_good_data(
+    fault: str, env: Any, httpserver: HTTPServer, tmp_path: Path, seeds: Path
+) -> None:
+    """The Carbon Footprint export is a file, not an API: the faults a file can carry."""
+    settings = env(**SUITE_ENV)
+    store = Store(settings.store.path)
+    seed("gcp-carbon", settings.store.path, httpserver, seeds)
+    before = active_rows(store)
+    assert len(before["spend"]) == 2
+    path = settings.gcp.carbon_export_file
+    assert path is not None
+    body = CARBON_FILE_FAULTS[fault]
+    path.write_bytes(body if isinstance(body, bytes) else body.encode())
+    res = invoke("data", "refresh", "--source", "gcp-carbon")
+    assert res.exit_code == 1, res.output
+    assert re.search(r"^(failed|rejected)\s+gcp-carbon: \S", res.output, re.M), res.output
+    after = active_rows(store)
+    for table in DATA_TABLES:
+        pd.testing.assert_frame_equal(after[table], before[table], check_dtype=False)
+    assert_plausible(after)
