@@ -182,10 +182,10 @@ class HttpClient:
     def _check_bounds(self, failure: str | None) -> float:
         """The timeout for the next try (s), or raise when the budget or deadline is spent."""
         s = self.settings
-        if self.spent_s >= s.retry_budget_s and failure is not None:
+        if self.spent_s >= s.retry_budget_s:  # also for a new request: the source is down
             raise self._give_up(
-                f"{failure}; retry budget spent ({self.spent_s:.1f} s of "
-                f"http.retry_budget_s={s.retry_budget_s:g})"
+                f"{failure + '; ' if failure else ''}retry budget spent on failed tries "
+                f"({self.spent_s:.1f} s of http.retry_budget_s={s.retry_budget_s:g})"
             )
         left = time_left_s()
         if left is not None and left <= 0:

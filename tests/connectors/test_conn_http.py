@@ -169,3 +169,15 @@ def test_error_bodies_are_described_not_quoted() -> None:
     quoted = error_text(httpx.Response(400, json={"message": f"bad request: {echo}"}))
     assert "ECHOED" not in quoted and quoted.startswith("bad request: GET /x")
     assert error_text(httpx.Response(503, json={"e": 1})) == "no error message; body keys: e"
+
+
+def test_a_spent_budget_fails_later_requests_at_once(httpserver: HTTPServer) -> None:
+    """An unresponsive source costs its budget once per run, not once per zone."""
+    httpserver.expect_request("/x").respond_with_json({"error": "down"}, status=503)
+    c = client([], max_tries=2, retry_budget_s=0.0001, backoff_base_s=0.0)
+    with pytest.raises(SourceUnavailable):
+        c.get_json(httpserver.url_for("/x"))
+    tries = len(httpserver.log)
+    with pytest.raises(SourceUnavailable, match="retry budget spent on failed tries"):
+        c.get_json(httpserver.url_for("/x"))
+    assert len(httpserver.log) == tries  # no request made
