@@ -43,7 +43,7 @@ from connectors.base import (
 from connectors.fetch import Attempt, fetch_source, fetch_zone
 from connectors.http import deadline_at
 from connectors.settings import Settings
-from connectors.store import LogEntry, Quarantined, Store, Write
+from connectors.store import LOG_COLUMNS, LogEntry, Quarantined, Store, StoreSession, Write
 from connectors.zones import zone_map, zones_of
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,12 @@ def age_text(then: datetime, now: datetime) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def fallback_text(store: Store, key: str, now: datetime) -> str:
-    """``using data from <when> (<age> old)`` or ``no previous data``."""
-    last = store.last_ok(key)
+def fallback_text(store: Store, key: str, now: datetime, log: pd.DataFrame | None = None) -> str:
+    """``using data from <when> (<age> old)`` or ``no previous data``.
+
+    ``log`` is the refresh log as read before the run (spares a read per source).
+    """
+    last = store.last_ok(key, log)
     if last is None:
         return "no previous data in the store"
     return f"using data from {last.strftime('%Y-%m-%dT%H:%MZ')} ({age_text(last, now)} old)"
@@ -139,6 +142,12 @@ class _Run:
     outcomes: list[Outcome] = field(default_factory=list)
     started: dict[str, datetime] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
+    log_before: pd.DataFrame | None = None  # the refresh log as it was when the run began
+    session: StoreSession | None = None  # the open connection while results are committed
+
+    def fallback(self, key: str) -> str:
+        """How old the data in use for ``key`` is (it stays in use)."""
+        return fallback_text(self.store, key, self.now, self.log_before)
 
     def outcome(self, source: str, status: str, rows: int, message: str) -> LogEntry:
         """Record an outcome (redacted) and return its log row."""
@@ -176,7 +185,10 @@ class _Run:
         self, writes: Sequence[Write], entries: Sequence[LogEntry], held: Sequence[Quarantined]
     ) -> None:
         """One transaction: a source's (or zone's) writes, log rows and quarantined batches."""
-        self.store.commit(writes, entries, held)
+        if self.session is not None:
+            self.session.commit(writes, entries, held)
+        else:
+            self.store.commit(writes, entries, held)
 
 
 def _tag(df: pd.DataFrame, connector: str) -> pd.DataFrame:
@@ -190,7 +202,7 @@ def _source_done(run: _Run, name: str, attempt: Attempt) -> None:
         entry = run.outcome(name, "ok", attempt.rows, attempt.message)
         run.commit(writes, [entry], [])
         return
-    back = fallback_text(run.store, name, run.now)
+    back = run.fallback(name)
     entry = run.outcome(name, attempt.status, 0, f"{attempt.message}; {back}")
     held = [run.quarantine(attempt, attempt.table or name)] if attempt.status == "rejected" else []
     run.commit([], [entry], held)
@@ -227,7 +239,7 @@ def _zone_done(run: _Run, zone: str, attempts: list[Attempt], tally: _GridTally)
         write = Write("grid_hourly", _tag(df, served.source), "grid_zone", zone)
         run.commit([write], [entry], held)
         return
-    back = fallback_text(run.store, key, run.now)
+    back = run.fallback(key)
     if tried:
         entry = run.outcome(key, "fallback", 0, f"{'; '.join(tried)}; {back}")
     else:  # nothing selected and configured serves it: not a failure of this run
@@ -251,7 +263,7 @@ def _grid_summary(run: _Run, grid: Mapping[str, GridConnector], tally: _GridTall
 
 
 def _late(run: _Run, key: str, limit_s: float) -> LogEntry:
-    back = fallback_text(run.store, key, run.now)
+    back = run.fallback(key)
     message = (
         f"{key}: refresh deadline of {limit_s:g} s reached before it finished "
         f"(refresh.deadline_s); {back}"
@@ -285,8 +297,13 @@ def _run_tasks(run: _Run, tasks: list[Task], on_done: Callable[[str, object], No
             done, _ = wait(pending, timeout=max(0.0, left), return_when=FIRST_COMPLETED)
             if not done:
                 break
-            for fut in done:
-                on_done(pending.pop(fut), fut.result())
+            with run.store.session() as session:  # one connection per batch of results
+                run.session = session
+                try:
+                    for fut in done:
+                        on_done(pending.pop(fut), fut.result())
+                finally:
+                    run.session = None
         late = [run_key for run_key in pending.values()]
         if late:
             run.commit([], [_late(run, k, limit_s) for k in late], [])
@@ -387,6 +404,7 @@ def refresh(
     scope = Scope(regions=regions, zones=zones if with_grid else (), now=now)
     store = Store(settings.store.path)
     run = _Run(settings, store, now, clock, secrets=secrets_of(settings))
+    run.log_before = store.log() if store.exists() else pd.DataFrame(columns=LOG_COLUMNS)
     plain, grid = _connectors(run, names, inject or {})
     tally = _GridTally.of(list(grid))
 

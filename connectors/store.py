@@ -85,6 +85,7 @@ _ABSENT: dict[tuple[str, str], object] = {("gpu_offers", "multi_node"): False}
 _LOG_DDL = """CREATE TABLE IF NOT EXISTS refresh_log (
     run_id VARCHAR, source VARCHAR, started TIMESTAMP, finished TIMESTAMP,
     status VARCHAR, rows INTEGER, message VARCHAR)"""
+LOG_COLUMNS = ("run_id", "source", "started", "finished", "status", "rows", "message")
 _QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quarantine (
     run_id VARCHAR, source VARCHAR, target VARCHAR, rejected_at TIMESTAMP,
     reason VARCHAR, rows INTEGER, payload VARCHAR)"""
@@ -140,6 +141,89 @@ def _naive_utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC).replace(tzinfo=None)
 
 
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name, cols in _TYPES.items():
+        typed = {**cols, "connector": "VARCHAR"}
+        ddl = ", ".join(f'"{c}" {t}' for c, t in typed.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+        for c, t in typed.items():  # a store written before a column existed
+            con.execute(f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{c}" {t}')
+    con.execute(_LOG_DDL)
+    con.execute(_QUARANTINE_DDL)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, w: Write, view: str) -> None:
+    """Replace the slice ``w.column == w.value`` of ``w.table`` by ``w.df``."""
+    cols = list(_TYPES[w.table])
+    df = w.df.copy()
+    for c in cols:
+        if c not in df.columns:
+            df[c] = _ABSENT.get((w.table, c))
+    for c in _TS_COLUMNS.get(w.table, ()):
+        df[c] = pd.to_datetime(df[c], utc=True).dt.tz_convert(None)
+    if "connector" not in df.columns:
+        df["connector"] = None
+    con.register(view, df[[*cols, "connector"]])
+    con.execute(f'DELETE FROM {w.table} WHERE "{w.column}" = ?', [w.value])
+    quoted = ", ".join(f'"{c}"' for c in [*cols, "connector"])
+    con.execute(f"INSERT INTO {w.table} ({quoted}) SELECT {quoted} FROM {view}")
+    con.unregister(view)
+
+
+@dataclass
+class StoreSession:
+    """An open connection to the store; each :meth:`commit` is its own transaction."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    def commit(
+        self,
+        writes: Sequence[Write],
+        log: Sequence[LogEntry],
+        quarantine: Sequence[Quarantined] = (),
+    ) -> None:
+        """Apply every write, log entry and quarantined batch in one transaction, or none.
+
+        Raises :class:`StoreError` (after rolling back) on any failure.
+        """
+        con = self.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for i, w in enumerate(writes):
+                _apply(con, w, f"_incoming_{i}")
+            for q in quarantine:
+                con.execute(
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        q.run_id,
+                        q.source,
+                        q.target,
+                        _naive_utc(q.rejected_at),
+                        q.reason,
+                        q.rows,
+                        q.payload,
+                    ],
+                )
+            for e in log:
+                con.execute(
+                    "INSERT INTO refresh_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        e.run_id,
+                        e.source,
+                        _naive_utc(e.started),
+                        _naive_utc(e.finished),
+                        e.status,
+                        e.rows,
+                        e.message,
+                    ],
+                )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"store {self.path}: write failed, nothing changed: {exc}") from exc
+
+
 class Store:
     """A DuckDB file at ``path``. Opening for reading never creates it."""
 
@@ -165,17 +249,6 @@ class Store:
         finally:
             con.close()
 
-    @staticmethod
-    def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-        for name, cols in _TYPES.items():
-            typed = {**cols, "connector": "VARCHAR"}
-            ddl = ", ".join(f'"{c}" {t}' for c, t in typed.items())
-            con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
-            for c, t in typed.items():  # a store written before a column existed
-                con.execute(f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{c}" {t}')
-        con.execute(_LOG_DDL)
-        con.execute(_QUARANTINE_DDL)
-
     def commit(
         self,
         writes: Sequence[Write],
@@ -186,61 +259,19 @@ class Store:
 
         Raises :class:`StoreError` (after rolling back) on any failure.
         """
+        with self.session() as session:
+            session.commit(writes, log, quarantine)
+
+    @contextmanager
+    def session(self) -> Iterator[StoreSession]:
+        """One open connection for several transactions (opening one costs more than a
+        small transaction); the file stays locked for writing while it is open."""
         with self._connect(read_only=False) as con:
             try:
-                con.execute("BEGIN TRANSACTION")
-                self._ensure_schema(con)
-                for i, w in enumerate(writes):
-                    self._apply(con, w, f"_incoming_{i}")
-                for q in quarantine:
-                    con.execute(
-                        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            q.run_id,
-                            q.source,
-                            q.target,
-                            _naive_utc(q.rejected_at),
-                            q.reason,
-                            q.rows,
-                            q.payload,
-                        ],
-                    )
-                for e in log:
-                    con.execute(
-                        "INSERT INTO refresh_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            e.run_id,
-                            e.source,
-                            _naive_utc(e.started),
-                            _naive_utc(e.finished),
-                            e.status,
-                            e.rows,
-                            e.message,
-                        ],
-                    )
-                con.execute("COMMIT")
+                _ensure_schema(con)
             except duckdb.Error as exc:
-                con.execute("ROLLBACK")
-                raise StoreError(
-                    f"store {self.path}: write failed, nothing changed: {exc}"
-                ) from exc
-
-    @staticmethod
-    def _apply(con: duckdb.DuckDBPyConnection, w: Write, view: str) -> None:
-        cols = list(_TYPES[w.table])
-        df = w.df.copy()
-        for c in cols:
-            if c not in df.columns:
-                df[c] = _ABSENT.get((w.table, c))
-        for c in _TS_COLUMNS.get(w.table, ()):
-            df[c] = pd.to_datetime(df[c], utc=True).dt.tz_convert(None)
-        if "connector" not in df.columns:
-            df["connector"] = None
-        con.register(view, df[[*cols, "connector"]])
-        con.execute(f'DELETE FROM {w.table} WHERE "{w.column}" = ?', [w.value])
-        quoted = ", ".join(f'"{c}"' for c in [*cols, "connector"])
-        con.execute(f"INSERT INTO {w.table} ({quoted}) SELECT {quoted} FROM {view}")
-        con.unregister(view)
+                raise StoreError(f"store {self.path}: cannot prepare tables: {exc}") from exc
+            yield StoreSession(self.path, con)
 
     def read(self, table: str, with_connector: bool = False) -> pd.DataFrame:
         """All rows of ``table``; canonical columns (plus ``connector`` if asked), UTC-aware."""
@@ -263,9 +294,7 @@ class Store:
             try:
                 df = con.execute("SELECT * FROM refresh_log ORDER BY finished DESC").df()
             except duckdb.CatalogException:
-                return pd.DataFrame(
-                    columns=["run_id", "source", "started", "finished", "status", "rows", "message"]
-                )
+                return pd.DataFrame(columns=list(LOG_COLUMNS))
         for c in ("started", "finished"):
             df[c] = pd.to_datetime(df[c]).dt.tz_localize(UTC)
         return df.head(limit) if limit else df

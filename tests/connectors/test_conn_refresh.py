@@ -286,3 +286,32 @@ def test_the_refresh_deadline_bounds_the_run_and_keeps_data(
     assert all("deadline" in o.message for o in zones)
     assert elapsed_s < 0.6 + 1.5  # the deadline, plus committing the outcomes
     assert Store(settings.store.path).counts()["grid_hourly"] == 0
+
+
+def test_an_unresponsive_source_costs_its_budget_once_not_once_per_zone(
+    env: Any, regions: pd.DataFrame
+) -> None:
+    """46 zones against an API that never answers in time: one retry budget, then every
+    other zone gives up at once (before: tries × timeout for each zone, one at a time)."""
+    seen = {"now": 0, "peak": 0}
+    zones = [f"Z{i}" for i in range(46)]
+    server = _em_server(1.0, seen)
+    try:
+        settings = env(
+            url=server.url_for("").rstrip("/"),
+            REGIONPLAN_GRID__ZONES=json.dumps(zones),
+            REGIONPLAN_HTTP__TIMEOUT_S="0.2",
+            REGIONPLAN_HTTP__MAX_TRIES="3",
+            REGIONPLAN_HTTP__RETRY_BUDGET_S="0.6",
+        )
+        started = time.monotonic()
+        report = refresh(settings, regions=regions, now=fakes.NOW, sources=["electricitymaps"])
+        elapsed_s = time.monotonic() - started
+    finally:
+        server.stop()
+    fell = [o for o in report.outcomes if o.status == "fallback"]
+    assert len(fell) == 46
+    assert sum("retry budget spent" in o.message for o in fell) >= 46 - 4
+    # 46 zones × 3 tries × 0.2 s = 27.6 s of timeouts before; now the 0.6 s budget (spent
+    # by at most 4 zones in flight at once) plus bookkeeping
+    assert elapsed_s < 10.0
