@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
@@ -28,19 +29,20 @@ err_console = make_console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-screen error (no traceback) and exit with ``code``."""
-    err_console.print(f"[bold red]error[/]: {message}")
+    err_console.print(f"[bold red]error[/]: {escape(message)}")
     raise typer.Exit(code=code)
 
 
 def fail_infeasible(console: Console, what: str, err: InfeasibleError) -> NoReturn:
     """Print why a scenario has no plan, one reason a line, and exit 1."""
-    console.print(f"[bold red]infeasible[/]: {what}")
+    console.print(f"[bold red]infeasible[/]: {escape(what)}")
     for reason in err.reasons:
-        console.print(f"  - {reason}")
+        console.print(f"  - {escape(reason)}")
     raise typer.Exit(code=1)
 
 
 def load_scenario_or_fail(path: Path) -> Scenario:
+    """The validated scenario at ``path`` (the guarded loader), or a clean exit 2."""
     try:
         return load_scenario(path)
     except ScenarioError as err:

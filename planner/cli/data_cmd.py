@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         latest = logdf[logdf["run_id"] == logdf.iloc[0]["run_id"]]
         fell = latest[latest["status"].isin(["failed", "fallback"])]
         for r in fell.itertuples():
-            console.print(f"fell back: {r.source}: {r.message}")
+            console.print(f"fell back: {escape(str(r.source))}: {escape(str(r.message))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from planner.cli.common import (
     fail,
@@ -73,7 +74,7 @@ def _write(doc: Any, out: Path, stem: str, fmt: str, pdf: bool) -> None:
         paths = write_memo(doc, out, stem, _formats(fmt), pdf)
     except (MemoError, PdfError) as err:
         fail(str(err))
-    console.print("wrote " + ", ".join(str(p) for p in paths))
+    console.print("wrote " + escape(", ".join(str(p) for p in paths)))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.baselines import BaselineResult
@@ -66,7 +67,7 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"${plan.objective['water_price_usd_per_m3']:g}/m³ · solver {plan.solver['backend']} "
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
-        out.print(f"• {note}")
+        out.print(f"• {escape(note)}")
     if plan.excluded:
         out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
                   f"(listed in plan.json 'excluded').[/]")
@@ -80,7 +81,7 @@ def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
     try:
         notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
     except (ScenarioError, InfeasibleError, SolverError) as err:
-        console.print(f"[yellow]--slo-value[/]: not priced: {err}")
+        console.print(f"[yellow]--slo-value[/]: not priced: {escape(str(err))}")
         return plan
     return replace(plan, explanations=plan.explanations + notes)
 
@@ -201,7 +202,7 @@ def register(app: typer.Typer) -> None:
                 written += write_tfvars(plan.to_dict(), tfvars)
             except (TfvarsError, OverwriteRefusedError) as err:
                 fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
     @app.command("validate")
     def validate_cmd(
@@ -219,8 +220,9 @@ def register(app: typer.Typer) -> None:
         except InfeasibleError as err:
             fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
-        console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
-                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
+        console.print(f"[green]ok[/]: {escape(str(scenario))} — {n_t} training job(s), "
+                      f"{n_i} inference service(s), {sc.horizon.hours} h from "
+                      f"{sc.horizon.start:%Y-%m-%dT%H:%MZ}")
 
     @app.command("check")
     def check_cmd(
@@ -243,9 +245,9 @@ def register(app: typer.Typer) -> None:
                               f"{limit:,.3f} {unit} by {float(totals[key]) - limit:,.3f} {unit}")
         if broken:
             for b in broken:
-                console.print(f"[bold red]over budget[/]: {b}")
+                console.print(f"[bold red]over budget[/]: {escape(b)}")
             raise typer.Exit(code=1)
-        console.print(f"[green]within budget[/]: {plan_json} (carbon "
+        console.print(f"[green]within budget[/]: {escape(str(plan_json))} (carbon "
                       f"{float(totals['carbon_tco2e']):,.3f} tCO2e {doc.get('accounting', '')}"
                       f"-based, cost ${float(totals['cost_usd']):,.0f}, water "
                       f"{float(totals['water_m3']):,.1f} m³)")
