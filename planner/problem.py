@@ -233,6 +233,12 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
     for where, rid in named:
         if rid not in all_ids:
             raise ScenarioError(f"{where}: unknown region '{rid}'{suggest(rid, sorted(all_ids))}")
+    for rid, per_gpu in scenario.quotas.items():
+        for gpu in per_gpu:
+            if gpu not in hardware.index:
+                raise ScenarioError(f"quotas.{rid}: unknown gpu '{gpu}'"
+                                    f"{suggest(gpu, gpus_known)}; known models: "
+                                    f"{', '.join(gpus_known)}")
 
     # --- candidate regions ---------------------------------------------------------------------
     reg = catalog.regions.copy()

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from planner.loader import (
     InputLimitError,
@@ -37,6 +38,7 @@ FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
 MAX_HORIZON_HOURS = 8_784
+BOOL_NUMBER_ERROR = "bool_number"
 EARLIEST_YEAR = 2000
 """Dates before this year are refused (the catalog describes grids from 2019 on)."""
 LATEST_YEAR = 2100
@@ -99,8 +101,9 @@ class _Strict(BaseModel):
         if isinstance(data, dict):
             for name, field in cls.model_fields.items():
                 if name in data and _bool_inside(field.annotation, data[name]):
-                    raise ValueError(
-                        f"{name}: true/false is not a number; write a number")
+                    raise PydanticCustomError(
+                        BOOL_NUMBER_ERROR, "true/false is not a number",
+                        {"field": name, "value": data[name]})
         return data
 
 
@@ -442,6 +445,8 @@ _FIXES = {
     "datetime_parsing": "write a date-time such as 2027-01-04T00:00Z",
     "float_parsing": "write a number",
     "int_parsing": "write a whole number",
+    BOOL_NUMBER_ERROR: "write a number (true and false are not numbers)",
+    "finite_number": "write a finite number (not .inf or .nan)",
     "too_short": "give at least {min_length} item(s)",
     "too_long": "give at most {max_length} item(s)",
 }
@@ -464,11 +469,16 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
                 f"  - {where}: unknown field {short_repr(bad)}; {hint}valid fields here: "
                 f"{', '.join(valid)}")
             continue
+        if kind == BOOL_NUMBER_ERROR:  # raised by the model, about one of its fields
+            ctx = e.get("ctx") or {}
+            where = _path_of((*loc, str(ctx.get("field"))))
+            e = {**e, "input": ctx.get("value")}
         msg = e["msg"].removeprefix("Value error, ")
         fix = _FIXES.get(kind, "")
         if fix:
             try:
-                fix = fix.format(**(e.get("ctx") or {}))
+                fix = fix.format(**{k: f"{v:g}" if isinstance(v, int | float) else v
+                                    for k, v in (e.get("ctx") or {}).items()})
             except (KeyError, IndexError):
                 pass
         value = "" if kind == "missing" else f" (found {short_repr(e.get('input'))})"
