@@ -16,7 +16,6 @@ from rich.table import Table
 from planner.baselines import BaselineResult
 from planner.baselines import compare as compare_baselines
 from planner.cli.common import (
-    atomic_write_text,
     fail,
     fail_infeasible,
     load_catalog_or_fail,
@@ -117,18 +116,78 @@ def baselines_json(results: tuple[BaselineResult, ...]) -> list[dict[str, Any]]:
             for r in results]
 
 
-def write_plan(plan: Plan, out_dir: Path,
-               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
-    """Write plan.json (with the baselines when compared) and plan.csv atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pj = out_dir / "plan.json"
-    pc = out_dir / "plan.csv"
+PLAN_FILES = ("plan.json", "plan.csv")
+
+
+def plan_files(plan: Plan, baselines: tuple[BaselineResult, ...] | None = None
+               ) -> dict[str, str]:
+    """``{file name: text}`` of plan.json (with the baselines when compared) and plan.csv.
+
+    Raises ValueError when the plan holds a non-finite number: JSON has no NaN/Infinity,
+    and a reader would take them for figures."""
     doc = plan.to_dict()
     if baselines is not None:
         doc["baselines"] = baselines_json(baselines)
-    atomic_write_text(pj, json.dumps(doc, indent=2, sort_keys=False) + "\n")
-    atomic_write_text(pc, plan.placements_csv())
-    return [pj, pc]
+    try:
+        text = json.dumps(doc, indent=2, sort_keys=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError("the plan holds a non-finite number (NaN or Infinity); "
+                         "plan.json was not written") from None
+    return {"plan.json": text, "plan.csv": plan.placements_csv()}
+
+
+def write_plan(plan: Plan, out_dir: Path,
+               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
+    """Write plan.json and plan.csv into ``out_dir`` together (one file set)."""
+    from planner.emit.files import write_file_set
+
+    return write_file_set(out_dir, plan_files(plan, baselines))
+
+
+def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | None,
+                   tfvars: Path | None) -> list[Path]:
+    """plan.json + plan.csv in ``out`` and, with ``tfvars``, the Terraform files: staged
+    first, then put in place together (a failure leaves every old file as it was)."""
+    from planner.emit.files import (
+        OutputPathError,
+        OverwriteRefusedError,
+        commit_file_sets,
+        stage_files,
+    )
+    from planner.emit.tfvars import TfvarsError, generate
+
+    sets = []
+    try:
+        files = plan_files(plan, results)
+        sets.append(stage_files(out, files, manifest=False))
+        if tfvars is not None:
+            try:
+                sets.append(stage_files(tfvars, generate(plan.to_dict(), "both")))
+            except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
+                fail(f"--tfvars {tfvars}: {err} (nothing was written)")
+        return commit_file_sets(sets)
+    except OutputPathError as err:
+        fail(str(err))
+    except ValueError as err:
+        fail(str(err), code=1)
+    except OSError as err:
+        fail(f"cannot write to {out}: {err.strerror or err}")
+    finally:
+        for staged in sets:
+            if staged.staging.exists() and not (staged.staging / "COMMITTED").exists():
+                staged.abandon()
+
+
+def _check_out_dirs(out: Path, tfvars: Path | None) -> None:
+    """Fail before solving when an output directory cannot be written."""
+    from planner.emit.files import OutputPathError, check_out_dir
+
+    try:
+        check_out_dir(out, PLAN_FILES)
+        if tfvars is not None:
+            check_out_dir(tfvars, ())
+    except OutputPathError as err:
+        fail(str(err))
 
 
 def register(app: typer.Typer) -> None:
@@ -161,6 +220,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
         path = scenario or default_scenario_path()
+        _check_out_dirs(out, tfvars)
         sc = load_scenario_or_fail(path)
         overrides: dict[str, Any] = {}
         if carbon_price is not None:
@@ -193,15 +253,7 @@ def register(app: typer.Typer) -> None:
             render_plan(plan, console)
         if results is not None:
             render_baselines(plan, results, console)
-        written = write_plan(plan, out, results)
-        if tfvars is not None:
-            from planner.emit.files import OverwriteRefusedError
-            from planner.emit.tfvars import TfvarsError, write_tfvars
-
-            try:
-                written += write_tfvars(plan.to_dict(), tfvars)
-            except (TfvarsError, OverwriteRefusedError) as err:
-                fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
+        written = _write_outputs(plan, out, results, tfvars)
         console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
     @app.command("validate")
