@@ -155,8 +155,8 @@ def check_out_dir(out_dir: Path, names: Iterable[str]) -> None:
 def safe_file_name(text: str, fallback: str = "output") -> str:
     """``text`` as one file name: path separators, '..', control characters and leading
     dots removed (names from files, such as a plan's scenario name, are never paths)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:100]
-    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    cleaned = re.sub(r"\.{2,}", "", re.sub(r"[^A-Za-z0-9_.-]+", "-", text))
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.")[:100].strip("-.")
     return cleaned or fallback
 
 
