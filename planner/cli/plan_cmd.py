@@ -198,9 +198,10 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[Path | None, typer.Argument(
             help="Scenario YAML; defaults to the bundled example.")] = None,
         carbon_price: Annotated[float | None, typer.Option(
-            "--carbon-price", min=0, help="Override objective.carbon_price_usd_per_tco2e.")] = None,
+            "--carbon-price", min=0, help="Carbon price, $/tCO2e (overrides the scenario's).")
+        ] = None,
         water_price: Annotated[float | None, typer.Option(
-            "--water-price", min=0, help="Override objective.water_price_usd_per_m3.")] = None,
+            "--water-price", min=0, help="Water price, $/m³ (overrides the scenario's).")] = None,
         out: Annotated[Path, typer.Option("--out", help="Directory for plan.json and plan.csv."
                                           )] = Path("out"),
         backend: Annotated[str, typer.Option("--backend", help="highs (default) or pulp.")
@@ -279,9 +280,12 @@ def register(app: typer.Typer) -> None:
     @app.command("check")
     def check_cmd(
         plan_json: Annotated[Path, typer.Argument(help="A plan.json written by regionplan plan.")],
-        max_carbon_tco2e: Annotated[float | None, typer.Option(min=0)] = None,
-        max_cost_usd: Annotated[float | None, typer.Option(min=0)] = None,
-        max_water_m3: Annotated[float | None, typer.Option(min=0)] = None,
+        max_carbon_tco2e: Annotated[float | None, typer.Option(
+            min=0, help="Carbon budget, tCO2e (the plan's accounting basis).")] = None,
+        max_cost_usd: Annotated[float | None, typer.Option(
+            min=0, help="Cost budget, USD.")] = None,
+        max_water_m3: Annotated[float | None, typer.Option(
+            min=0, help="Water budget, m³.")] = None,
     ) -> None:
         """CI gate: exit 1 with a reason when a plan breaks a budget."""
         from planner.cli.common import read_plan_json
