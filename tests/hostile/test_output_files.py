@@ -220,3 +220,58 @@ def test_killed_tfvars_leaves_the_old_set_or_the_new_one(tmp_path: Path) -> None
         outcomes.append("new" if state == sets["new"] else "old")
     assert len(outcomes) == KILL_TRIALS
     print("kill outcomes:", outcomes)
+
+
+PLAN_KILL_TRIALS = 4
+
+
+def _kill_when_staging(args: list[str], folders: list[Path], delay_s: float) -> None:
+    """Run ``regionplan ARGS``; SIGKILL it ``delay_s`` after a staging directory appears in
+    any of ``folders`` (or when it ends by itself)."""
+    proc = subprocess.Popen([REGIONPLAN, *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(p.name.startswith(files_mod.STAGING_PREFIX)
+               for f in folders if f.is_dir() for p in f.iterdir()):
+            time.sleep(delay_s)
+            break
+        time.sleep(0.0005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _plan_pair(files: dict[str, str]) -> tuple[str, str]:
+    totals = json.loads(files["plan.json"])["totals"]
+    return files["plan.csv"], json.dumps(totals, sort_keys=True)
+
+
+def test_killed_plan_with_tfvars_leaves_whole_sets(tmp_path: Path) -> None:
+    """``plan --tfvars`` killed while writing: after recovery each directory holds its old
+    set or its new one (plan.json with plan.csv; the Terraform files with their manifest)."""
+    base_out, base_tf = tmp_path / "base-out", tmp_path / "base-tf"
+    new_out, new_tf = tmp_path / "new-out", tmp_path / "new-tf"
+    for out, tf, price in ((base_out, base_tf, "0"), (new_out, new_tf, "300")):
+        subprocess.run([REGIONPLAN, "plan", "-q", "--carbon-price", price, "--out", str(out),
+                        "--tfvars", str(tf)], check=True, capture_output=True, timeout=300)
+    old = {"out": _snapshot(base_out), "tf": _snapshot(base_tf)}
+    new = {"out": _snapshot(new_out), "tf": _snapshot(new_tf)}
+    assert old["out"]["plan.csv"] != new["out"]["plan.csv"]
+    for trial in range(PLAN_KILL_TRIALS):
+        out, tf = tmp_path / f"t{trial}-out", tmp_path / f"t{trial}-tf"
+        for src, dst in ((base_out, out), (base_tf, tf)):
+            dst.mkdir()
+            for name, text in _snapshot(src).items():
+                (dst / name).write_text(text, encoding="utf-8")
+        _kill_when_staging(["plan", "-q", "--carbon-price", "300", "--out", str(out),
+                            "--tfvars", str(tf)], [out, tf], KILL_DELAYS_S[trial * 2])
+        for folder, key in ((out, "out"), (tf, "tf")):
+            files_mod.recover(folder)
+            state = _snapshot(folder)
+            if key == "out":  # plan.json holds solve timings: compare it by its totals
+                state, choices = _plan_pair(state), [_plan_pair(old["out"]),
+                                                     _plan_pair(new["out"])]
+            else:
+                choices = [old["tf"], new["tf"]]
+            assert state in choices, f"trial {trial}: {key} holds a mixed set"
+            assert not list(folder.glob(files_mod.STAGING_PREFIX + "*"))
