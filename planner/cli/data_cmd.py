@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         latest = logdf[logdf["run_id"] == logdf.iloc[0]["run_id"]]
         fell = latest[latest["status"].isin(["failed", "rejected", "fallback"])]
         for r in fell.itertuples():
-            console.print(f"fell back: {r.source}: {str(r.message).removeprefix(f'{r.source}: ')}")
+            message = str(r.message).removeprefix(f'{r.source}: ')
+            console.print(f"fell back: {escape(str(r.source))}: {escape(message)}")
         _rejections(console, st, logdf, now)
     console.print(freshness_table(settings.store.path, now.date()))
 
