@@ -415,3 +415,13 @@ def test_training_with_data_in_a_gcp_region_plans(tmp_path: Path) -> None:
     price = {(i["figure"], i["key"]): i["value"] for i in plan["inputs"]}
     # moving the data within GCP is priced at Google's inter-region rate
     assert price[("transfer_usd_per_gb", "gcp inter_region")] == pytest.approx(0.02)
+
+
+def test_gcp_commitment_discount_is_the_h100_machine_rate(cat: Catalog) -> None:
+    p = cat.purchase_options.set_index(["provider", "purchase"]).discount_fraction
+    # Cyclenerd pricing.yml @fd66b26f, a3-highgpu-8g us-central1: month 64597.69992888,
+    # month_1y 44810.08066464, month_3y 28370.99821392 (USD)
+    assert p[("gcp", "committed_1y")] == pytest.approx(1 - 44810.08066464 / 64597.69992888,
+                                                       abs=1e-3)
+    assert p[("gcp", "committed_3y")] == pytest.approx(1 - 28370.99821392 / 64597.69992888,
+                                                       abs=1e-3)
