@@ -116,8 +116,9 @@ found", never zero.
   a cluster network. Azure NC H100 v5 is `H100-NVL` (1 or 2 PCIe GPUs), never multi-node.
 - **purchase_options.csv**: one row per provider and term. GCP's are GPU-specific: the
   a3-highgpu-8g (H100) commitment prices of the Cyclenerd `pricing.yml` (`month_1y`,
-  `month_3y` vs `month`), the lowest of the GPU families there. AWS's are the typical EC2
-  Instance Savings Plan / Standard RI rates for Linux (not GPU-specific); Azure's 3-year
+  `month_3y` vs `month`), the lowest of the GPU families there. AWS 1-year is the lowest
+  GPU-family Standard RI (1 year, no upfront) rate in the instances.vantage.sh data; AWS
+  3-year is the typical Linux EC2 Instance Savings Plan rate (not GPU-specific); Azure's 3-year
   row is Microsoft's advertised maximum (an upper bound). No sourced Azure 1-year figure
   for GPU VMs was found, so that row is absent.
 - **hardware.csv**: every offered GPU has power and embodied figures. `power_w` is board

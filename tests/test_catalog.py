@@ -425,3 +425,11 @@ def test_gcp_commitment_discount_is_the_h100_machine_rate(cat: Catalog) -> None:
                                                        abs=1e-3)
     assert p[("gcp", "committed_3y")] == pytest.approx(1 - 28370.99821392 / 64597.69992888,
                                                        abs=1e-3)
+
+
+def test_aws_one_year_commitment_is_the_lowest_gpu_reserved_rate(cat: Catalog) -> None:
+    p = cat.purchase_options.set_index(["provider", "purchase"]).discount_fraction
+    # instances.vantage.sh data (2026-01-21), g6.xlarge us-east-1: the g6 family's RI
+    # (1 year, no upfront) is 34.9 % below on-demand in every region
+    assert p[("aws", "committed_1y")] == pytest.approx(0.349, abs=1e-9)
+    assert p[("aws", "committed_1y")] < p[("aws", "committed_3y")]
