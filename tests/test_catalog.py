@@ -429,7 +429,7 @@ def test_gcp_commitment_discount_is_the_h100_machine_rate(cat: Catalog) -> None:
 
 def test_aws_one_year_commitment_is_the_lowest_gpu_reserved_rate(cat: Catalog) -> None:
     p = cat.purchase_options.set_index(["provider", "purchase"]).discount_fraction
-    # instances.vantage.sh data (2026-01-21), g6.xlarge us-east-1: the g6 family's RI
-    # (1 year, no upfront) is 34.9 % below on-demand in every region
-    assert p[("aws", "committed_1y")] == pytest.approx(0.349, abs=1e-9)
+    # instances.vantage.sh data (2026-01-21), g6.xlarge us-east-1: on-demand 0.8048,
+    # 1-year no-upfront RI 0.52392 USD/h (the g6 family's rate is the same everywhere)
+    assert p[("aws", "committed_1y")] == pytest.approx(1 - 0.52392 / 0.8048, abs=1e-3)
     assert p[("aws", "committed_1y")] < p[("aws", "committed_3y")]
