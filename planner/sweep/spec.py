@@ -239,8 +239,9 @@ class Grid:
         for combo in self.combinations():
             values = {p.name: v for p, v in zip(self.params, combo, strict=True)}
             for name, limit in (("carbon_price", MAX_PRICE_USD), ("carbon_cap", MAX_BUDGET)):
-                if name in values and float(values[name]) > limit:  # type: ignore[arg-type]
-                    raise SweepSpecError(f"--grid {name}: {values[name]:g} is above the "
+                value = values.get(name)
+                if isinstance(value, int | float) and value > limit:
+                    raise SweepSpecError(f"--grid {name}: {value:g} is above the "
                                          f"limit {limit:g}")
             try:  # every value a grid point puts into the scenario must make it valid
                 apply_values(scenario, values)
