@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -173,8 +174,29 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         latest = logdf[logdf["run_id"] == logdf.iloc[0]["run_id"]]
         fell = latest[latest["status"].isin(["failed", "rejected", "fallback"])]
         for r in fell.itertuples():
-            console.print(f"fell back: {r.source}: {str(r.message).removeprefix(f'{r.source}: ')}")
+            message = str(r.message).removeprefix(f'{r.source}: ')
+            console.print(f"fell back: {escape(str(r.source))}: {escape(message)}")
         _rejections(console, st, logdf, now)
+    console.print(freshness_table(settings.store.path, now.date()))
+
+
+def freshness_table(store_path: Path, today: date) -> Table:
+    """The date of every catalog table the planner reads (embedded + store), its age on
+    ``today`` and whether it is older than 18 months."""
+    from connectors.catalog import load_catalog
+    from planner.freshness import STALE_AFTER_MONTHS, catalog_tables, table_freshness
+
+    tables = catalog_tables(load_catalog(store_path))
+    table = Table(title=f"catalog dates on {today.isoformat()} (stale: older than "
+                        f"{STALE_AFTER_MONTHS} months)")
+    for col in ("table", "date", "as of (oldest)", "newest", "age days", "stale"):
+        table.add_column(col, overflow="fold")
+    for name, f in table_freshness(tables, today).items():
+        undated = f" (+{f['undated_rows']} undated rows)" if f["undated_rows"] else ""
+        table.add_row(name, f["meaning"], f"{f['as_of'] or 'undated'}{undated}",
+                      f["newest_as_of"] or "", "" if f["age_days"] is None else str(f["age_days"]),
+                      {True: "STALE", False: "ok", None: "undated"}[f["stale"]])
+    return table
 
 
 def register(app: typer.Typer) -> None:
