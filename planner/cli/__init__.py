@@ -26,12 +26,13 @@ def _register_all() -> None:
         pareto_cmd,
         plan_cmd,
         regions_cmd,
+        schema_cmd,
         sweep_cmd,
         tf_cmd,
     )
 
     for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, metros_cmd, data_cmd, model_cmd,
-                   sweep_cmd, app_cmd, memo_cmd):
+                   sweep_cmd, app_cmd, memo_cmd, schema_cmd):
         module.register(app)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.catalog import Catalog, load_catalog
@@ -192,7 +193,7 @@ def register(app: typer.Typer) -> None:
         try:
             catalog = load_catalog()
         except (SchemaError, FileNotFoundError) as err:
-            Console(stderr=True).print(f"[bold red]error[/]: catalog: {err}")
+            Console(stderr=True).print(f"[bold red]error[/]: catalog: {escape(str(err))}")
             raise typer.Exit(code=2) from err
         listing = region_listing(catalog, cloud, jurisdiction, gpu)
         if output is OutputFormat.csv:

@@ -57,7 +57,8 @@ def inference_arrays(
         flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
                                                 periods)
         reasons += check_service(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
-                                 cands.series("jurisdiction"))
+                                 cands.series("jurisdiction"),
+                                 _left_out_servers(s, catalog, metros, cands))
     inputs += _metro_inputs(catalog, metros)
     rps_per_gpu = xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
                                coords=[services])
@@ -73,6 +74,25 @@ def round_trips(catalog: Catalog, metros: pd.Index,
     """Modelled round trip (ms) [metro, region] (see :mod:`planner.latency`), and its sources."""
     rtt = user_rtt_ms(catalog, list(metros), cands.table.assign(id=list(cands.regions)))
     return rtt, rtt_model(catalog).input_figures()
+
+
+def _left_out_servers(s: InferenceService, catalog: Catalog, metros: pd.Index,
+                      cands: Candidates) -> dict[str, list[str]]:
+    """Per metro of the service: regions left out for data that would have served it
+    (GPU offered, jurisdiction and residency allowed, round trip within the SLO)."""
+    hosts = cands.left_out_hosts(s.gpu, s.allowed_jurisdictions)
+    if hosts.empty:
+        return {}
+    rtt = user_rtt_ms(catalog, list(metros), hosts).to_numpy()
+    out: dict[str, list[str]] = {}
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        ok = rtt[m] <= s.latency_slo_ms
+        if d.residency is not None:
+            ok &= (hosts["jurisdiction"] == d.residency).to_numpy()
+        out[d.metro] = [f"{cands.describe_left_out(r)} at {rtt[m][j]:.0f} ms"
+                        for j, r in enumerate(hosts["id"]) if ok[j]]
+    return out
 
 
 def _routes_and_demand(
