@@ -25,6 +25,7 @@ import xarray as xr
 from connectors.catalog import Catalog
 from planner.figures import InputFigure, Offer, dedupe
 from planner.freshness import catalog_tables, table_freshness
+from planner.names import resolve_scenario_names
 from planner.prep.capacity import quotas
 from planner.prep.grid import GridCarbon, grid_carbon
 from planner.prep.inference import InferenceArrays, inference_arrays
@@ -117,6 +118,7 @@ def prepare(scenario: Scenario, catalog: Catalog, *, today: date | None = None) 
 
     ``today`` is the day figure ages are measured on (default: the current UTC date).
     """
+    scenario = resolve_scenario_names(scenario, catalog)  # catalog spelling of every name
     workload_gpu = resolve_names(scenario, catalog)
     gpus = set(workload_gpu.values())
     periods = make_periods(scenario)

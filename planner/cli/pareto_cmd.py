@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -67,8 +68,8 @@ def register(app: typer.Typer) -> None:
             except InfeasibleError as err:
                 if not values:
                     fail_infeasible(console, str(scenario), err)
-                console.print(f"[yellow]no frontier[/] for {label}: "
-                              + "; ".join(err.reasons[:2]))
+                console.print(f"[yellow]no frontier[/] for {escape(label)}: "
+                              + escape("; ".join(err.reasons[:2])))
                 continue
             except SolverError as err:
                 fail(f"{label + ': ' if values else ''}{err}", code=1)
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
         written += write_figure(fig, out / "frontier.html", out / "frontier.png" if png else None)
         for values, frontier in traced:
             _print_table(sc, frontier, _label(values))
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
 
 def _variants(sc: Scenario, grid: list[str]) -> list[tuple[dict[str, Any], Scenario]]:

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.baselines import BaselineResult
 from planner.baselines import compare as compare_baselines
 from planner.cli.common import (
-    atomic_write_text,
     fail,
     fail_infeasible,
     load_catalog_or_fail,
@@ -68,7 +68,7 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"${plan.objective['water_price_usd_per_m3']:g}/m³ · solver {plan.solver['backend']} "
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
-        out.print(f"• {note}")
+        out.print(f"• {escape(note)}")
     render_data_notes(plan, out)
 
 
@@ -111,7 +111,7 @@ def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
     try:
         notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
     except (ScenarioError, InfeasibleError, SolverError) as err:
-        console.print(f"[yellow]--slo-value[/]: not priced: {err}")
+        console.print(f"[yellow]--slo-value[/]: not priced: {escape(str(err))}")
         return plan
     return replace(plan, explanations=plan.explanations + notes)
 
@@ -147,18 +147,78 @@ def baselines_json(results: tuple[BaselineResult, ...]) -> list[dict[str, Any]]:
             for r in results]
 
 
-def write_plan(plan: Plan, out_dir: Path,
-               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
-    """Write plan.json (with the baselines when compared) and plan.csv atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pj = out_dir / "plan.json"
-    pc = out_dir / "plan.csv"
+PLAN_FILES = ("plan.json", "plan.csv")
+
+
+def plan_files(plan: Plan, baselines: tuple[BaselineResult, ...] | None = None
+               ) -> dict[str, str]:
+    """``{file name: text}`` of plan.json (with the baselines when compared) and plan.csv.
+
+    Raises ValueError when the plan holds a non-finite number: JSON has no NaN/Infinity,
+    and a reader would take them for figures."""
     doc = plan.to_dict()
     if baselines is not None:
         doc["baselines"] = baselines_json(baselines)
-    atomic_write_text(pj, json.dumps(doc, indent=2, sort_keys=False) + "\n")
-    atomic_write_text(pc, plan.placements_csv())
-    return [pj, pc]
+    try:
+        text = json.dumps(doc, indent=2, sort_keys=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError("the plan holds a non-finite number (NaN or Infinity); "
+                         "plan.json was not written") from None
+    return {"plan.json": text, "plan.csv": plan.placements_csv()}
+
+
+def write_plan(plan: Plan, out_dir: Path,
+               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
+    """Write plan.json and plan.csv into ``out_dir`` together (one file set)."""
+    from planner.emit.files import write_file_set
+
+    return write_file_set(out_dir, plan_files(plan, baselines))
+
+
+def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | None,
+                   tfvars: Path | None) -> list[Path]:
+    """plan.json + plan.csv in ``out`` and, with ``tfvars``, the Terraform files: staged
+    first, then put in place together (a failure leaves every old file as it was)."""
+    from planner.emit.files import (
+        OutputPathError,
+        OverwriteRefusedError,
+        commit_file_sets,
+        stage_files,
+    )
+    from planner.emit.tfvars import TfvarsError, generate
+
+    sets = []
+    try:
+        files = plan_files(plan, results)
+        sets.append(stage_files(out, files, manifest=False))
+        if tfvars is not None:
+            try:
+                sets.append(stage_files(tfvars, generate(plan.to_dict(), "both")))
+            except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
+                fail(f"--tfvars {tfvars}: {err} (nothing was written)")
+        return commit_file_sets(sets)
+    except OutputPathError as err:
+        fail(str(err))
+    except ValueError as err:
+        fail(str(err), code=1)
+    except OSError as err:
+        fail(f"cannot write to {out}: {err.strerror or err}")
+    finally:
+        for staged in sets:
+            if staged.staging.exists() and not (staged.staging / "COMMITTED").exists():
+                staged.abandon()
+
+
+def _check_out_dirs(out: Path, tfvars: Path | None) -> None:
+    """Fail before solving when an output directory cannot be written."""
+    from planner.emit.files import OutputPathError, check_out_dir
+
+    try:
+        check_out_dir(out, PLAN_FILES)
+        if tfvars is not None:
+            check_out_dir(tfvars, ())
+    except OutputPathError as err:
+        fail(str(err))
 
 
 def register(app: typer.Typer) -> None:
@@ -169,9 +229,10 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[Path | None, typer.Argument(
             help="Scenario YAML; defaults to the bundled example.")] = None,
         carbon_price: Annotated[float | None, typer.Option(
-            "--carbon-price", min=0, help="Override objective.carbon_price_usd_per_tco2e.")] = None,
+            "--carbon-price", min=0, help="Carbon price, $/tCO2e (overrides the scenario's).")
+        ] = None,
         water_price: Annotated[float | None, typer.Option(
-            "--water-price", min=0, help="Override objective.water_price_usd_per_m3.")] = None,
+            "--water-price", min=0, help="Water price, $/m³ (overrides the scenario's).")] = None,
         out: Annotated[Path, typer.Option("--out", help="Directory for plan.json and plan.csv."
                                           )] = Path("out"),
         backend: Annotated[str, typer.Option("--backend", help="highs (default) or pulp.")
@@ -191,6 +252,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
         path = scenario or default_scenario_path()
+        _check_out_dirs(out, tfvars)
         sc = load_scenario_or_fail(path)
         overrides: dict[str, Any] = {}
         if carbon_price is not None:
@@ -223,19 +285,11 @@ def register(app: typer.Typer) -> None:
             render_plan(plan, console)
         if results is not None and not quiet:
             render_baselines(plan, results, console)
-        written = write_plan(plan, out, results)
-        if tfvars is not None:
-            from planner.emit.files import OverwriteRefusedError
-            from planner.emit.tfvars import TfvarsError, write_tfvars
-
-            try:
-                written += write_tfvars(plan.to_dict(), tfvars)
-            except (TfvarsError, OverwriteRefusedError) as err:
-                fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
+        written = _write_outputs(plan, out, results, tfvars)
         if quiet:
             print_totals(plan)
         else:
-            console.print("wrote " + ", ".join(str(p) for p in written))
+            console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
     @app.command("validate")
     def validate_cmd(
@@ -253,9 +307,10 @@ def register(app: typer.Typer) -> None:
         except InfeasibleError as err:
             fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
-        console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
-                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}"
-                      f"; {len(problem.regions)} candidate region(s)")
+        console.print(f"[green]ok[/]: {escape(str(scenario))} — {n_t} training job(s), "
+                      f"{n_i} inference service(s), {sc.horizon.hours} h from "
+                      f"{sc.horizon.start:%Y-%m-%dT%H:%MZ}; {len(problem.regions)} candidate "
+                      f"region(s)")
         for line in left_out_lines(problem.excluded):
             console.print(f"! {line}", markup=False, highlight=False)
         for f in problem.fallbacks:
@@ -265,9 +320,12 @@ def register(app: typer.Typer) -> None:
     @app.command("check")
     def check_cmd(
         plan_json: Annotated[Path, typer.Argument(help="A plan.json written by regionplan plan.")],
-        max_carbon_tco2e: Annotated[float | None, typer.Option(min=0)] = None,
-        max_cost_usd: Annotated[float | None, typer.Option(min=0)] = None,
-        max_water_m3: Annotated[float | None, typer.Option(min=0)] = None,
+        max_carbon_tco2e: Annotated[float | None, typer.Option(
+            min=0, help="Carbon budget, tCO2e (the plan's accounting basis).")] = None,
+        max_cost_usd: Annotated[float | None, typer.Option(
+            min=0, help="Cost budget, USD.")] = None,
+        max_water_m3: Annotated[float | None, typer.Option(
+            min=0, help="Water budget, m³.")] = None,
     ) -> None:
         """CI gate: exit 1 with a reason when a plan breaks a budget."""
         from planner.cli.common import read_plan_json
@@ -283,9 +341,9 @@ def register(app: typer.Typer) -> None:
                               f"{limit:,.3f} {unit} by {float(totals[key]) - limit:,.3f} {unit}")
         if broken:
             for b in broken:
-                console.print(f"[bold red]over budget[/]: {b}")
+                console.print(f"[bold red]over budget[/]: {escape(b)}")
             raise typer.Exit(code=1)
-        console.print(f"[green]within budget[/]: {plan_json} (carbon "
+        console.print(f"[green]within budget[/]: {escape(str(plan_json))} (carbon "
                       f"{float(totals['carbon_tco2e']):,.3f} tCO2e {doc.get('accounting', '')}"
                       f"-based, cost ${float(totals['cost_usd']):,.0f}, water "
                       f"{float(totals['water_m3']):,.1f} m³)")
