@@ -107,6 +107,9 @@ class Problem:
     catalog_origins: dict[str, str] = field(default_factory=dict)
 
     period_weight_h: xr.DataArray = field(default_factory=lambda: xr.DataArray(1.0))
+    # [service, metro, region]: where a metro may be served while a region is lost
+    # (residency, jurisdiction, offer and the failover SLO); None without inference
+    failover_allowed: xr.DataArray | None = None
 
     @property
     def dt_h(self) -> xr.DataArray:
@@ -392,6 +395,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
                                   f"{lm['intercept_ms']} ms + {lm['ms_per_100km']} ms/100 km",
                                   "ms", str(lm["source"]), _as_of(lm["as_of"])))
     flow = np.zeros((len(services), len(metros), len(regions)), bool)
+    failover = np.zeros_like(flow)
     demand = np.zeros((len(services), len(metros), H))
     for i, s in enumerate(scenario.inference):
         ok = service_allowed.values[i] & jurisdiction_ok(s.allowed_jurisdictions)
@@ -402,6 +406,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             res_ok = np.ones(len(regions), bool) if d.residency is None else (
                 jurisdiction == d.residency).to_numpy()
             flow[i, m] = ok & res_ok & (rtt.values[m] <= s.latency_slo_ms)
+            failover[i, m] = ok & res_ok & (rtt.values[m] <= s.failover_slo_ms)
             demand[i, m] += _period_mean(d.rps * profile[all_hours.hour.to_numpy()][None, :],
                                          group, H)[0]
         reasons += check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
@@ -454,6 +459,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         incomplete=incomplete,
         catalog_origins=dict(catalog.origins),
         period_weight_h=xr.DataArray(weights, coords=[hours]),
+        failover_allowed=xr.DataArray(failover, coords=[services, metros, regions]),
     )
 
 

@@ -26,7 +26,7 @@ def test_build_vs_buy_numbers(example_plans, catalog, name):
     sc, plan, _ = example_plans[name]
     svc, job = sc.inference[0], sc.training[0]
     res = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=IN_TOKENS), catalog,
-                            floor_gpus=svc.min_regions * svc.min_gpus_per_region, samples=200)
+                            floor_gpus=svc.min_regions * svc.warm_gpus_per_region, samples=200)
     r = res.result
     serving = _svc(plan, svc.name)
     training = _svc(plan, job.name)
