@@ -92,3 +92,47 @@ def check_service(
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
                        f"{int(allowed.sum())} region(s) can host {s.gpu}")
     return reasons
+
+
+def check_failover(
+    s: InferenceService,
+    allowed: np.ndarray,
+    flow: np.ndarray,
+    rtt: xr.DataArray,
+    metros: pd.Index,
+    regions: pd.Index,
+    jurisdiction: pd.Series,
+) -> list[str]:
+    """Metros a service with ``survive_region_loss`` could not serve with one region lost.
+
+    Failover traffic goes to regions the service may run in (``allowed`` and within its SLO
+    of some metro, ``flow`` [metro, region]); each metro needs two of them within the
+    failover SLO and its residency, else losing the nearer one leaves it unserved.
+    """
+    if not s.survive_region_loss:
+        return []
+    hosts = allowed & flow.any(axis=0)
+    reasons = []
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        ok = hosts.copy()
+        if d.residency is not None:
+            ok &= (jurisdiction == d.residency).to_numpy()
+        r = np.where(ok, rtt.values[m], np.inf)
+        within = int((r <= s.failover_slo_ms).sum())
+        if within >= 2:
+            continue
+        second = int(np.argsort(r)[1]) if len(r) > 1 else -1
+        if second < 0 or not np.isfinite(r[second]):
+            reasons.append(
+                f"inference '{s.name}': survive_region_loss needs two regions for users in "
+                f"{d.metro}, but only {int(np.isfinite(r).sum())} region(s) may host it for "
+                f"them; allow more regions or set survive_region_loss: false")
+            continue
+        reasons.append(
+            f"inference '{s.name}': survive_region_loss — users in {d.metro} have only "
+            f"{within} region within the failover SLO of {s.failover_slo_ms:g} ms, so losing "
+            f"it leaves them unserved; the next region that may serve them, "
+            f"{regions[second]}, is {r[second]:.0f} ms away: set failover_latency_slo_ms to "
+            f"≥ {math.ceil(r[second])}")
+    return reasons

@@ -8,7 +8,8 @@ there) gets, over the regions and hours it may run in:
   ``Job-run-link``: GPUs ≤ max_gpus · run; ``Job-run-gang``: GPUs ≥ min_gpus · run (a job
   that runs holds at least its smallest gang, so a pause at zero GPUs is a stop).
 - ``Job-start[job, region, hour] ∈ [0,1]``: ``Job-start-count`` start ≥ run − run one hour
-  earlier (the first hour of the window counts as a start). Continuous: with run binary its
+  earlier (the first hour of the window counts as a start); ``Job-start-any``: Σ starts ≥ 1
+  (implied, tightens the relaxation). Continuous: with run binary its
   least feasible value is 0 or 1, and every start costs work, so it takes that value.
 - ``Job-min-run``: run at hour t ≥ Σ starts over the last ``min_run_hours`` hours (a run lasts
   at least that long); ``Job-start-late``: no start too close to the end of the window (or
@@ -37,7 +38,7 @@ def tracked_jobs(p: Problem) -> xr.DataArray:
 
 def add_gang_block(m: linopy.Model, p: Problem, gpus: linopy.LinearExpression,
                    mask: xr.DataArray) -> linopy.LinearExpression | None:
-    """Add the run/start blocks; returns the restart work [job] (GPU-hours), or None.
+    """Add the run/start blocks; returns the restart work [job, region] (GPU-hours), or None.
 
     ``gpus`` is ``Job-gpus`` [job, region, hour] (absent cells filled with 0) and ``mask``
     where it exists. The caller adds the returned work to the job's completion requirement.
@@ -57,6 +58,10 @@ def add_gang_block(m: linopy.Model, p: Problem, gpus: linopy.LinearExpression,
     m.add_constraints(gpus - min_gpus * run >= 0, name="Job-run-gang", mask=run_mask)
     m.add_constraints(start - run + run.shift(hour=1).fillna(0) >= 0, name="Job-start-count",
                       mask=run_mask)
+    # implied (a job with work starts somewhere), but the LP relaxation otherwise spreads a
+    # fraction of a start over the hours and pays a fraction of the overhead
+    m.add_constraints(start.sum(["region", "hour"]) >= 1, name="Job-start-any",
+                      mask=tracked & run_mask.any(["region", "hour"]))
     min_run = xr.DataArray([j.min_run_hours for j in sc.training], coords=[p.jobs])
     longest = int(min_run.where(tracked, 1).max())
     if longest > 1:
@@ -70,7 +75,7 @@ def add_gang_block(m: linopy.Model, p: Problem, gpus: linopy.LinearExpression,
                           mask=run_mask & long_run & ~_run_fits(p, min_run))
     overhead = xr.DataArray([j.restart_overhead_gpu_hours for j in sc.training],
                             coords=[p.jobs])
-    return (start * overhead).sum(["region", "hour"])
+    return (start * overhead).sum("hour")
 
 
 def _run_fits(p: Problem, min_run: xr.DataArray) -> xr.DataArray:

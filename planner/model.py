@@ -179,8 +179,8 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                                mask=mask).fillna(0)
         restart_gpu_hours = add_gang_block(m, p, gpus, mask)
         done = (gpus * dt).sum(["region", "hour"])
-        if restart_gpu_hours is not None:
-            done = done - restart_gpu_hours  # restarts redo work: it is added to the job's
+        if restart_gpu_hours is not None:  # work redone after each (re)start
+            done = done - restart_gpu_hours.sum("region")
         m.add_constraints(done + slack("Job-completion", [p.jobs], p.job_gpu_hours)
                           == p.job_gpu_hours, name="Job-completion")
         m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
@@ -196,8 +196,10 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               mask=mask & site_mask)
             # Implied by the link and completion, but it tightens the LP relaxation: a
             # fractional site may then carry only that fraction of the job's GPU-hours.
-            m.add_constraints((gpus * dt).sum("hour") - p.job_gpu_hours * site <= 0,
-                              name="Job-site-hours", mask=site_mask)
+            site_hours = (gpus * dt).sum("hour") - p.job_gpu_hours * site
+            if restart_gpu_hours is not None:
+                site_hours = site_hours - restart_gpu_hours
+            m.add_constraints(site_hours <= 0, name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from planner.failover import check_plan
+from planner.gang import starts_of
 from planner.problem import InputFigure, Problem
 from planner.scenario import InferenceService, TrainingJob
 from planner.solve import Solution, Status
@@ -79,6 +81,8 @@ class Plan:
     grid_basis: dict[str, str]
     catalog: dict[str, Any]
     explanations: tuple[str, ...] = field(default_factory=tuple)
+    # survive_region_loss, re-checked from the plan's GPUs: one entry per service and region
+    failover: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
     def latency_ms_weighted(self) -> float | None:
@@ -160,6 +164,11 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
 
     v = solution.values
     moves_by_job: dict[str, float] = {}
+    starts_by_job: dict[str, int] = {}
+    if v.get("Job-run") is not None:
+        starts = starts_of(v["Job-run"]).sum("region")
+        starts_by_job = {j.name: int(starts.sel(job=j.name)) for j in sc.training
+                         if j.tracks_runs}
     if len(problem.jobs):
         site = v.get("Job-site")
         moves = v.get("Job-moves")
@@ -237,7 +246,7 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                    "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
         totals=totals,
         placements=tuple(placements),
-        workloads=tuple(_workloads(problem, placements, moves_by_job)),
+        workloads=tuple(_workloads(problem, placements, moves_by_job, starts_by_job)),
         flows=tuple(flows),
         schedule=schedule,
         inputs=tuple(problem.inputs),
@@ -245,7 +254,22 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         incomplete=tuple(d for d in problem.incomplete if d["region"] in used),
         grid_basis={rid: problem.ci_basis[rid] for rid in sorted(used)},
         catalog={"origins": problem.catalog_origins},
+        failover=_failover_report(problem, v.get("Service-gpus")),
     )
+
+
+def _failover_report(problem: Problem, service_gpus: xr.DataArray | None
+                     ) -> tuple[dict[str, Any], ...]:
+    """Each region a surviving service runs in, lost in turn: demand left unserved (rps)."""
+    if service_gpus is None:
+        return ()
+    slo = {s.name: s.failover_slo_ms for s in problem.scenario.inference}
+    return tuple({"service": c.service, "lost_region": c.lost,
+                  "failover_latency_slo_ms": slo[c.service],
+                  "periods_checked": len(problem.hours),
+                  "worst_unserved_rps": _r(c.worst_unserved_rps),
+                  "worst_period": c.worst_period, "survives": c.survives}
+                 for c in check_plan(problem, service_gpus))
 
 
 def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
@@ -259,8 +283,8 @@ def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
                         "latency_ms": None if lat is None else _r(lat, 2)})
 
 
-def _workloads(problem: Problem, placements: list[Placement],
-               moves_by_job: dict[str, float]) -> list[dict[str, Any]]:
+def _workloads(problem: Problem, placements: list[Placement], moves_by_job: dict[str, float],
+               starts_by_job: dict[str, int]) -> list[dict[str, Any]]:
     out = []
     sc = problem.scenario
     workloads: list[TrainingJob | InferenceService] = [*sc.training, *sc.inference]
@@ -283,6 +307,8 @@ def _workloads(problem: Problem, placements: list[Placement],
             "data_home": data.home if data else None,
             "data_size_gb": data.size_gb if data else None,
             "moves": round(moves_by_job[w.name]) if w.name in moves_by_job else None,
+            # (re)starts, each paying the job's restart overhead (jobs that model them)
+            "starts": starts_by_job.get(w.name),
         })
     return out
 

@@ -20,7 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from connectors.catalog import Catalog
-from planner.feasibility import check_job, check_service
+from planner.feasibility import check_failover, check_job, check_service
 from planner.geo import great_circle_km, modelled_rtt_ms
 from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
 from planner.units import KG_PER_T, L_PER_M3, W_PER_KW
@@ -410,6 +410,7 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
             demand[i, m] += _period_mean(d.rps * profile[all_hours.hour.to_numpy()][None, :],
                                          group, H)[0]
         reasons += check_service(s, ok, flow[i], rtt, metros, regions, jurisdiction)
+        reasons += check_failover(s, ok, flow[i], rtt, metros, regions, jurisdiction)
     for metro in used_metros:
         row = metros_df.loc[metro]
         inputs.append(InputFigure("metro_coordinates", metro,

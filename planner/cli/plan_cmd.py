@@ -67,9 +67,29 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
         out.print(f"• {note}")
+    for line in failover_lines(plan):
+        out.print(f"• {line}")
     if plan.excluded:
         out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
                   f"(listed in plan.json 'excluded').[/]")
+
+
+def failover_lines(plan: Plan) -> list[str]:
+    """One line per service with survive_region_loss: does every region's loss leave enough?"""
+    out = []
+    for service in sorted({f["service"] for f in plan.failover}):
+        mine = [f for f in plan.failover if f["service"] == service]
+        short = [f for f in mine if not f["survives"]]
+        head = (f"{service} survives the loss of any one of its {len(mine)} region(s) within "
+                f"{mine[0]['failover_latency_slo_ms']:g} ms (re-checked in all "
+                f"{mine[0]['periods_checked']} periods)")
+        if short:
+            worst = max(short, key=lambda f: f["worst_unserved_rps"])
+            head = (f"[red]{service} does NOT survive[/] the loss of "
+                    f"{', '.join(f['lost_region'] for f in short)}: up to "
+                    f"{worst['worst_unserved_rps']:,.1f} rps unserved")
+        out.append(head)
+    return out
 
 
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
