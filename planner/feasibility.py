@@ -44,11 +44,26 @@ def check_job(
                 f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
                 f"every region offering {job.gpu} (offered in: {', '.join(where)})")
     n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
-    if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
+    # the first start's overhead is unavoidable when starts are modelled
+    need = job.gpu_hours + (job.restart_overhead_gpu_hours if job.tracks_runs else 0.0)
+    if n_hours * job.max_gpus < need - 1e-9:
+        what = (f"{job.gpu_hours:g} GPU-hours" if need == job.gpu_hours else
+                f"{job.gpu_hours:g} GPU-hours + one restart overhead of "
+                f"{job.restart_overhead_gpu_hours:g}")
         reasons.append(
-            f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "
+            f"training '{job.name}': needs {what} but its window has "
             f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
-            f"widen the window or raise max_gpus to ≥ {math.ceil(job.gpu_hours / max(n_hours, 1))}")
+            f"widen the window or raise max_gpus to ≥ {math.ceil(need / max(n_hours, 1))}")
+    if job.tracks_runs and n_hours < job.min_run_hours:
+        reasons.append(
+            f"training '{job.name}': min_run_hours {job.min_run_hours} is longer than its "
+            f"window ({n_hours} h); lower min_run_hours or widen the window")
+    least = job.min_run_hours * job.gang_min_gpus  # GPU-hours of the shortest possible run
+    if job.tracks_runs and least > need + 1e-9:
+        reasons.append(
+            f"training '{job.name}': one run of min_run_hours {job.min_run_hours} at "
+            f"{job.gang_min_gpus:g} GPU(s) (min_gpus) is {least:g} GPU-hours, more than the "
+            f"job's {need:g}; lower min_run_hours or min_gpus")
     return reasons
 
 
