@@ -14,9 +14,11 @@ from tiny import tiny_catalog
 
 from planner.gang import _lengthen
 from planner.model import build
+from planner.pareto import trace_frontier
 from planner.plan import extract
 from planner.problem import InfeasibleError, Problem, prepare
 from planner.scenario import ScenarioError, load_scenario_text
+from planner.session import PlanSession
 from planner.solve import solve
 
 US = "aws/us-east-1"
@@ -144,3 +146,22 @@ def test_a_run_that_does_more_than_the_work_is_named():
     # 3 h × min_gpus 10 = 30 GPU-h > 20 GPU-h of work
     with pytest.raises(InfeasibleError, match="one run of min_run_hours 3 at 10 GPU"):
         gang_problem(", min_run_hours: 3, min_gpus: 10", CHEAP_DEAR_CHEAP)
+
+
+def test_frontier_points_keep_the_gang_rules():
+    # Cost min → carbon min on a noisy day: every point is proven and its plan, recomputed
+    # from the schedule, keeps runs ≥ 4 h and pays 3 GPU-h per start.
+    p = gang_problem(", min_run_hours: 4, restart_overhead_gpu_hours: 3",
+                     list(np.random.default_rng(7).uniform(50, 900, 24)), gpu_hours=60,
+                     max_gpus=10)
+    session = PlanSession(p.scenario, tiny_catalog())
+    session.problem, session.built = p, build(p)
+    frontier = trace_frontier(session, points=4, workers=1)
+    assert len(frontier.points) == 4
+    for point in frontier.points:
+        assert point.mip_gap is not None and point.mip_gap <= 1e-3
+        plan = point.make_plan()
+        sched = plan.schedule["j"][US]
+        runs = blocks(sched)
+        assert min(runs) >= 4
+        assert sum(sched) == pytest.approx(60 + 3 * plan.workloads[0]["starts"], rel=1e-6)
