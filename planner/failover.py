@@ -26,7 +26,9 @@ independent of the model's variables): the plan's report and the baselines use i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import linopy
 import numpy as np
@@ -38,6 +40,9 @@ from planner.problem import Problem
 
 SHORTFALL_TOL_RPS = 1e-6
 
+# build()'s elastic slack maker: (constraint name, coords, scale) → slack expression or 0
+Slack = Callable[[str, list[Any], "xr.DataArray | float"], "linopy.LinearExpression | float"]
+
 
 def survivors(p: Problem) -> xr.DataArray:
     """[service] True where the service must survive the loss of a region."""
@@ -46,11 +51,12 @@ def survivors(p: Problem) -> xr.DataArray:
 
 
 def add_failover_block(m: linopy.Model, p: Problem, sgpus: linopy.LinearExpression,
-                       s_mask: xr.DataArray) -> None:
+                       s_mask: xr.DataArray, slack: Slack | None = None) -> None:
     """Add the failover flows for services with ``survive_region_loss`` (see module doc).
 
     ``sgpus`` is ``Service-gpus`` [service, region, hour] (absent cells 0), ``s_mask`` where
-    a service may run [service, region].
+    a service may run [service, region]. ``slack`` (elastic models) gives the failover
+    demand a slack named ``Service-failover-demand-slack``.
     """
     survive = survivors(p)
     if not bool(survive.any()) or p.failover_allowed is None:
@@ -63,8 +69,11 @@ def add_failover_block(m: linopy.Model, p: Problem, sgpus: linopy.LinearExpressi
     flow_mask = lost_ok & other & s_mask & p.failover_allowed & demand_on
     rps = m.add_variables(lower=0, coords=[p.services, lost_idx, p.metros, p.regions, p.hours],
                           name="Service-failover-rps", mask=flow_mask).fillna(0)
-    m.add_constraints(rps.sum("region") == p.demand_rps, name="Service-failover-demand",
-                      mask=lost_ok & demand_on)
+    short = 0.0 if slack is None else slack(
+        "Service-failover-demand", [p.services, lost_idx, p.metros, p.hours],
+        p.demand_rps.where(demand_on, 1.0))
+    m.add_constraints(rps.sum("region") + short == p.demand_rps,
+                      name="Service-failover-demand", mask=lost_ok & demand_on)
     capacity = sgpus * p.service_rps_per_gpu
     m.add_constraints(rps.sum("metro") - capacity <= 0, name="Service-failover-capacity",
                       mask=flow_mask.any("metro"))

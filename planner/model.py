@@ -268,7 +268,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               mask=s_mask & sited)
             m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
                               >= min_regions, name="Service-min-regions", mask=multi)
-        add_failover_block(m, p, sgpus, s_mask)
+        add_failover_block(m, p, sgpus, s_mask, slack if elastic else None)
         cap = xr.DataArray([s.max_region_share if s.max_region_share is not None else np.nan
                             for s in sc.inference], coords=[p.services])
         if bool(cap.notnull().any()):

@@ -128,3 +128,13 @@ def test_baselines_are_flagged_for_survive_region_loss_and_short_runs():
     p = gang_problem(", min_run_hours: 3", [100.0, 1000.0, 100.0])
     assert "j: 2 run(s) shorter than min_run_hours 3" in run_baseline(
         p, "greedy-carbon").violations
+
+
+def test_a_quota_that_breaks_failover_is_explained():
+    # europe-north1 may run 5 GPUs (50 rps): with eu-west-1 lost, 50 of Dublin's 100 rps
+    # find no GPUs within the 75 ms failover SLO.
+    text = surviving(service_scenario(50))
+    with pytest.raises(InfeasibleError) as err:
+        make_plan(load_scenario_text(text), tiny_catalog(quotas={"gcp/europe-north1": 5}))
+    assert ("survive_region_loss cannot be met — with aws/eu-west-1 lost, up to 50.0 rps "
+            "from Dublin") in str(err.value)
