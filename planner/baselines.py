@@ -252,21 +252,28 @@ def _failover_violations(p: Problem, b: _Builder) -> list[str]:
 
 
 def _job_rule_violations(p: Problem, b: _Builder) -> list[str]:
-    """Runs shorter than a job's min_run_hours (hourly horizons)."""
+    """Runs shorter than a job's min_run_hours, and restart work left undone (hourly)."""
     out: list[str] = []
     if p.scenario.horizon.representative is not None:
         return out
     for j, job in enumerate(p.scenario.training):
-        if job.min_run_hours <= 1:
+        if not job.tracks_runs:
             continue
         on = b.job_gpus.values[j] > EPS  # [region, hour]
-        short = 0
+        runs = []
         for row in on:
             edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(int), [0]])))
-            short += int(((edges[1::2] - edges[::2]) < job.min_run_hours).sum())
+            runs += list(edges[1::2] - edges[::2])
+        short = sum(1 for n in runs if n < job.min_run_hours)
         if short:
             out.append(f"{job.name}: {short} run(s) shorter than min_run_hours "
                        f"{job.min_run_hours}")
+        if job.restart_overhead_gpu_hours > 0 and runs:
+            # the baseline places the job's work only; each start needs the overhead too
+            out.append(f"{job.name}: {len(runs)} start(s) need "
+                       f"{len(runs) * job.restart_overhead_gpu_hours:,.0f} GPU-h of restart "
+                       f"work the baseline does not run (restart_overhead_gpu_hours "
+                       f"{job.restart_overhead_gpu_hours:g})")
     return out
 
 

@@ -125,9 +125,12 @@ def test_baselines_are_flagged_for_survive_region_loss_and_short_runs():
     assert ("s: survive_region_loss broken — losing gcp/europe-north1 leaves up to 100.0 rps "
             "unserved within 75 ms") in result.violations
     # greedy-carbon runs the job in its two clean hours, 1 h each, under min_run_hours 3
-    p = gang_problem(", min_run_hours: 3", [100.0, 1000.0, 100.0])
-    assert "j: 2 run(s) shorter than min_run_hours 3" in run_baseline(
-        p, "greedy-carbon").violations
+    p = gang_problem(", min_run_hours: 3, restart_overhead_gpu_hours: 2",
+                     [100.0, 1000.0, 100.0])
+    broken = run_baseline(p, "greedy-carbon").violations
+    assert "j: 2 run(s) shorter than min_run_hours 3" in broken
+    assert ("j: 2 start(s) need 4 GPU-h of restart work the baseline does not run "
+            "(restart_overhead_gpu_hours 2)") in broken
 
 
 def test_a_quota_that_breaks_failover_is_explained():

@@ -67,11 +67,18 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
         out.print(f"• {note}")
-    for line in failover_lines(plan):
+    for line in failover_lines(plan) + gang_lines(plan):
         out.print(f"• {line}")
     if plan.excluded:
         out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
                   f"(listed in plan.json 'excluded').[/]")
+
+
+def gang_lines(plan: Plan) -> list[str]:
+    """One line per job whose starts are modelled: how many runs the plan starts."""
+    return [f"{w['name']} starts {w['starts']} run(s) (each (re)start pays its restart "
+            f"overhead; see workloads[].starts)" for w in plan.workloads
+            if w.get("starts") is not None]
 
 
 def failover_lines(plan: Plan) -> list[str]:
