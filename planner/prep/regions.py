@@ -93,10 +93,15 @@ def cheapest_offers(
 
 
 def _offers_of(catalog: Catalog, gpus: set[str], ids: pd.Series | pd.Index) -> pd.DataFrame:
-    """Offer rows of the given GPU models in the given regions, with an ``id`` column."""
+    """On-demand offer rows of the given GPU models in the given regions, with an ``id``.
+
+    Spot-only shapes (no on-demand price) are not planned on yet: the model prices every
+    GPU-hour at the on-demand rate.
+    """
     offers = catalog.gpu_offers.copy()
     offers["id"] = region_ids(offers)
-    return offers[offers["gpu_model"].isin(gpus) & offers["id"].isin(ids)]
+    on_demand = offers["usd_per_gpu_hour"].notna()
+    return offers[on_demand & offers["gpu_model"].isin(gpus) & offers["id"].isin(ids)]
 
 
 def apply_missing_policy(
