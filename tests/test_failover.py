@@ -141,3 +141,38 @@ def test_a_quota_that_breaks_failover_is_explained():
         make_plan(load_scenario_text(text), tiny_catalog(quotas={"gcp/europe-north1": 5}))
     assert ("survive_region_loss cannot be met — with aws/eu-west-1 lost, up to 50.0 rps "
             "from Dublin") in str(err.value)
+
+
+def test_bundled_example_survives_each_region_loss_recomputed_from_its_schedule():
+    # global-low-latency: from plan.schedule (GPUs per region and hour, the plan's output)
+    # and the catalog's round trips alone, each region it runs in is removed in turn and
+    # the demand routed within 1.5 × 45 ms onto the GPUs left (an LP per lost region).
+    from pathlib import Path
+
+    from connectors.catalog import load_catalog
+    from planner.scenario import load_scenario
+
+    sc = load_scenario(Path(__file__).parents[1] / "examples" / "global-low-latency.yaml")
+    (svc,) = sc.inference
+    assert svc.survive_region_loss
+    catalog = load_catalog()
+    p = prepare(sc, catalog)
+    plan = make_plan(sc, catalog)
+    sched = plan.schedule[svc.name]
+    regions = sorted(sched)
+    capacity = np.array([sched[r] for r in regions]) * svc.requests_per_gpu_s  # [region, h]
+    demand = p.demand_rps.sel(service=svc.name).transpose("metro", "hour").values
+    allowed = (p.rtt_ms.sel(region=regions) <= 1.5 * svc.latency_slo_ms).transpose(
+        "metro", "region").values
+    assert len(regions) >= 2
+    # schedule values may be rounded to 4 decimals (≤ 0.5e-4 GPU each): allow that much
+    rounding_rps = len(regions) * 0.5e-4 * svc.requests_per_gpu_s
+    for k in range(len(regions)):
+        left = capacity.copy()
+        left[k] = 0.0
+        assert failover_shortfall_rps(demand, allowed, left).max() <= rounding_rps, regions[k]
+    # … and removing capacity does break it: without its two largest regions it fails
+    biggest = np.argsort(capacity.max(axis=1))[-2:]
+    left = capacity.copy()
+    left[biggest] = 0.0
+    assert failover_shortfall_rps(demand, allowed, left).max() > 1.0
