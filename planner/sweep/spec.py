@@ -78,7 +78,8 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("water_budget", "water_budget_m3", "optional_number", False,
           "water budget over the horizon (m³, or none); limits.water_m3"),
     Param("latency_slo", "latency_slo_ms", "number", False,
-          "round-trip latency SLO of every inference service (ms)", exclusive_minimum=True),
+          "round-trip latency SLO of every inference service (ms); a set "
+          "failover_latency_slo_ms below it is raised to it", exclusive_minimum=True),
     Param("demand_scale", "demand_scale", "number", False,
           "multiplier on every inference demand (requests/s ratio)", exclusive_minimum=True),
     Param("clouds", "clouds", "clouds", False,
@@ -113,6 +114,10 @@ def apply_values(scenario: Scenario, values: dict[str, Value]) -> Scenario:
     for svc in data["inference"]:
         if "latency_slo" in v:
             svc["latency_slo_ms"] = v["latency_slo"]
+            failover = svc.get("failover_latency_slo_ms")
+            if failover is not None:  # a failover SLO is never tighter than the SLO
+                svc["failover_latency_slo_ms"] = max(float(failover),  # type: ignore[arg-type]
+                                                     float(v["latency_slo"]))
         if "demand_scale" in v:
             for d in svc["demand"]:
                 d["rps"] = float(d["rps"]) * float(v["demand_scale"])  # type: ignore[arg-type]
