@@ -132,6 +132,7 @@ def write_files(out_dir: Path, files: Mapping[str, str], force: bool = False) ->
     paths: list[Path] = []
     for name, text in files.items():
         path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)  # names may hold sub-directories
         atomic_write_text(path, text)
         paths.append(path)
     final = dict(manifest)
