@@ -92,8 +92,8 @@ variable "pools" {
   validation {
     condition = alltrue([
       for p in values(var.pools) :
-      abs(p.instance_hours - sum(concat([0], [for s in p.steps : s.hours * s.instances], [for r in p.recurrences : r.hours_in_horizon * r.instances]))) <= 1e-6 * max(1, p.instance_hours) &&
-      abs(p.deployed_cost_usd - p.instance_hours * p.usd_per_instance_hour) <= 1e-6 * max(1, p.deployed_cost_usd)
+      abs(p.instance_hours - sum(concat([0], [for s in p.steps : s.hours * s.instances], [for r in p.recurrences : r.hours_in_horizon * r.instances]))) <= 0.000001 * max(1, p.instance_hours) &&
+      abs(p.deployed_cost_usd - p.instance_hours * p.usd_per_instance_hour) <= 0.000001 * max(1, p.deployed_cost_usd)
     ])
     error_message = "In aws_gpu_fleet, every instance_hours must equal its steps' and recurrences' instances x hours, and deployed_cost_usd must equal instance_hours x usd_per_instance_hour."
   }

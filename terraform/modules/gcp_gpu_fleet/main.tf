@@ -39,6 +39,11 @@ resource "google_compute_instance_template" "gpu" {
   machine_type = each.value.instance_type
   labels       = local.pool_labels[each.key]
 
+  # Only instance-level SSH keys (or OS Login), never the project's.
+  metadata = {
+    block-project-ssh-keys = true
+  }
+
   disk {
     source_image = var.source_image
     boot         = true
