@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from planner.diff import HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
+from planner.diff import DEFAULT_DUAL_RUN_HOURS, HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
 from planner.emit.planfile import PlanFileError, load_plan
 from planner.emit.tfvars import (
     COST_REPORT,
@@ -273,8 +273,9 @@ def diff(
     current: Annotated[Path, typer.Argument(metavar="CURRENT.json", help="Plan in force.")],
     proposed: Annotated[Path, typer.Argument(metavar="PROPOSED.json", help="Plan to move to.")],
     dual_run_hours: Annotated[
-        float, typer.Option("--dual-run-hours", help="Hours old and new placements overlap.")
-    ] = 24.0,
+        float, typer.Option("--dual-run-hours", help="Hours old and new placements overlap "
+                            "(default: one week, as in the migration memo).")
+    ] = DEFAULT_DUAL_RUN_HOURS,
     min_payback_days: Annotated[
         float | None,
         typer.Option(
