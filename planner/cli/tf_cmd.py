@@ -178,8 +178,8 @@ def _validate(out: Path, console: Console) -> None:
                       + ("ok" if step.ok else "FAILED"), markup=False, highlight=False)
         text = (step.stdout + step.stderr).strip()
         if step.ok and step.show:  # the plan: only its deployed-cost outputs
-            text = "\n".join(ln for ln in text.splitlines() if "deployed_cost_usd " in ln
-                              and "=" in ln and not ln.strip().startswith("+ \"")).strip()
+            text = "\n".join(ln.strip() for ln in text.splitlines()
+                              if ln.startswith("  + deployed_cost_usd "))
         if text and (not step.ok or step.show):
             console.print(text, markup=False, highlight=False)
         failed |= not step.ok
