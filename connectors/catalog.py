@@ -18,6 +18,7 @@ from connectors.schema import validate_table
 EMBEDDED_TABLES = (
     "regions",
     "gpu_offers",
+    "purchase_options",
     "hardware",
     "latency",
     "latency_model",
@@ -43,6 +44,11 @@ class Catalog:
     metros: pd.DataFrame
     transfer: pd.DataFrame
     grid_profiles: pd.DataFrame
+    purchase_options: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["provider", "purchase", "discount_fraction", "scope", "source", "as_of"]
+        )
+    )
     grid_hourly: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
             columns=["grid_zone", "ts_utc", "ci_gco2e_per_kwh", "signal", "is_forecast",

@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -34,323 +33,19 @@ from connectors.compile_catalog_figures import (
     AWS_LATENCY_SOURCE,
     AZURE_LATENCY_AS_OF,
     AZURE_LATENCY_SOURCE,
-    CCF_GPU_NAMES,
     CIM_AS_OF,
-    DATASHEET_POWER,
-    EU27,
     FIT_MIN_KM,
-    GPU_COUNT_CORRECTIONS,
-    GPU_MODEL_MAP,
-    HOST_GPUS_BY_MODEL,
-    HOURS_PER_YEAR,
     KM_PER_100,
     METROS,
     REF,
-    SINGLE_ZONE_COUNTRIES,
-    SKYPILOT_INDICATIVE,
-    SOURCES_HEAD,
-    SYSTEM_POWER,
     TRANSFER_PRICES,
+    read_ref,
 )
+from connectors.compile_catalog_hardware import build_hardware, build_purchase_options
+from connectors.compile_catalog_offers import build_gpu_offers
+from connectors.compile_catalog_regions import build_regions, jurisdiction
+from connectors.compile_catalog_sources import SOURCES_HEAD
 from connectors.schema import TABLES, validate_table
-
-
-# --------------------------------------------------------------------------------------
-# Small helpers
-# --------------------------------------------------------------------------------------
-def _read(ref: Path, name: str) -> pd.DataFrame:
-    """Read one reference CSV with empty cells as missing (NaN)."""
-    return pd.read_csv(ref / name, keep_default_na=False, na_values=[""])
-
-
-def _jurisdiction(country: str) -> str:
-    """ "EU" for EU-27 members, otherwise the country name (same rule as region_locations)."""
-    return "EU" if country in EU27 else country
-
-
-def _num(value: Any) -> float:
-    """A float, or NaN for missing."""
-    return float(value) if pd.notna(value) else math.nan
-
-
-# --------------------------------------------------------------------------------------
-# regions
-# --------------------------------------------------------------------------------------
-def _ccf_grid(ref: Path) -> pd.DataFrame:
-    """CCF grid factors (g/kWh) for AWS and Azure, keyed by provider/region."""
-    ccf = _read(ref, "ccf_grid_emission_factors.csv")
-    ccf = ccf[(ccf.factor_variant == "grid") & ccf.provider.isin(["aws", "azure"])].copy()
-    ccf["g"] = (ccf.emission_factor_tco2e_per_kwh * 1e6).round(3)
-    ccf["src"] = "CCF grid factor (" + ccf.factor_basis + "), tCO2e/kWh x 1e6: " + ccf.source
-    return ccf.set_index(["provider", "region"])[["g", "src"]]
-
-
-def _gcp_2024(ref: Path) -> pd.DataFrame:
-    """Google's 2024 grid intensity and CFE per GCP region."""
-    gcp = _read(ref, "gcp_region_carbon_cfe.csv")
-    return gcp[gcp.year == 2024].set_index("region")
-
-
-def _pue(ref: Path) -> dict[str, tuple[float, str, dict[str, float]]]:
-    """Per-provider PUE: (fleet value, source, per-region overrides)."""
-    facts = _read(ref, "water_pue_provider_facts.csv")
-    coef = _read(ref, "ccf_coefficients.csv")
-    aws = facts[(facts.provider == "aws") & (facts.metric == "PUE")].iloc[0]
-    gcp_avg = coef[(coef.provider == "gcp") & (coef.parameter == "pue_avg")].iloc[0]
-    gcp_ttm = coef[(coef.provider == "gcp") & (coef.parameter == "pue_trailing_twelve_month")]
-    az = coef[(coef.provider == "azure") & (coef.parameter == "pue_avg")].iloc[0]
-    return {
-        "aws": (float(aws.value), f"AWS fleet PUE {aws.year} ({aws.source_quality}): "
-                f"{aws.source}", {}),
-        "gcp": (float(gcp_avg.value), f"CCF GCP fleet PUE: {gcp_avg.source}",
-                dict(zip(gcp_ttm.key, gcp_ttm.value.astype(float), strict=True))),
-        "azure": (float(az.value), f"CCF Azure fleet PUE (Microsoft statement): {az.source}", {}),
-    }  # fmt: skip
-
-
-def _wue(ref: Path) -> dict[str, tuple[float, str]]:
-    """Per-provider site WUE (L/kWh) and its source label."""
-    facts = _read(ref, "water_pue_provider_facts.csv")
-    wue = facts[facts.metric == "WUE"].dropna(subset=["value"])
-    aws = wue[wue.provider == "aws"].sort_values("year").iloc[-1]
-    az = wue[(wue.provider == "azure") & ~wue.source_quality.str.startswith("tertiary")]
-    az_row = az.iloc[[az.year.str.extract(r"(\d{4})")[0].astype(int).argmax()]].iloc[0]
-    eco = facts[facts.metric == "WUE on-site (EcoLogits assumption)"]
-    g = eco[eco.provider.str.startswith("gcp")].iloc[0]
-    return {
-        "aws": (float(aws.value), f"AWS fleet WUE {aws.year} ({aws.source_quality}): "
-                f"{aws.source}"),
-        "azure": (float(az_row.value), f"Microsoft fleet WUE {az_row.year} "
-                  f"({az_row.source_quality}): {az_row.source}"),
-        "gcp": (float(g.value), "EcoLogits per-provider assumption (Google-hosted, USA; "
-                f"Google publishes no fleet WUE): {g.source}"),
-    }  # fmt: skip
-
-
-def build_regions(ref: Path) -> pd.DataFrame:
-    """One row per region (164): location, grid, facility and water figures."""
-    loc = _read(ref, "region_locations.csv")
-    summ = _read(ref, "region_summary.csv").set_index(["provider", "region"])
-    ccf, gcp = _ccf_grid(ref), _gcp_2024(ref)
-    pue, wue = _pue(ref), _wue(ref)
-    eco = _read(ref, "country_electricity_impacts_ecologits.csv").set_index("country_iso3")
-    stress = _read(ref, "water_stress_country_partial.csv").set_index("country")
-    rows = []
-    for r in loc.itertuples(index=False):
-        s = summ.loc[(r.provider, r.region)]
-        row: dict[str, object] = {
-            "provider": r.provider, "region": r.region, "display_name": r.display_name,
-            "country": r.country, "jurisdiction": r.jurisdiction,
-            "lat_deg": _num(r.latitude), "lon_deg": _num(r.longitude),
-            "coord_source": r.coord_source, "in_service": r.in_service, "source": r.source,
-        }  # fmt: skip
-        row.update(_grid_fields(r, s, ccf, gcp))
-        row.update(_facility_fields(r, pue, wue))
-        row.update(_water_fields(r, s, eco, stress))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _grid_fields(r: Any, s: pd.Series, ccf: pd.DataFrame, gcp: pd.DataFrame) -> dict:
-    """grid_zone, grid CI (g/kWh), CFE and the row's as_of for one region."""
-    out: dict[str, object] = {}
-    zone = s["electricity_maps_zone"]
-    country = r.country
-    if pd.notna(zone):
-        out["grid_zone"], out["grid_zone_source"] = (
-            zone,
-            (f"CCF mapping to Electricity Maps zone ({REF}/ccf_grid_emission_factors.csv)"),
-        )
-    elif country in SINGLE_ZONE_COUNTRIES:
-        out["grid_zone"] = SINGLE_ZONE_COUNTRIES[country]
-        out["grid_zone_source"] = f"derived: single-zone country ({country})"
-    else:
-        out["grid_zone"] = out["grid_zone_source"] = math.nan
-    key = (r.provider, r.region)
-    out["cfe_fraction"] = out["cfe_source"] = math.nan
-    out["grid_ci_gco2e_per_kwh"] = out["grid_ci_source"] = math.nan
-    out["as_of"] = CIM_AS_OF
-    if key[0] == "gcp" and key[1] in gcp.index:
-        g = gcp.loc[key[1]]
-        out["grid_ci_gco2e_per_kwh"] = float(g.grid_carbon_intensity_gco2e_per_kwh)
-        out["grid_ci_source"] = f"Google 2024 grid carbon intensity: {g.source}"
-        if pd.notna(g.google_cfe_fraction):
-            out["cfe_fraction"] = float(g.google_cfe_fraction)
-            out["cfe_source"] = f"Google 2024 CFE%: {g.source}"
-        out["as_of"] = "2024"
-    elif key in ccf.index:
-        c = ccf.loc[key]
-        out["grid_ci_gco2e_per_kwh"], out["grid_ci_source"] = float(c.g), c.src
-        out["as_of"] = _ccf_year(c.src)
-    return out
-
-
-def _ccf_year(src: str) -> str:
-    """Data year of a CCF factor: eGRID2020 -> 2020, carbonfootprint.com 2021 -> 2021."""
-    if "eGRID2020" in src:
-        return "2020"
-    if "2021" in src:
-        return "2021"
-    return "2024-03-25"  # EEA factors: no year stated; the CCF commit date
-
-
-def _facility_fields(r: Any, pue: dict, wue: dict) -> dict:
-    """PUE and site WUE for one region."""
-    prov, region = r.provider, r.region
-    fleet, src, per_region = pue[prov]
-    if region in per_region:
-        p, psrc = (
-            per_region[region],
-            f"CCF GCP trailing-twelve-month PUE for {region}: "
-            + (
-                "cloud-carbon-footprint/cloud-carbon-footprint@b7a049c7d25c:packages/gcp/src/"
-                "domain/GcpFootprintEstimationConstants.ts"
-            ),
-        )
-    else:
-        p, psrc = fleet, src
-    w, wsrc = wue[prov]
-    return {"pue": p, "pue_source": psrc, "wue_l_per_kwh": w, "wue_source": wsrc}
-
-
-def _water_fields(r: Any, s: pd.Series, eco: pd.DataFrame, stress: pd.DataFrame) -> dict:
-    """Grid water intensity (L/kWh, by country) and Aqueduct water stress (0-5)."""
-    iso3, country = s["country_iso3"], r.country
-    out: dict[str, object] = {"grid_water_l_per_kwh": math.nan, "grid_water_source": math.nan}
-    if pd.notna(iso3) and iso3 in eco.index:
-        e = eco.loc[iso3]
-        out["grid_water_l_per_kwh"] = float(e.wue_offsite_l_per_kwh)
-        out["grid_water_source"] = f"EcoLogits country wue_offsite ({iso3}): {e.source}"
-    out["water_stress_0_5"] = out["water_stress_source"] = math.nan
-    if pd.notna(country) and country in stress.index:
-        w = stress.loc[country]
-        out["water_stress_0_5"] = float(w.bws_total_score_0_5)
-        out["water_stress_source"] = f"WRI Aqueduct 4.0 BWS ({w.year}): {w.source}"
-    return out
-
-
-# --------------------------------------------------------------------------------------
-# gpu_offers
-# --------------------------------------------------------------------------------------
-def build_gpu_offers(ref: Path) -> pd.DataFrame:
-    """On-demand offers: AWS/Azure full instances, GCP derived host+accelerator totals."""
-    p = _read(ref, "gpu_instance_prices_ondemand.csv")
-    keep = ((p.provider.isin(["aws", "azure"]) & (p.price_component == "full_instance"))
-            | ((p.provider == "gcp") & (p.price_component == "derived_total")))  # fmt: skip
-    rows = []
-    for r in p[keep].itertuples(index=False):
-        n, extra = int(r.gpu_count), ""
-        fix = GPU_COUNT_CORRECTIONS.get((r.provider, r.instance_type))
-        if fix:
-            n, extra = fix[0], "; " + fix[1]
-        commit = re.search(r"@([0-9a-f]+):", r.source)
-        snap = f"skypilot-catalog@{commit.group(1) if commit else '?'}"
-        note = {
-            "aws": " (pre-June-2025 prices)",
-            "azure": " (US regions only)",
-            "gcp": " (host + accelerator totals)",
-        }[r.provider]
-        src = f"{r.source}; {r.note}{extra}"
-        if r.provider == "gcp":
-            src = (f"derived: gcp_host_only + gcp_accelerator_only (same region) from "
-                   f"{r.source}; {SKYPILOT_INDICATIVE}")  # fmt: skip
-        price = float(r.price_usd_per_hour)
-        rows.append({
-            "provider": r.provider, "region": r.region,
-            "gpu_model": GPU_MODEL_MAP[(r.provider, r.gpu_model)],
-            "instance_type": r.instance_type, "gpus_per_instance": n,
-            "usd_per_instance_hour": price, "usd_per_gpu_hour": round(price / n, 6),
-            "quota_gpus": math.nan, "source": src, "as_of": snap + note,
-        })  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------
-# hardware
-# --------------------------------------------------------------------------------------
-def build_hardware(ref: Path, models: Iterable[str]) -> pd.DataFrame:
-    """Per-GPU power and embodied carbon for every canonical model that has an offer."""
-    coef = _read(ref, "ccf_coefficients.csv")
-    emb = _read(ref, "embodied_gpu_servers.csv")
-    rows = []
-    for model in sorted(set(models)):
-        row: dict[str, object] = {"gpu_model": model}
-        row.update(_power(coef, model))
-        row.update(_host_power(model, row["power_w"]))
-        row.update(_embodied(emb, model))
-        row["source"] = "see power_source, host_power_source and embodied_source"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _power(coef: pd.DataFrame, model: str) -> dict:
-    """Board power and idle power (W): CCF where CCF lists the chip, else the datasheet."""
-    name = CCF_GPU_NAMES.get(model)
-    if name:
-        aws = coef[(coef.provider == "aws") & (coef.key == name)]
-        mx = aws[aws.parameter == "max_watts_gpu"].iloc[0]
-        mn = aws[aws.parameter == "min_watts_gpu"].iloc[0]
-        return {
-            "power_w": float(mx.value), "idle_w": float(mn.value),
-            "power_source": f"CCF max/min_watts_gpu for {name} (100 % / idle): {mx.source}",
-            "as_of": "2024-03-25",
-        }  # fmt: skip
-    fig = DATASHEET_POWER[model]
-    return {"power_w": fig.power_w, "idle_w": math.nan, "power_source": fig.source,
-            "as_of": fig.as_of}  # fmt: skip
-
-
-def _host_power(model: str, power_w: object) -> dict:
-    """Host share per GPU (W) = (8-GPU system max - 8 x board power) / 8, where sourced."""
-    sp = SYSTEM_POWER.get(model)
-    if sp is None or pd.isna(power_w):
-        return {"host_power_w_per_gpu": math.nan, "host_power_source": math.nan}
-    gpu_w = float(power_w)  # type: ignore[arg-type]
-    host = (sp.max_w - sp.gpus * gpu_w) / sp.gpus
-    src = (f"derived: ({sp.system} max system power {sp.max_w:g} W - {sp.gpus} x "
-           f"{gpu_w:g} W board power) / {sp.gpus}; upper bound (PSU maximum, not measured "
-           f"draw) from {sp.source}")  # fmt: skip
-    return {"host_power_w_per_gpu": round(host, 3), "host_power_source": src}
-
-
-EMB_FILE = f"{REF}/embodied_gpu_servers.csv"
-
-
-def _embodied(emb: pd.DataFrame, model: str) -> dict:
-    """Embodied kgCO2e per GPU (card + server share) and the lifetime it is spread over."""
-    life = emb[(emb.record_type == "boavizta_archetype") & (emb.gpu_model == "Large GPU")]
-    life_h = int(round(float(life.lifetime_years.iloc[0]) * HOURS_PER_YEAR))
-    life_src = (f"lifetime {life_h} h = 3 y (EcoLogits HARDWARE_LIFESPAN; BoaviztAPI GPU "
-                f"component hours_life_time=26280), same for all models")  # fmt: skip
-    if model == "H100":
-        server = emb[(emb.record_type == "model_constant") & emb.embodied_kgco2e_server_excl_gpu
-                     .eq(5700.0)].iloc[0]  # fmt: skip
-        card = emb[(emb.record_type == "model_constant")
-                   & emb.embodied_kgco2e_per_gpu.eq(164.0)].iloc[0]  # fmt: skip
-        n = int(server.gpus_per_server)
-        kg = float(server.embodied_kgco2e_server_excl_gpu) / n + float(card.embodied_kgco2e_per_gpu)
-        src = (f"derived: {server.embodied_kgco2e_server_excl_gpu:g}/{n} kg (p5.48xlarge "
-               f"server excl. GPUs) + {card.embodied_kgco2e_per_gpu:g} kg (H100 card) from "
-               f"EcoLogits ({server.source}) via {EMB_FILE}; {life_src}")  # fmt: skip
-        return {"embodied_kgco2e_per_gpu": round(kg, 3), "lifetime_h": life_h,
-                "embodied_source": src}  # fmt: skip
-    if model not in HOST_GPUS_BY_MODEL:
-        return {"embodied_kgco2e_per_gpu": math.nan, "lifetime_h": math.nan,
-                "embodied_source": math.nan}  # fmt: skip
-    bloom = emb[(emb.record_type == "model_constant")
-                & emb.embodied_kgco2e_server_excl_gpu.eq(2500.0)].iloc[0]  # fmt: skip
-    n, why = HOST_GPUS_BY_MODEL[model]
-    server_kg, per_gpu = (
-        float(bloom.embodied_kgco2e_server_excl_gpu),
-        float(bloom.embodied_kgco2e_per_gpu),
-    )
-    kg = server_kg / n + per_gpu
-    src = (
-        f"derived: {server_kg:g}/{n} kg (server excl. GPUs; {why}) + {per_gpu:g} kg per "
-        f"GPU from BLOOM/e-footprint constants ({bloom.source}) via {EMB_FILE}; {life_src}"
-    )
-    return {"embodied_kgco2e_per_gpu": round(kg, 3), "lifetime_h": life_h,
-            "embodied_source": src}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -358,7 +53,7 @@ def _embodied(emb: pd.DataFrame, model: str) -> dict:
 # --------------------------------------------------------------------------------------
 def _matrix(ref: Path, name: str, provider: str, source: str, as_of: str) -> pd.DataFrame:
     """One measured P50 matrix as latency rows (non-numeric cells dropped)."""
-    m = _read(ref, name)
+    m = read_ref(ref, name)
     rtt = pd.to_numeric(m.rtt_p50_ms, errors="coerce")
     m = m.assign(rtt_ms=rtt)[rtt.notna()]
     return pd.DataFrame({
@@ -396,7 +91,7 @@ def fit_rtt(km: Iterable[float], rtt_ms: Iterable[float]) -> tuple[float, float]
 
 def build_latency_model(ref: Path, latency: pd.DataFrame) -> pd.DataFrame:
     """RTT-from-distance fits: Azure and AWS as published, and a pooled default fit."""
-    params = _read(ref, "rtt_model_parameters.csv").set_index("parameter")
+    params = read_ref(ref, "rtt_model_parameters.csv").set_index("parameter")
     rows = []
     for scope, key, as_of in (
         ("azure", "azure_linear_fit_rtt_ms", AZURE_LATENCY_AS_OF),
@@ -432,7 +127,7 @@ def build_latency_model(ref: Path, latency: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 def build_metros(ref: Path) -> pd.DataFrame:
     """User metros: CIM metro points from region_locations.csv, else a cited coordinate."""
-    loc = _read(ref, "region_locations.csv")
+    loc = read_ref(ref, "region_locations.csv")
     cim = loc[loc.coord_source == "CIM metro"]
     rows = []
     for m in METROS:
@@ -454,9 +149,7 @@ def build_metros(ref: Path) -> pd.DataFrame:
             {
                 "metro": m.metro,
                 "country": m.country,
-                "jurisdiction": _jurisdiction(m.country)
-                if m.country != "Hong Kong (China)"
-                else "Hong Kong",
+                "jurisdiction": jurisdiction(m.country),
                 "lat_deg": lat,
                 "lon_deg": lon,
                 "source": src,
@@ -468,7 +161,7 @@ def build_metros(ref: Path) -> pd.DataFrame:
 
 def build_transfer(ref: Path) -> pd.DataFrame:
     """Per-provider transfer price (USD/GB) and energy (kWh/GB, CCF networking coefficient)."""
-    coef = _read(ref, "ccf_coefficients.csv")
+    coef = read_ref(ref, "ccf_coefficients.csv")
     net = coef[coef.parameter == "networking_coefficient"].set_index("provider")
     rows = []
     for t in TRANSFER_PRICES:
@@ -551,6 +244,7 @@ def build_grid_profiles(hourly: Path) -> pd.DataFrame:
 SORT_KEYS: dict[str, list[str]] = {
     "regions": ["provider", "region"],
     "gpu_offers": ["provider", "region", "gpu_model", "instance_type"],
+    "purchase_options": ["provider", "purchase"],
     "hardware": ["gpu_model"],
     "latency": ["from_id", "to_id"],
     "latency_model": ["scope"],
@@ -562,6 +256,7 @@ SORT_KEYS: dict[str, list[str]] = {
 
 INT_COLUMNS: dict[str, tuple[str, ...]] = {
     "hardware": ("lifetime_h",),
+    "regions": ("grid_ci_year",),
     "gpu_offers": ("gpus_per_instance", "quota_gpus"),
     "grid_profiles": ("month", "hour_utc", "year"),
 }
@@ -587,6 +282,7 @@ def compile_catalog(reference: Path, hourly: Path, out: Path) -> dict[str, pd.Da
     tables = {
         "regions": build_regions(reference),
         "gpu_offers": offers,
+        "purchase_options": build_purchase_options(),
         "hardware": build_hardware(reference, offers.gpu_model),
         "latency": latency.drop(columns="great_circle_km"),
         "latency_model": build_latency_model(reference, latency),

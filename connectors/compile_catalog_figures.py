@@ -8,15 +8,21 @@ the URL it was read from, so the compiler itself holds only logic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
 
 # --------------------------------------------------------------------------------------
 # Source labels for the shared reference data (full provenance in SOURCES.md)
 # --------------------------------------------------------------------------------------
 REF = "shared/data/reference"
-SKYPILOT_INDICATIVE = (
-    "indicative: GCP accelerator prices in this SkyPilot catalog snapshot vary implausibly "
-    "between regions (likely mixed SKUs), validate before relying on them"
-)
+
+
+def read_ref(ref: Path, name: str) -> pd.DataFrame:
+    """Read one reference CSV with empty cells as missing (NaN)."""
+    return pd.read_csv(ref / name, keep_default_na=False, na_values=[""])
+
+
 AZURE_LATENCY_SOURCE = "Microsoft Azure network latency statistics, P50"
 AZURE_LATENCY_AS_OF = "2026-07-30"
 AWS_LATENCY_SOURCE = "cloudping.co 1-year P50 snapshot"
@@ -58,79 +64,6 @@ EU27 = {
     "Portugal", "Romania", "Slovakia", "Slovenia", "Spain", "Sweden",
 }  # fmt: skip
 
-# --------------------------------------------------------------------------------------
-# GPU models
-# --------------------------------------------------------------------------------------
-# (provider, catalog gpu_model) -> canonical gpu_model
-GPU_MODEL_MAP: dict[tuple[str, str], str] = {
-    ("aws", "H100"): "H100",
-    ("aws", "H200"): "H200",
-    ("aws", "A100-40GB"): "A100-40GB",
-    ("aws", "A100-80GB"): "A100-80GB",
-    ("aws", "V100"): "V100",
-    ("azure", "H100"): "H100",
-    ("azure", "A100-40GB"): "A100-40GB",
-    ("azure", "A100-80GB"): "A100-80GB",
-    ("azure", "V100-32GB"): "V100-32GB",
-    ("azure", "T4"): "T4",
-    ("azure", "A10"): "A10",
-    ("gcp", "A100"): "A100-40GB",  # a2-highgpu = A100 40GB
-    ("gcp", "A100-80GB"): "A100-80GB",
-    ("gcp", "H100"): "H100",
-    ("gcp", "H100-MEGA"): "H100",  # a3-megagpu: same H100 80GB GPU, faster network
-    ("gcp", "H200"): "H200",
-}
-# Microsoft's ND H100 v5 spec is 8 GPUs per VM; the SkyPilot catalog says 12.
-GPU_COUNT_CORRECTIONS: dict[tuple[str, str], tuple[int, str]] = {
-    ("azure", "Standard_ND96isr_H100_v5"): (
-        8,
-        "gpus_per_instance corrected from the catalog's 12 to 8 (Microsoft ND H100 v5 "
-        "spec: 8 H100 GPUs per VM, https://learn.microsoft.com/azure/virtual-machines/"
-        "nd-h100-v5-series)",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class PowerFigure:
-    """Board power of one GPU model at full load (W), with its source."""
-
-    power_w: float
-    source: str
-    as_of: str
-
-
-# Vendor datasheet TDPs for models CCF does not list (CCF: A100 407 W, V100 306 W, T4 71 W).
-DATASHEET_POWER: dict[str, PowerFigure] = {
-    "H100": PowerFigure(
-        700.0,
-        "NVIDIA H100 SXM max TDP up to 700 W (NVIDIA H100 datasheet), read at "
-        "https://theneuralbase.com/ai-infrastructure/learn/advanced/h100-tdp-700w/ and "
-        "https://huggingface.co/hardware/h100",
-        "2022",
-    ),
-    "H200": PowerFigure(
-        700.0,
-        "NVIDIA H200 SXM max TDP up to 700 W (NVIDIA H200 datasheet), read at "
-        "https://www.aiminingco.com/gpu/h200/specs and https://huggingface.co/hardware/h200",
-        "2024",
-    ),
-    "A10": PowerFigure(
-        150.0,
-        "NVIDIA A10 PCIe TDP 150 W (NVIDIA A10 datasheet), read at "
-        "https://gist.github.com/kimbochen (table: A10 ... 150 W)",
-        "2021",
-    ),
-}
-CCF_GPU_NAMES: dict[str, str] = {
-    "A100-40GB": "Nvidia Tesla A100",
-    "A100-80GB": "Nvidia Tesla A100",
-    "V100": "Nvidia Tesla V100",
-    "V100-32GB": "Nvidia Tesla V100",
-    "T4": "Nvidia T4",
-}
-
-
 @dataclass(frozen=True)
 class SystemPower:
     """Maximum input power of a vendor 8-GPU system (W), to derive a host share per GPU."""
@@ -163,6 +96,11 @@ SYSTEM_POWER: dict[str, SystemPower] = {
         "NVIDIA DGX A100 documentation: maximum system power 6500 W, read at "
         "https://pcnews.ru/news/vycislitelnaa_sistema_nvidia_dgx_a100_ampere_osnasaetsa_"
         "sestu_blokami_pitania_po_3_kvt-985106.html",
+    ),
+    "B200": SystemPower(
+        "NVIDIA DGX B200", 14300.0, 8,
+        "NVIDIA DGX B200 user guide: 14.3 kW max system input (6 x 3.3 kW PSUs), "
+        "https://docs.nvidia.com/dgx/dgxb200-user-guide/introduction-to-dgxb200.html",
     ),
 }  # fmt: skip
 
@@ -216,6 +154,15 @@ TRANSFER_PRICES: tuple[TransferPrice, ...] = (
         "https://egresscost.com/gcp/regions (updated 2026-04); Google bills network usage "
         "in GiB (2^30 bytes, https://cloud.google.com/compute/vm-instance-pricing)",
         "2026-04",
+    ),
+    TransferPrice(
+        "gcp", "inter_region", 0.02,
+        "Google Cloud network pricing (https://cloud.google.com/vpc/network-pricing), "
+        "inter-region data transfer between regions on the same continent, upper end of "
+        "the $0.01-0.02 per GB range (pairs across continents cost $0.02-0.08 per GB), as "
+        "quoted at https://brainagents.ai/gcpfinops/blog/gcp-network-egress-cross-region-costs "
+        "and https://cloudwebschool.com/docs/gcp/cost-management/network-egress-costs/",
+        "2026",
     ),
 )  # fmt: skip
 
@@ -307,96 +254,3 @@ METROS: tuple[MetroPoint, ...] = (
     MetroPoint("Zurich", "Switzerland", "Zürich"),
 )  # fmt: skip
 CIM_AS_OF = "2025-01-05"  # agonza05/cloudregioncodes@fc98afb9d3f1 commit date
-
-
-HOST_GPUS_BY_MODEL: dict[str, tuple[int, str]] = {
-    # GPUs sharing one server; 8 for the 8-GPU platforms offered (p3/p4d/p4de/p5en, ND v2/v4,
-    # a2/a3), 4 for the NC T4 v3 host (CCF NC4as T4 v3 host-server record).
-    "H200": (8, "8-GPU HGX server (p5en.48xlarge, a3-ultragpu-8g)"),
-    "A100-40GB": (8, "8-GPU server (p4d.24xlarge, ND96asr_v4, a2-highgpu-8g)"),
-    "A100-80GB": (8, "8-GPU server (p4de.24xlarge, ND96amsr_A100_v4, a2-ultragpu-8g)"),
-    "V100": (8, "8-GPU server (p3.16xlarge)"),
-    "V100-32GB": (8, "8-GPU server (ND40rs_v2)"),
-    "T4": (4, "4-GPU host (CCF host-server record for NC4as T4 v3: 4 GPUs)"),
-}
-
-
-# --------------------------------------------------------------------------------------
-# SOURCES.md
-# --------------------------------------------------------------------------------------
-SOURCES_HEAD = """# Sources of the embedded catalog
-
-Generated by `python -m connectors.compile_catalog` from `shared/data/reference` and
-`shared/data/hourly` (see their README files for every column, unit and commit). Do not
-edit the CSVs by hand: change the inputs or the compiler and re-run it. Every row carries
-a `source`; per-figure `*_source` columns say where each figure came from, and anything
-computed by the compiler is labelled `derived: <formula> from <source>`. Empty cells mean
-"not published / not found", never zero.
-
-## Licences and attribution
-
-- **Electricity Maps** hourly carbon-intensity exports (copied from the public
-  repositories listed at the end): used for `grid_profiles.csv`. Licence: **ODbL** (Open
-  Database License); data (c) Electricity Maps, https://www.electricitymaps.com.
-  `grid_profiles.csv` is a **derived database** of the Electricity Maps data (monthly x
-  UTC-hour means of the lifecycle intensity) and is distributed under the **ODbL**: keep
-  this attribution and share any database derived from it under the same licence. The
-  `grid_zone` ids in `regions.csv` are Electricity Maps zone identifiers.
-- **Cloud Carbon Footprint** (cloud-carbon-footprint @b7a049c7, 2024-03-25;
-  cloud-carbon-coefficients @dda7621f): AWS/Azure grid factors, GPU min/max watts, PUE,
-  networking kWh/GB, embodied constants. Apache-2.0.
-- **Google region-carbon-info** @49f3f26b: GCP grid intensity and CFE (2024). Apache-2.0.
-- **agonza05/cloudregioncodes** @fc98afb9 (TeleGeography Cloud Infrastructure Map metro
-  points, Microsoft `az account list-locations`, AWS SSM region names): region names,
-  coordinates, metro points. **No licence file**: individual facts are used with
-  attribution; the files are not redistributed wholesale.
-- **skypilot-org/skypilot-catalog** (aws v7 @001367d2, gcp v7 @017e2502, azure v6
-  @098741e7): on-demand prices in `gpu_offers.csv`. **No licence file**: individual prices
-  are used as facts with attribution; the catalog is not redistributed wholesale.
-- **Microsoft Learn, Azure network round-trip latency statistics**
-  (MicrosoftDocs/azure-docs `articles/networking/azure-network-latency.md`, P50 over the
-  30 days to 2026-07-30): Azure rows of `latency.csv`. CC-BY-4.0, (c) Microsoft.
-- **cloudping.co** 1-year P50 snapshot captured 2025-05-29, via
-  oaustegard/oaustegard.github.io @a6d652c8 `web-utilities/aws-ping-p50-1y.json`: AWS rows
-  of `latency.csv`. Repository Apache-2.0; cloudping.co data terms unknown (attributed).
-- **EcoLogits** (genai-impact/ecologits @2d0a1c76): country grid water intensity, H100 card
-  and p5 server embodied carbon, 3-year hardware life, the Google WUE assumption. MPL-2.0.
-- **Boavizta** e-footprint @29165b3e and boaviztapi @15878f04: BLOOM server embodied
-  constants, GPU component lifetime. AGPL-3.0; only numeric constants are quoted.
-- **WRI Aqueduct 4.0** country baseline water stress via worldpopulationreview.com (ranks
-  1-43 only): `water_stress_0_5`. WRI data CC-BY-4.0; republisher terms unknown.
-- **Natural Earth** 1:110m populated places via nvkelso/natural-earth-vector @693f1142:
-  coordinates of metros that have no cloud region. Public domain.
-- Press, vendor and pricing pages (the URL is in each `source`): provider WUE/PUE, GPU
-  datasheet power, DGX system power, data-transfer prices, Seattle's coordinates. Quoted
-  facts only.
-
-## Caveats by table
-
-- **regions.csv**: `grid_ci_gco2e_per_kwh` is Google's 2024 figure for GCP and CCF's older
-  factors (eGRID2020 / carbonfootprint.com 2021 / EEA) for AWS and Azure; `as_of` is the
-  year of that figure (or the coordinates snapshot date where there is none). `grid_zone`
-  comes from CCF's mapping; where blank and the country is a single Electricity Maps zone,
-  it is filled with `grid_zone_source = "derived: single-zone country"`. Google WUE is
-  EcoLogits' per-provider assumption, not a Google figure. `water_stress_0_5` blank =
-  not captured (only the 43 most stressed countries were available), not low stress.
-- **gpu_offers.csv**: SkyPilot catalog snapshots; AWS prices predate the June-2025 P5 cut;
-  Azure covers US regions only; GCP rows are host + accelerator totals and only
-  indicative. `as_of` names the snapshot (the snapshot date itself is not recorded).
-  Standard_ND96isr_H100_v5 is corrected to 8 GPUs (catalog: 12).
-- **hardware.csv**: `power_w` is board power at full load; `host_power_w_per_gpu` is an
-  upper bound from vendor DGX maximum system power, not measured draw.
-- **latency.csv**: measured, directed P50s as published; AWS same-region rows are the
-  intra-region value. `latency_model.csv` `default` is an OLS fit over both matrices.
-- **transfer.csv**: first paid tier of each provider's public price; GCP has no
-  `inter_region` row (no sourced price found).
-- **grid_profiles.csv**: zones and years differ (2022-2024) and LCA-only files come from
-  an older Electricity Maps vintage. **HK is constant (435.4 g/kWh for every hour of
-  2022): it carries no hourly signal** and must not be used for time-shifting. Row
-  `source` columns name the repository and commit; the file paths are below.
-
-## Hourly files used for grid_profiles.csv
-
-| zone | year | source |
-|---|---|---|
-"""

@@ -26,6 +26,8 @@ class TableSpec:
     columns: tuple[str, ...]
     required_values: tuple[str, ...]
     description: str
+    # groups of columns of which every row needs at least one non-null value
+    any_of: tuple[tuple[str, ...], ...] = ()
 
 
 REGIONS = TableSpec(
@@ -35,16 +37,21 @@ REGIONS = TableSpec(
         "provider",  # aws | gcp | azure
         "region",  # provider's own region code (AWS code, GCP region, Azure ARM name)
         "display_name",
+        "city",  # metro the coordinates stand for
         "country",
         "jurisdiction",  # "EU" for EU-27 members, otherwise the country name
+        "partition",  # commercial | china | us-gov | us-gov-secret | eu-sovereign
         "lat_deg",
         "lon_deg",
         "coord_source",
         "grid_zone",  # Electricity Maps zone id, where mapped
         "grid_zone_source",
-        "grid_ci_gco2e_per_kwh",  # annual, location-based
+        "grid_ci_gco2e_per_kwh",  # yearly zone mean, location-based, lifecycle basis
+        "grid_ci_direct_gco2e_per_kwh",  # same zone and year, direct (operational) basis
+        "grid_ci_year",  # the year both intensities are the mean of
         "grid_ci_source",
-        "cfe_fraction",  # provider-published hourly carbon-free-energy share, 0..1
+        "grid_cfe_fraction",  # the grid's own carbon-free share, 0..1 (informational)
+        "cfe_fraction",  # provider-published carbon-free-energy share, 0..1 (market basis)
         "cfe_source",
         "pue",
         "pue_source",
@@ -55,10 +62,11 @@ REGIONS = TableSpec(
         "water_stress_0_5",  # WRI Aqueduct baseline water stress score
         "water_stress_source",
         "in_service",
+        "status_note",  # why a region is (not) in service, restrictions
         "source",
         "as_of",
     ),
-    required_values=("provider", "region", "source", "as_of"),
+    required_values=("provider", "region", "in_service", "source", "as_of"),
     description="One row per cloud region, with its location, grid and facility figures.",
 )
 
@@ -71,11 +79,14 @@ GPU_OFFERS = TableSpec(
         "gpu_model",  # canonical model name, a key of the hardware table
         "instance_type",
         "gpus_per_instance",
-        "usd_per_instance_hour",
-        "usd_per_gpu_hour",
+        "usd_per_instance_hour",  # on-demand list price; NaN for a spot-only shape
+        "usd_per_instance_hour_spot",  # NaN where no spot price is sourced
+        "usd_per_gpu_hour",  # derived: on-demand / gpus_per_instance
+        "usd_per_gpu_hour_spot",  # derived: spot / gpus_per_instance
+        "multi_node",  # 8-GPU SXM/NVLink server with a cluster network (EFA, TCPX, IB)
         "quota_gpus",  # optional capacity limit; NaN = unlimited
         "source",
-        "as_of",
+        "as_of",  # price date, ISO date
     ),
     required_values=(
         "provider",
@@ -83,11 +94,27 @@ GPU_OFFERS = TableSpec(
         "gpu_model",
         "instance_type",
         "gpus_per_instance",
-        "usd_per_gpu_hour",
+        "multi_node",
         "source",
         "as_of",
     ),
-    description="On-demand GPU instance offers, priced per GPU-hour.",
+    description="GPU instance offers: on-demand and spot prices per instance and per GPU-hour.",
+    any_of=(("usd_per_instance_hour", "usd_per_instance_hour_spot"),),
+)
+
+PURCHASE_OPTIONS = TableSpec(
+    name="purchase_options",
+    key=("provider", "purchase"),
+    columns=(
+        "provider",
+        "purchase",  # committed_1y | committed_3y
+        "discount_fraction",  # vs the on-demand price, 0..1
+        "scope",  # what the discount applies to
+        "source",
+        "as_of",
+    ),
+    required_values=("provider", "purchase", "discount_fraction", "scope", "source", "as_of"),
+    description="Committed-use discounts per provider for GPU instances.",
 )
 
 HARDWARE = TableSpec(
@@ -236,6 +263,7 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         REGIONS,
         GPU_OFFERS,
+        PURCHASE_OPTIONS,
         HARDWARE,
         LATENCY,
         LATENCY_MODEL,
@@ -269,6 +297,14 @@ def validate_table(name: str, df: pd.DataFrame, *, origin: str) -> pd.DataFrame:
             raise SchemaError(
                 f"{origin}: table '{name}' has an empty '{col}' at {key} "
                 f"({len(bad)} row(s)); every row needs one"
+            )
+    for group in spec.any_of:
+        bad = df[df[list(group)].isna().all(axis=1)]
+        if len(bad):
+            key = {k: bad.iloc[0][k] for k in spec.key}
+            raise SchemaError(
+                f"{origin}: table '{name}' has none of {list(group)} at {key} "
+                f"({len(bad)} row(s)); every row needs at least one"
             )
     dup = df.duplicated(list(spec.key), keep=False)
     if dup.any():

@@ -1,23 +1,21 @@
 """Pre-solve feasibility checks: each workload on its own, with the rule that blocks it.
 
-These run in :func:`planner.problem.prepare`, before any model is built, so the most
-common mistakes (no region allowed, an SLO no allowed region meets, a window too short)
-are reported with the workload, the rule and the value that would fix them.
+These run while the training and inference arrays are prepared (:mod:`planner.prep`),
+before any model is built, so the most common mistakes (no region allowed, an SLO no
+allowed region meets, a window too short) are reported with
+the workload, the rule and the value that would fix them.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planner.figures import Offer
 from planner.scenario import InferenceService, Scenario, TrainingJob
-
-if TYPE_CHECKING:
-    from planner.problem import Offer
 
 
 def check_job(

@@ -29,7 +29,11 @@ from planner.cli import regions_cmd
 
 REPO = Path(__file__).parents[1]
 DATA = REPO / "connectors" / "data"
-SHARED = Path(__file__).parents[2] / "shared"
+# the repository's sibling shared/ (a worktree sits one level deeper)
+SHARED = next(
+    (p / "shared" for p in Path(__file__).parents[2:4] if (p / "shared").is_dir()),
+    Path(__file__).parents[2] / "shared",
+)
 REFERENCE = SHARED / "data" / "reference"
 HOURLY = SHARED / "data" / "hourly"
 needs_shared = pytest.mark.skipif(
@@ -68,7 +72,8 @@ def test_embedded_catalog_loads_and_validates(cat: Catalog) -> None:
 
 def test_embedded_data_is_small() -> None:
     total = sum(p.stat().st_size for p in DATA.glob("*.csv"))
-    assert total < 1_800_000, f"connectors/data/*.csv is {total} bytes"
+    # 1,157 priced offers (was 146) and 167 regions with both carbon bases
+    assert total < 2_200_000, f"connectors/data/*.csv is {total} bytes"
 
 
 # ---------------------------------------------------------------- coverage
@@ -77,7 +82,7 @@ def test_region_coverage_per_provider(cat: Catalog) -> None:
     assert counts["aws"] >= 35
     assert counts["gcp"] >= 40
     assert counts["azure"] >= 80
-    assert len(cat.regions) == 164
+    assert len(cat.regions) == 167
 
 
 def test_every_offer_joins_a_region_and_a_hardware_row(cat: Catalog) -> None:
@@ -123,6 +128,9 @@ FIGURE_SOURCES = {
         "lat_deg": "coord_source",
         "grid_zone": "grid_zone_source",
         "grid_ci_gco2e_per_kwh": "grid_ci_source",
+        "grid_ci_direct_gco2e_per_kwh": "grid_ci_source",
+        "grid_ci_year": "grid_ci_source",
+        "grid_cfe_fraction": "grid_ci_source",
         "cfe_fraction": "cfe_source",
         "pue": "pue_source",
         "wue_l_per_kwh": "wue_source",
@@ -150,18 +158,22 @@ def test_derived_values_say_so(cat: Catalog) -> None:
     assert cat.hardware.host_power_source.dropna().str.startswith("derived: ").all()
     assert cat.hardware.embodied_source.dropna().str.startswith("derived: ").all()
     assert cat.latency_model.set_index("scope").loc["default", "source"].startswith("derived: ")
-    gcp = cat.gpu_offers[cat.gpu_offers.provider == "gcp"]
-    assert gcp.source.str.startswith("derived: ").all()
-    assert gcp.source.str.contains("indicative").all()
+    h200 = cat.gpu_offers[cat.gpu_offers.instance_type == "a3-ultragpu-8g"]
+    assert len(h200) and h200.source.str.contains("per-GPU instance share x 8").all()
 
 
 def test_usd_per_gpu_hour_is_instance_price_over_gpus(cat: Catalog) -> None:
     o = cat.gpu_offers
     expected = o.usd_per_instance_hour / o.gpus_per_instance
     assert (o.usd_per_gpu_hour - expected).abs().max() < 1e-6
+    assert (o.usd_per_gpu_hour.isna() == o.usd_per_instance_hour.isna()).all()
+    spot = o.usd_per_instance_hour_spot / o.gpus_per_instance
+    assert (o.usd_per_gpu_hour_spot - spot).abs().max() < 1e-6
     nd = o[o.instance_type == "Standard_ND96isr_H100_v5"]
     assert len(nd) and (nd.gpus_per_instance == 8).all()
-    assert nd.source.str.contains("corrected from the catalog's 12 to 8").all()
+    skypilot = nd[nd.source.str.startswith("skypilot-org/")]  # the catalog that said 12
+    assert len(skypilot)
+    assert skypilot.source.str.contains("AcceleratorCount 12 corrected to 8").all()
 
 
 def test_h100_embodied_follows_ecologits(cat: Catalog) -> None:
@@ -173,10 +185,11 @@ def test_h100_embodied_follows_ecologits(cat: Catalog) -> None:
 
 def test_missing_figures_stay_missing(cat: Catalog) -> None:
     r = cat.regions.set_index(["provider", "region"])
-    # CCF has no factor for these newer AWS regions: blank, not an average
-    for region in ("ap-south-2", "eu-central-2", "il-central-1", "mx-central-1"):
-        assert math.isnan(r.loc[("aws", region), "grid_ci_gco2e_per_kwh"])
+    # a logical region with no location has no zone and no intensity: blank, not an average
+    assert math.isnan(r.loc[("azure", "brazilus"), "grid_ci_gco2e_per_kwh"])
+    assert math.isnan(r.loc[("azure", "brazilus"), "grid_ci_direct_gco2e_per_kwh"])
     assert math.isnan(r.loc[("aws", "cn-northwest-1"), "lat_deg"])
+    assert math.isnan(r.loc[("azure", "eastus"), "cfe_fraction"])  # no provider CFE
     assert math.isnan(r.loc[("aws", "us-east-1"), "water_stress_0_5"])  # not captured
     assert math.isnan(r.loc[("aws", "us-east-1"), "cfe_fraction"])
 
@@ -186,13 +199,15 @@ def test_missing_figures_stay_missing(cat: Catalog) -> None:
 def test_p5_us_east_1_price_matches_reference(cat: Catalog) -> None:
     row = next(
         r
-        for r in _ref_rows("gpu_instance_prices_ondemand.csv")
+        for r in _ref_rows("gpu_prices_v2.csv")
         if r["instance_type"] == "p5.48xlarge" and r["region"] == "us-east-1"
     )
     o = cat.gpu_offers.set_index(["provider", "region", "instance_type"])
-    got = o.loc[("aws", "us-east-1", "p5.48xlarge"), "usd_per_gpu_hour"]
-    assert got == pytest.approx(float(row["price_usd_per_hour"]) / 8, rel=1e-6)
-    assert got == pytest.approx(12.29, rel=1e-6)
+    got = o.loc[("aws", "us-east-1", "p5.48xlarge")]
+    assert got.usd_per_gpu_hour == pytest.approx(
+        float(row["usd_per_instance_hour_ondemand"]) / 8, rel=1e-6)
+    assert got.usd_per_gpu_hour == pytest.approx(55.04 / 8, rel=1e-9)  # AWS list, 2026
+    assert got.multi_node and got.as_of == "2026-01-21"
 
 
 @needs_shared
@@ -207,17 +222,23 @@ def test_azure_rtt_cell_matches_reference(cat: Catalog) -> None:
 
 
 @needs_shared
-def test_gcp_grid_ci_is_google_2024(cat: Catalog) -> None:
+def test_grid_ci_is_electricity_maps_2024_and_cfe_is_google(cat: Catalog) -> None:
     row = next(
         r
-        for r in _ref_rows("gcp_region_carbon_cfe.csv")
-        if r["year"] == "2024" and r["region"] == "europe-west1"
+        for r in _ref_rows("grid_carbon_2024.csv")
+        if r["provider"] == "gcp" and r["region"] == "europe-west1"
     )
     r = cat.regions.set_index(["provider", "region"]).loc[("gcp", "europe-west1")]
-    assert r.grid_ci_gco2e_per_kwh == pytest.approx(
-        float(row["grid_carbon_intensity_gco2e_per_kwh"])
-    )
-    assert r.cfe_fraction == pytest.approx(float(row["google_cfe_fraction"]))
+    assert r.grid_zone == row["grid_zone"] == "BE"
+    assert r.grid_ci_gco2e_per_kwh == pytest.approx(float(row["ci_lifecycle_gco2e_per_kwh_2024"]))
+    assert r.grid_ci_direct_gco2e_per_kwh == pytest.approx(
+        float(row["ci_direct_gco2e_per_kwh_2024"]))
+    assert r.grid_ci_year == 2024
+    assert r.cfe_fraction == pytest.approx(float(row["google_cfe_fraction_2024"]))
+    assert r.grid_cfe_fraction == pytest.approx(float(row["cfe_fraction"]))
+    # the audit's example: one basis moves ca-central-1 from 120 to CA-QC's 35.04 g/kWh
+    aws = cat.regions.set_index(["provider", "region"]).loc[("aws", "ca-central-1")]
+    assert (aws.grid_zone, aws.grid_ci_gco2e_per_kwh) == ("CA-QC", pytest.approx(35.04))
 
 
 @needs_shared
@@ -318,10 +339,10 @@ def test_regions_json_gpu_filter_gives_cheapest_price(cli: typer.Typer, cat: Cat
 
 
 def test_regions_json_keeps_missing_as_null(cli: typer.Typer) -> None:
-    code, out = _run(cli, "--cloud", "aws", "--format", "json")
+    code, out = _run(cli, "--cloud", "aws", "--cloud", "azure", "--format", "json")
     assert code == 0
     rec = {r["region"]: r for r in json.loads(out)}
-    assert rec["ap-south-2"]["grid_ci_gco2e_per_kwh"] is None
+    assert rec["brazilus"]["grid_ci_gco2e_per_kwh"] is None
     assert rec["cn-northwest-1"]["has_coords"] is False
 
 
@@ -340,3 +361,57 @@ def test_regions_bad_filter_is_a_one_line_error(
     assert code == 2
     assert "valid:" in out and valid in out
     assert "Traceback" not in out
+
+
+# ---------------------------------------------------------------- figures a decision rests on
+def test_regions_aws_h100_shows_the_2026_list_price(cli: typer.Typer) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--gpu", "H100", "--format", "json")
+    assert code == 0
+    rec = {r["region"]: r for r in json.loads(out)}
+    assert rec["us-east-1"]["min_usd_per_gpu_hour"] == pytest.approx(6.88, abs=1e-9)
+    assert rec["us-east-1"]["min_usd_per_gpu_hour_spot"] is None  # no sourced AWS spot
+    assert rec["us-east-1"]["in_service"] is True
+
+
+@pytest.mark.parametrize(("gpu", "at_least"), [("L4", 20), ("A10G", 10)])
+def test_regions_small_gpus_are_widely_offered(cli: typer.Typer, gpu: str, at_least: int) -> None:
+    code, out = _run(cli, "--cloud", "aws", "--gpu", gpu, "--format", "csv")
+    assert code == 0
+    assert len(pd.read_csv(io.StringIO(out))) >= at_least
+
+
+def test_regions_table_shows_on_demand_and_spot(cli: typer.Typer) -> None:
+    res = CliRunner().invoke(cli, ["regions", "--cloud", "gcp", "--gpu", "h100"],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "H100 on-demand $/GPU-h" in res.output and "H100 spot $/GPU-h" in res.output
+    assert "│ gcp      │ us-central1 " in res.output
+
+
+def test_training_with_data_in_a_gcp_region_plans(tmp_path: Path) -> None:
+    from planner.cli import _register_all, app
+
+    _register_all()
+    scenario = tmp_path / "gcp-home.yaml"
+    scenario.write_text(
+        "name: gcp-home\n"
+        "horizon: {start: 2027-01-04T00:00Z, hours: 24}\n"
+        "clouds: [gcp]\n"
+        "objective: {carbon_price_usd_per_tco2e: 100, water_price_usd_per_m3: 0}\n"
+        "training:\n"
+        "  - name: finetune\n"
+        "    gpu: H100\n"
+        "    gpu_hours: 800\n"
+        "    max_gpus: 64\n"
+        "    single_region: true\n"
+        "    data: {home: gcp/us-central1, size_gb: 1000}\n"
+    )
+    res = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "out"), "-q"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    placed = {p["provider"] for p in plan["placements"]}
+    assert placed == {"gcp"}
+    price = {(i["figure"], i["key"]): i["value"] for i in plan["inputs"]}
+    # moving the data within GCP is priced at Google's inter-region rate
+    assert price[("transfer_usd_per_gb", "gcp inter_region")] == pytest.approx(0.02)

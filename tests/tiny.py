@@ -39,18 +39,23 @@ def tiny_catalog(pue: float = 1.0, quotas: dict[str, float] | None = None) -> Ca
     """The table above as a validated Catalog; ``quotas`` maps region id → X1 quota."""
     quotas = quotas or {}
     regions = pd.DataFrame([
-        {"provider": p, "region": r, "display_name": r, "country": c, "jurisdiction": j,
+        {"provider": p, "region": r, "display_name": r, "city": r, "country": c,
+         "jurisdiction": j, "partition": "commercial",
          "lat_deg": lat, "lon_deg": lon, "coord_source": SRC, "grid_zone": None,
-         "grid_zone_source": None, "grid_ci_gco2e_per_kwh": ci, "grid_ci_source": SRC,
-         "cfe_fraction": 0.5 if p == "gcp" else None, "cfe_source": SRC if p == "gcp" else None,
+         "grid_zone_source": None, "grid_ci_gco2e_per_kwh": ci,
+         "grid_ci_direct_gco2e_per_kwh": ci, "grid_ci_year": 2024, "grid_ci_source": SRC,
+         "grid_cfe_fraction": None, "cfe_fraction": 0.5 if p == "gcp" else None,
+         "cfe_source": SRC if p == "gcp" else None,
          "pue": pue, "pue_source": SRC, "wue_l_per_kwh": wue, "wue_source": SRC,
          "grid_water_l_per_kwh": 0.0, "grid_water_source": SRC, "water_stress_0_5": None,
-         "water_stress_source": None, "in_service": True, "source": SRC, "as_of": AS_OF}
+         "water_stress_source": None, "in_service": True, "status_note": None, "source": SRC,
+         "as_of": AS_OF}
         for p, r, j, c, _price, ci, wue, lat, lon in REGIONS
     ])
     offers = pd.DataFrame([
         {"provider": p, "region": r, "gpu_model": "X1", "instance_type": f"{p}-x1.8",
          "gpus_per_instance": 8, "usd_per_instance_hour": price * 8, "usd_per_gpu_hour": price,
+         "usd_per_instance_hour_spot": None, "usd_per_gpu_hour_spot": None, "multi_node": True,
          "quota_gpus": quotas.get(f"{p}/{r}"), "source": SRC, "as_of": AS_OF}
         for p, r, _j, _c, price, *_ in REGIONS
     ])

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from connectors.gpu_families import is_multi_node
 from connectors.schema import TABLES, validate_table
 
 
 def offers_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
-    """Validated ``gpu_offers`` rows (``usd_per_gpu_hour`` = instance price / GPUs)."""
+    """Validated ``gpu_offers`` rows: per-GPU prices = instance prices / GPUs (on-demand and,
+    where a row has one, spot); ``multi_node`` from the instance family."""
     df = pd.DataFrame(rows, columns=list(TABLES["gpu_offers"].columns))
+    for col in ("usd_per_instance_hour_spot", "quota_gpus"):
+        df[col] = df[col].astype("float64")
     if not df.empty:
         df["usd_per_gpu_hour"] = df["usd_per_instance_hour"] / df["gpus_per_instance"]
-    df["quota_gpus"] = df["quota_gpus"].astype("float64")
+        df["usd_per_gpu_hour_spot"] = df["usd_per_instance_hour_spot"] / df["gpus_per_instance"]
+        df["multi_node"] = [is_multi_node(str(p), str(t))
+                            for p, t in zip(df["provider"], df["instance_type"], strict=True)]
     return validate_table("gpu_offers", df, origin=origin)
 
 

@@ -33,6 +33,8 @@ LISTING_COLUMNS = (
     "wue_l_per_kwh",
     "gpu_offers",
     "min_usd_per_gpu_hour",
+    "min_usd_per_gpu_hour_spot",
+    "in_service",
     "has_coords",
 )
 
@@ -69,8 +71,10 @@ def region_listing(
 
     ``gpu_offers`` counts the GPU offers in the region (of model ``gpu`` when given).
     ``min_usd_per_gpu_hour`` is the cheapest on-demand USD per GPU-hour of model ``gpu``
-    in the region; it is only filled when ``gpu`` is given (a minimum across different GPU
-    models would compare unlike things). With ``gpu`` set, only regions offering it remain.
+    in the region and ``min_usd_per_gpu_hour_spot`` the cheapest sourced spot price (missing
+    where no offer has one); both are only filled when ``gpu`` is given (a minimum across
+    different GPU models would compare unlike things). With ``gpu`` set, only regions
+    offering it (on-demand or spot) remain.
     Raises ``typer.BadParameter`` for a filter value the catalog does not know.
     """
     regions, offers = catalog.regions, catalog.gpu_offers
@@ -80,8 +84,12 @@ def region_listing(
     if gpu is not None:
         gpu = _choose([gpu], sorted(offers.gpu_model.unique().tolist()), "--gpu")[0]  # type: ignore[index]
         offers = offers[offers.gpu_model == gpu]
-    per_region = offers.groupby(["provider", "region"]).usd_per_gpu_hour.agg(["size", "min"])
-    per_region.columns = ["gpu_offers", "min_usd_per_gpu_hour"]
+    grouped = offers.groupby(["provider", "region"])
+    per_region = pd.DataFrame({
+        "gpu_offers": grouped.size(),
+        "min_usd_per_gpu_hour": grouped.usd_per_gpu_hour.min(),
+        "min_usd_per_gpu_hour_spot": grouped.usd_per_gpu_hour_spot.min(),
+    })  # fmt: skip
     out = regions.merge(per_region, left_on=["provider", "region"], right_index=True, how="left")
     out["gpu_offers"] = out.gpu_offers.fillna(0).astype(int)  # a count: no offers = 0
     out["has_coords"] = out.lat_deg.notna() & out.lon_deg.notna()
@@ -90,7 +98,7 @@ def region_listing(
     if jurisdictions:
         out = out[out.jurisdiction.isin(jurisdictions)]
     if gpu is None:
-        out["min_usd_per_gpu_hour"] = math.nan
+        out["min_usd_per_gpu_hour"] = out["min_usd_per_gpu_hour_spot"] = math.nan
     else:
         out = out[out.gpu_offers > 0]
     out = out.sort_values(["provider", "region"], kind="mergesort")
@@ -108,7 +116,8 @@ def render_table(listing: pd.DataFrame, gpu: str | None, console: Console) -> No
     """Print the listing as a rich table (units in the headers)."""
     title = f"{len(listing)} region(s)" + (f" offering {gpu}" if gpu else "")
     t = Table(title=title)
-    price_col = f"cheapest {gpu} $/GPU-h" if gpu else "GPU offers"
+    price_cols = ((f"{gpu} on-demand $/GPU-h", "right"), (f"{gpu} spot $/GPU-h", "right")) \
+        if gpu else (("GPU offers", "right"),)
     for name, justify in (
         ("provider", "left"),
         ("region", "left"),
@@ -117,12 +126,14 @@ def render_table(listing: pd.DataFrame, gpu: str | None, console: Console) -> No
         ("grid gCO2e/kWh", "right"),
         ("PUE", "right"),
         ("WUE L/kWh", "right"),
-        (price_col, "right"),
+        *price_cols,
+        ("in service", "center"),
         ("coords", "center"),
     ):
         t.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in listing.itertuples(index=False):
-        offer = _cell(r.min_usd_per_gpu_hour, ".2f") if gpu else str(r.gpu_offers)
+        offer = ([_cell(r.min_usd_per_gpu_hour, ".2f"), _cell(r.min_usd_per_gpu_hour_spot, ".2f")]
+                 if gpu else [str(r.gpu_offers)])
         t.add_row(
             r.provider,
             r.region,
@@ -131,7 +142,8 @@ def render_table(listing: pd.DataFrame, gpu: str | None, console: Console) -> No
             _cell(r.grid_ci_gco2e_per_kwh, ".1f"),
             _cell(r.pue, ".3g"),
             _cell(r.wue_l_per_kwh, ".3g"),
-            offer,
+            *offer,
+            "yes" if r.in_service else "no",
             "yes" if r.has_coords else "no",
         )
     console.print(t)

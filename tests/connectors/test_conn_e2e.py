@@ -45,6 +45,8 @@ def test_plan_after_refresh_uses_and_cites_the_store(
         "name: e2e-refresh\n"
         f"horizon: {{start: {start:%Y-%m-%dT%H:%MZ}, hours: 24}}\n"
         "clouds: [aws]\n"
+        # the embedded catalog prices us-east-2 and us-west-2 like the refresh (6.88)
+        "exclude_regions: [aws/us-east-2, aws/us-west-2]\n"
         "objective: {carbon_price_usd_per_tco2e: 100, water_price_usd_per_m3: 0}\n"
         "training:\n"
         "  - name: finetune\n"
@@ -71,7 +73,7 @@ def test_plan_after_refresh_uses_and_cites_the_store(
     assert price["source"] == "AWS Price List API (AmazonEC2 Linux on-demand)"
     carbon = inputs[("grid_hourly", "US-MIDA-PJM")]
     assert carbon["source"] == "Electricity Maps v3 (lifecycle)"
-    # the refreshed price (55.04 $/h for 8 GPUs) beats every embedded US price, so the
+    # the refreshed price (55.04 $/h for 8 GPUs) beats every other embedded US price, so the
     # job runs in aws/us-east-1 and pays exactly 800 GPU-h × 6.88 $/GPU-h of compute
     placed = {(p["provider"], p["region"]) for p in plan["placements"]}
     assert placed == {("aws", "us-east-1")}

@@ -1,0 +1,118 @@
+"""Inference-service arrays: round trips, allowed routes, demand and coefficients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from connectors.catalog import Catalog
+from planner.feasibility import check_service
+from planner.figures import InputFigure, Offer, as_of_text
+from planner.geo import great_circle_km, modelled_rtt_ms
+from planner.prep.gpu import WorkloadCoefficients, workload_coefficients
+from planner.prep.periods import Periods
+from planner.prep.regions import Candidates
+from planner.scenario import InferenceService, Scenario
+
+
+@dataclass(frozen=True)
+class InferenceArrays:
+    """Arrays of the inference services (dimension ``service``) and their pre-solve reasons."""
+
+    services: pd.Index
+    metros: pd.Index
+    allowed: xr.DataArray  # [service, region]
+    coefficients: WorkloadCoefficients
+    flow_allowed: xr.DataArray  # [service, metro, region]
+    rtt_ms: xr.DataArray  # [metro, region]
+    demand_rps: xr.DataArray  # [service, metro, hour]
+    rps_per_gpu: xr.DataArray  # [service]
+    reasons: list[str] = field(default_factory=list)
+    inputs: list[InputFigure] = field(default_factory=list)
+
+
+def inference_arrays(
+    scenario: Scenario, catalog: Catalog, cands: Candidates, periods: Periods,
+    offers: dict[tuple[str, str], Offer],
+) -> InferenceArrays:
+    """Routes, demand and coefficients of every inference service."""
+    services = pd.Index([s.name for s in scenario.inference], name="service")
+    coef = workload_coefficients(list(services), [s.gpu for s in scenario.inference],
+                                 "service", catalog, cands, offers)
+    inputs = list(coef.inputs)
+    allowed = coef.usd_per_gpu_hour.notnull()
+    metros = pd.Index(sorted({d.metro for s in scenario.inference for d in s.demand}),
+                      name="metro")
+    rtt, rtt_figure = round_trips(catalog, metros, cands)
+    if len(services):
+        inputs.append(rtt_figure)
+    flow = np.zeros((len(services), len(metros), len(cands.regions)), bool)
+    demand = np.zeros((len(services), len(metros), periods.n))
+    reasons: list[str] = []
+    for i, s in enumerate(scenario.inference):
+        allowed.values[i] &= cands.in_jurisdictions(s.allowed_jurisdictions)
+        flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
+                                                periods)
+        reasons += check_service(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
+                                 cands.series("jurisdiction"))
+    inputs += _metro_inputs(catalog, metros)
+    rps_per_gpu = xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
+                               coords=[services])
+    return InferenceArrays(
+        services, metros, allowed, coef,
+        xr.DataArray(flow, coords=[services, metros, cands.regions]), rtt,
+        xr.DataArray(demand, coords=[services, metros, periods.hours]), rps_per_gpu,
+        reasons, inputs)
+
+
+def round_trips(catalog: Catalog, metros: pd.Index,
+                cands: Candidates) -> tuple[xr.DataArray, InputFigure]:
+    """Modelled round trip (ms) [metro, region] from great-circle distance, and its source."""
+    metros_df = catalog.metros.set_index("metro")
+    used = list(metros)
+    m_lat = metros_df.loc[used, "lat_deg"].to_numpy(float) if used else np.zeros(0)
+    m_lon = metros_df.loc[used, "lon_deg"].to_numpy(float) if used else np.zeros(0)
+    reg = cands.table
+    km = great_circle_km(m_lat[:, None], m_lon[:, None], reg["lat_deg"].to_numpy(float)[None, :],
+                         reg["lon_deg"].to_numpy(float)[None, :])
+    lm = catalog.latency_model.set_index("scope").loc["default"]
+    rtt = xr.DataArray(modelled_rtt_ms(km, float(lm["intercept_ms"]), float(lm["ms_per_100km"])),
+                       coords=[metros, cands.regions])
+    figure = InputFigure("rtt_model", "user metro → region",
+                         f"{lm['intercept_ms']} ms + {lm['ms_per_100km']} ms/100 km",
+                         "ms", str(lm["source"]), as_of_text(lm["as_of"]))
+    return rtt, figure
+
+
+def _routes_and_demand(
+    s: InferenceService, allowed: np.ndarray, metros: pd.Index, rtt: xr.DataArray,
+    cands: Candidates, periods: Periods,
+) -> tuple[np.ndarray, np.ndarray]:
+    """[metro, region] routes within the SLO and residency, and [metro, hour] demand (req/s)."""
+    flow = np.zeros((len(metros), len(cands.regions)), bool)
+    demand = np.zeros((len(metros), periods.n))
+    profile = np.asarray(s.hourly_profile, float) if s.hourly_profile else np.ones(24)
+    hour_of_day = periods.all_hours.hour.to_numpy()
+    jurisdiction = cands.series("jurisdiction")
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        res_ok = np.ones(len(cands.regions), bool) if d.residency is None else (
+            jurisdiction == d.residency).to_numpy()
+        flow[m] = allowed & res_ok & (rtt.values[m] <= s.latency_slo_ms)
+        demand[m] += periods.mean(d.rps * profile[hour_of_day][None, :])[0]
+    return flow, demand
+
+
+def _metro_inputs(catalog: Catalog, metros: pd.Index) -> list[InputFigure]:
+    """Provenance of the coordinates of each user metro."""
+    metros_df = catalog.metros.set_index("metro")
+    inputs = []
+    for metro in metros:
+        row = metros_df.loc[metro]
+        inputs.append(InputFigure("metro_coordinates", metro,
+                                  f"{row['lat_deg']}, {row['lon_deg']}", "deg",
+                                  str(row["source"]), as_of_text(row["as_of"])))
+    return inputs

@@ -1,0 +1,53 @@
+"""Resolve the names a scenario uses (GPU models, metros, regions) against the catalog."""
+
+from __future__ import annotations
+
+from connectors.catalog import Catalog
+from planner.figures import region_ids
+from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
+
+
+def resolve_names(scenario: Scenario, catalog: Catalog) -> dict[str, str]:
+    """Check every name the scenario uses; return the GPU model of each workload.
+
+    Raises :class:`ScenarioError` naming the field, the unknown value and the known ones.
+    """
+    workload_gpu = _workload_gpus(scenario, catalog)
+    _check_metros(scenario, catalog)
+    _check_region_ids(scenario, catalog)
+    return workload_gpu
+
+
+def _workload_gpus(scenario: Scenario, catalog: Catalog) -> dict[str, str]:
+    known = sorted(catalog.hardware["gpu_model"])
+    workload_gpu: dict[str, str] = {}
+    workloads: list[TrainingJob | InferenceService] = [*scenario.training, *scenario.inference]
+    for w in workloads:
+        if w.gpu not in known:
+            raise ScenarioError(
+                f"workload '{w.name}': unknown gpu '{w.gpu}'{suggest(w.gpu, known)}; "
+                f"known models: {', '.join(known)}"
+            )
+        workload_gpu[w.name] = w.gpu
+    return workload_gpu
+
+
+def _check_metros(scenario: Scenario, catalog: Catalog) -> None:
+    metro_names = sorted(catalog.metros["metro"])
+    for s in scenario.inference:
+        for d in s.demand:
+            if d.metro not in metro_names:
+                raise ScenarioError(
+                    f"inference '{s.name}': unknown metro '{d.metro}'"
+                    f"{suggest(d.metro, metro_names)}; known metros: {', '.join(metro_names)}"
+                )
+
+
+def _check_region_ids(scenario: Scenario, catalog: Catalog) -> None:
+    all_ids = set(region_ids(catalog.regions))
+    named = [(f"quotas.{k}", k) for k in scenario.quotas] + [
+        ("exclude_regions", r) for r in scenario.exclude_regions
+    ] + [(f"training '{j.name}' data.home", j.data.home) for j in scenario.training if j.data]
+    for where, rid in named:
+        if rid not in all_ids:
+            raise ScenarioError(f"{where}: unknown region '{rid}'{suggest(rid, sorted(all_ids))}")
