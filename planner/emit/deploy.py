@@ -114,8 +114,8 @@ def deploy_placement(
     schedule needs more scaling actions than allowed and ``smooth`` is off."""
     where = f"placement {key}"
     cloud = str(row["provider"])
-    lay = sched.layout(plan)
     try:
+        lay = sched.layout(plan)
         values, source = sched.placement_instances(plan, row, where)
     except sched.ScheduleError as exc:
         raise DeployError(str(exc)) from exc

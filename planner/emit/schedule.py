@@ -28,6 +28,7 @@ and :func:`expand` maps runs back to periods, so ``expand(encode(x)) == x`` unsm
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -263,44 +264,94 @@ def _merge_cost(a: Run, b: Run) -> float:
     return (top - a.instances) * a.hours + (top - b.instances) * b.hours
 
 
+class _Runs:
+    """Runs in a doubly linked list, for merging neighbours in O(log n) each."""
+
+    def __init__(self, runs: Sequence[Run]) -> None:
+        self.runs: list[Run | None] = list(runs)
+        n = len(self.runs)
+        self.prev = [i - 1 for i in range(n)]
+        self.next = [i + 1 if i + 1 < n else -1 for i in range(n)]
+        self.version = [0] * n
+        self.count = n
+
+    def touching(self, i: int) -> bool:
+        """Run ``i`` and its next run are in one segment with no slot between them."""
+        j = self.next[i]
+        a, b = self.runs[i], self.runs[j] if j >= 0 else None
+        return a is not None and b is not None and a.segment == b.segment \
+            and a.first + a.length == b.first
+
+    def merge(self, i: int) -> None:
+        """Merge run ``i``'s next run into it, at the larger count."""
+        j = self.next[i]
+        a, b = self.runs[i], self.runs[j]
+        assert a is not None and b is not None
+        self.runs[i] = Run(a.segment, a.first, a.length + b.length,
+                           max(a.instances, b.instances), a.hours + b.hours)
+        self.runs[j] = None
+        self.next[i] = self.next[j]
+        if self.next[j] >= 0:
+            self.prev[self.next[j]] = i
+        self.version[i] += 1
+        self.count -= 1
+
+
+def _fold_equal(lst: _Runs, i: int) -> int:
+    """Fold run ``i`` with touching neighbours of the same count; return the survivor."""
+    folded = True
+    while folded:
+        folded = False
+        for k in (lst.prev[i], i):
+            if k >= 0 and lst.touching(k):
+                a, b = lst.runs[k], lst.runs[lst.next[k]]
+                if a is not None and b is not None and a.instances == b.instances:
+                    lst.merge(k)
+                    i, folded = k, True
+                    break
+    return i
+
+
 def smooth(schedule: Schedule, max_actions: int) -> Schedule:
     """``schedule`` with at most ``max_actions`` runs, never below it in any slot.
 
     Greedy: merge the adjacent pair (same segment, touching slots) whose merge adds the
-    fewest instance-hours, to the larger count. Raises :class:`ScheduleError` when even
-    one run per segment exceeds ``max_actions``.
+    fewest instance-hours, to the larger count; a merge that leaves equal neighbours folds
+    them at once (no cost). Raises :class:`ScheduleError` when even one run per segment
+    exceeds ``max_actions``.
     """
-    runs = list(schedule.runs)
-    if len(runs) <= max_actions:
+    if schedule.actions <= max_actions:
         return schedule
-    segments = len({r.segment for r in runs})
+    segments = len({r.segment for r in schedule.runs})
     if max_actions < segments:
         raise ScheduleError(f"needs at least {segments} scaling actions (one per "
                             f"{'month' if schedule.kind == 'month_hour' else 'segment'}), "
                             f"the limit is {max_actions}")
-    while len(runs) > max_actions:
-        best, best_cost = -1, math.inf
-        for i in range(len(runs) - 1):
-            a, b = runs[i], runs[i + 1]
-            if a.segment == b.segment and a.first + a.length == b.first:
-                cost = _merge_cost(a, b)
-                if cost < best_cost:
-                    best, best_cost = i, cost
-        if best < 0:
-            raise ScheduleError(f"cannot merge runs below {len(runs)} actions")
-        a, b = runs[best], runs[best + 1]
-        runs[best:best + 2] = [Run(a.segment, a.first, a.length + b.length,
-                                   max(a.instances, b.instances), a.hours + b.hours)]
-    merged: list[Run] = []
-    for r in runs:  # merging can leave equal neighbours: fold them
-        if merged and merged[-1].segment == r.segment and merged[-1].instances == r.instances \
-                and merged[-1].first + merged[-1].length == r.first:
-            p = merged[-1]
-            merged[-1] = Run(p.segment, p.first, p.length + r.length, p.instances,
-                             p.hours + r.hours)
-        else:
-            merged.append(r)
-    return replace(schedule, runs=tuple(merged), smoothed_from=len(schedule.runs))
+    lst = _Runs(schedule.runs)
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(i: int) -> None:
+        if i >= 0 and lst.touching(i):
+            j = lst.next[i]
+            a, b = lst.runs[i], lst.runs[j]
+            assert a is not None and b is not None
+            heapq.heappush(heap, (_merge_cost(a, b), i, lst.version[i], lst.version[j]))
+
+    for i in range(len(lst.runs)):
+        push(i)
+    while lst.count > max_actions and heap:
+        _, i, vi, vj = heapq.heappop(heap)
+        j = lst.next[i]
+        if lst.runs[i] is None or j < 0 or lst.version[i] != vi or lst.version[j] != vj:
+            continue  # stale: one side merged since
+        lst.merge(i)
+        i = _fold_equal(lst, i)
+        push(lst.prev[i])
+        push(i)
+    if lst.count > max_actions:
+        raise ScheduleError(f"cannot merge runs below {lst.count} actions")
+    runs = tuple(r for r in lst.runs if r is not None)
+    return replace(schedule, runs=runs, smoothed_from=schedule.actions)
 
 
 def _utc_text(t: datetime) -> str:

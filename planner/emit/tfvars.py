@@ -371,6 +371,9 @@ def deploy_values(
             raise TfvarsError(f"placement {key}: appears twice in the plan; the contract has "
                               "one entry per workload x cloud x region")
         _whole(row.get("gpus_per_instance"), f"placement {key}: gpus_per_instance", 1)
+        _whole(row.get("instances"), f"placement {key}: instances", 0)
+        if row.get("kind") not in KINDS:
+            raise TfvarsError(f"placement {key}: kind {row.get('kind')!r} is not one of {KINDS}")
         try:
             dep = deploy_placement(plan, row, key, max_actions=max_actions, smooth=smooth)
         except DeployError as exc:

@@ -142,6 +142,19 @@ def test_encode_expand_and_smooth_properties(values: list[int], limit: int) -> N
     got = sched.expand(sm)
     assert all(g >= v for g, v in zip(got, values, strict=True))
     assert sm.instance_hours == sum(got)
+    assert all(a.instances != b.instances for a, b in zip(sm.runs, sm.runs[1:], strict=False))
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"representative": "week-hour", "period_weights_h": [1.0], "period_start_utc": ["x"]},
+     "horizon.representative"),
+    ({"periods": 47}, "schedule_instances has 48 periods, the horizon 47"),
+])
+def test_unreadable_schedules_are_named_errors(change: dict[str, Any], needle: str) -> None:
+    plan = load_fixture(CONTRACT)
+    plan["horizon"].update(change)
+    with pytest.raises(gen.TfvarsError, match=needle):
+        gen.deploy_values(plan)
 
 
 def test_weekly_series_becomes_weekly_recurrences() -> None:
