@@ -515,13 +515,14 @@ def generate(
     modules_source: str = "../../modules",
     max_actions: int | None = None,
     smooth: bool = False,
+    with_report: bool = False,
 ) -> dict[str, str]:
     """All files for ``plan`` as ``{file name: text}`` (pure).
 
     ``fmt`` is ``json`` (``placement.auto.tfvars.json``), ``hcl`` (``placement.tfvars``)
     or ``both``. With ``stack`` the provider blocks and module calls are added
-    (``providers.tf.json``, ``fleet.tf.json``). Always adds ``deployed_cost.json`` (the
-    deployed cost per placement and in total). ``max_actions``/``smooth``: see
+    (``providers.tf.json``, ``fleet.tf.json``); with ``with_report``, ``deployed_cost.json``
+    (the deployed cost per placement and in total). ``max_actions``/``smooth``: see
     :func:`deploy_values`.
     """
     if fmt not in FORMATS:
@@ -535,7 +536,8 @@ def generate(
     if stack:
         files[PROVIDERS_FILE] = render_providers(values)
         files[FLEET_FILE] = render_fleet(values, modules_source)
-    files[COST_REPORT] = json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
+    if with_report:
+        files[COST_REPORT] = json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
     return files
 
 
@@ -559,7 +561,8 @@ def write_tfvars(
     ``terraform/stacks/fleet``) points at this tree's ``terraform/modules``; any other
     gets the stack root and a copy of the modules (:mod:`planner.emit.stackfiles`).
     ``force`` overwrites files the generator did not write or that were edited by hand.
-    Raises :class:`TfvarsError` for a plan that cannot be emitted and
+    Also writes ``deployed_cost.json``. Raises :class:`TfvarsError` for a plan that
+    cannot be emitted and
     :class:`OverwriteRefusedError` when it refuses to overwrite; nothing is written then.
     """
     out_dir = Path(out_dir)
@@ -574,5 +577,5 @@ def write_tfvars(
         except stackfiles.StackError as exc:
             raise TfvarsError(str(exc)) from exc
     files = generate(plan, fmt, stack=stack, modules_source=modules_source,
-                     max_actions=max_actions, smooth=smooth)
+                     max_actions=max_actions, smooth=smooth, with_report=True)
     return write_files(out_dir, {**extra, **files}, force=force)
