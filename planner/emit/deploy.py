@@ -144,6 +144,12 @@ def deploy_placement(
         schedule = smoothed
     price, price_source = _price(row, where)
     purchase, purchase_source = _purchase(row, where)
+    planned_ih = row.get("instance_hours")
+    if source == "schedule_instances" and planned_ih is not None and not math.isclose(
+            float(planned_ih), sum(v * h for v, h in zip(values, lay.hours, strict=True)),
+            rel_tol=1e-9, abs_tol=1e-9):
+        notes.append(f"the plan's instance_hours {planned_ih} differ from its "
+                     "schedule_instances x period hours; deployed from schedule_instances")
     return Deployed(
         key=key, cloud=cloud, purchase=purchase, purchase_source=purchase_source,
         usd_per_instance_hour=price, price_source=price_source, instances_source=source,

@@ -70,8 +70,8 @@ SCHEMA_VERSION = 1
 
 CLOUDS: tuple[str, ...] = ("aws", "gcp", "azure")
 GPU_MODELS: tuple[str, ...] = (
-    "H100", "H200", "B200", "A100-40GB", "A100-80GB", "V100", "V100-32GB", "T4", "A10",
-    "A10G", "L4",
+    "H100", "H100-NVL", "H200", "B200", "A100-40GB", "A100-80GB", "L40S", "V100", "V100-32GB",
+    "T4", "A10", "A10G", "L4",
 )
 KINDS: tuple[str, ...] = ("training", "inference")
 

@@ -207,3 +207,25 @@ def test_month_hour_on_azure_is_the_daily_envelope() -> None:
     # February runs 2 instances 12:00-18:00 too: 6 h x 28 d more than planned.
     assert report["deployed_cost_usd"] - plan["totals"]["compute_usd"] == pytest.approx(168.0)
     assert "daily envelope" in json.dumps(report)
+
+
+def test_plan_instance_hours_disagreeing_with_its_schedule_is_noted() -> None:
+    plan = load_fixture(CONTRACT)
+    plan["placements"][0]["instance_hours"] = 41.0  # the schedule says 40
+    report = gen.deploy_values(plan)[1]
+    (row,) = [p for p in report["placements"] if p["notes"]]
+    assert row["placement"] == "aws/us-east-1/train-shifted"
+    assert "instance_hours 41.0 differ" in row["notes"][0]
+    assert row["instance_hours"] == 40
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=24, max_size=24), st.integers(2, 4))
+def test_repeating_days_round_trip(day: list[int], days: int) -> None:
+    lay = _hourly_layout(24 * days)
+    kind = sched.choose_kind(lay, day * days, "inference", "gcp")
+    assert kind == "daily"
+    enc = sched.encode(lay, day * days, kind)
+    assert sched.expand(enc) == day * days
+    assert sum(r["hours_in_horizon"] * r["instances"] for r in sched.recurrences(enc)) == \
+        sum(day) * days

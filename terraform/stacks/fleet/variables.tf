@@ -165,10 +165,10 @@ variable "placements" {
   validation {
     condition = alltrue([
       for p in values(var.placements) : contains([
-        "H100", "H200", "B200", "A100-40GB", "A100-80GB", "V100", "V100-32GB", "T4", "A10", "A10G", "L4",
+        "H100", "H100-NVL", "H200", "B200", "A100-40GB", "A100-80GB", "L40S", "V100", "V100-32GB", "T4", "A10", "A10G", "L4",
       ], p.gpu_model)
     ])
-    error_message = "Every placement's gpu_model must be a known GPU model: H100, H200, B200, A100-40GB, A100-80GB, V100, V100-32GB, T4, A10, A10G, L4."
+    error_message = "Every placement's gpu_model must be a known GPU model: H100, H100-NVL, H200, B200, A100-40GB, A100-80GB, L40S, V100, V100-32GB, T4, A10, A10G, L4."
   }
 
   validation {
