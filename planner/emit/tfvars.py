@@ -18,7 +18,9 @@ types; ``tests/terraform/test_contract.py`` compares the two):
   horizon, prices and plan totals (informational; totals are over the horizon).
 * ``placements`` — map keyed ``"<cloud>/<region>/<workload>"`` of objects with
   :data:`PLACEMENT_FIELDS`: one entry per workload x cloud x region with GPU model,
-  instance type, instance count, GPUs, and the plan's figures as informational fields.
+  instance type, peak instance count, GPUs, the plan's figures as informational fields,
+  and what is deployed (:mod:`planner.emit.deploy`): purchase option, $/instance-hour,
+  the schedule as dated steps or cron recurrences, instance-hours and deployed cost.
 
 Injection policy (documented in ``terraform/README.md``): *identifiers* — workload names,
 clouds, regions, GPU models, instance types — become Terraform map keys, module names
