@@ -120,7 +120,8 @@ def perturb_catalog(catalog: Catalog, u: Uncertainty, seed: int, sample: int) ->
     f_offer = dict(zip(okeys, factors(rng_price, len(okeys), u.price_rel, u.distribution),
                        strict=True))
     f = offer_key.map(f_offer)
-    for col in ("usd_per_gpu_hour", "usd_per_instance_hour"):
+    for col in ("usd_per_gpu_hour", "usd_per_instance_hour", "usd_per_gpu_hour_spot",
+                "usd_per_instance_hour_spot"):
         if col in offers:
             offers[col] = offers[col] * f
     tables["gpu_offers"] = offers

@@ -79,12 +79,21 @@ def test_grid_factor_shared_within_a_zone_and_bounded(catalog) -> None:
 
 def test_price_factor_shared_by_instance_types_of_one_offer(catalog) -> None:
     out = perturb_catalog(catalog, Uncertainty(), 0, 0)
-    ratio = out.gpu_offers["usd_per_gpu_hour"] / catalog.gpu_offers["usd_per_gpu_hour"]
+    on_demand = catalog.gpu_offers["usd_per_gpu_hour"].notna()
+    ratio = (out.gpu_offers["usd_per_gpu_hour"] / catalog.gpu_offers["usd_per_gpu_hour"])[on_demand]
     assert ((ratio >= 0.9 - 1e-12) & (ratio <= 1.1 + 1e-12)).all()
-    key = [catalog.gpu_offers[c] for c in ("provider", "region", "gpu_model")]
+    key = [catalog.gpu_offers.loc[on_demand, c] for c in ("provider", "region", "gpu_model")]
     assert (ratio.round(12).groupby(key).nunique() == 1).all()
     inst = out.gpu_offers["usd_per_instance_hour"] / catalog.gpu_offers["usd_per_instance_hour"]
-    np.testing.assert_allclose(inst, ratio, rtol=1e-12)
+    np.testing.assert_allclose(inst[on_demand], ratio, rtol=1e-12)
+    # a spot price moves with the on-demand price of the same offer; a missing one stays missing
+    spot = catalog.gpu_offers["usd_per_instance_hour_spot"].notna() & on_demand
+    assert spot.sum() > 100
+    spot_ratio = (out.gpu_offers["usd_per_instance_hour_spot"]
+                  / catalog.gpu_offers["usd_per_instance_hour_spot"])[spot]
+    np.testing.assert_allclose(spot_ratio, ratio[spot[on_demand]], rtol=1e-12)
+    assert out.gpu_offers["usd_per_instance_hour_spot"].isna().equals(
+        catalog.gpu_offers["usd_per_instance_hour_spot"].isna())
     assert "monte carlo sample 0 (seed 0)" in out.origins["gpu_offers"]
 
 
