@@ -45,6 +45,7 @@ from connectors.compile_catalog_hardware import build_hardware, build_purchase_o
 from connectors.compile_catalog_offers import build_gpu_offers
 from connectors.compile_catalog_regions import build_regions, jurisdiction
 from connectors.compile_catalog_sources import SOURCES_HEAD
+from connectors.compile_latency import compile_latency
 from connectors.schema import TABLES, validate_table
 
 
@@ -292,6 +293,7 @@ def compile_catalog(reference: Path, hourly: Path, out: Path) -> dict[str, pd.Da
     }
     for name, df in tables.items():
         write_table(name, df, out)
+    tables.update(compile_latency(reference, out, tables))  # 3-cloud RTT, RTT model, metros
     (out / "SOURCES.md").write_text(sources_md(hourly), encoding="utf-8")
     return tables
 

@@ -125,8 +125,8 @@ found", never zero.
   p5 server share + H100 card for H100-class 8-GPU servers; CCF/Teads host-server totals
   per GPU for the others; proxies of the same server class are marked `proxy` in
   `embodied_source`. All spread over 3 years.
-- **latency.csv**: measured, directed P50s as published; AWS same-region rows are the
-  intra-region value. `latency_model.csv` `default` is an OLS fit over both matrices.
+- **latency.csv**, **latency_model.csv**, **metros.csv**: see `LATENCY_SOURCES.md` (AWS,
+  Azure and GCP matrices; the LAD user-RTT model and its held-out error; metro sources).
 - **transfer.csv**: first paid tier of each provider's public price; `inter_region` is
   the same-continent rate for all three providers (AWS and Azure: most US/EU pairs;
   GCP: the upper end of Google's same-continent range). Intercontinental pairs cost more

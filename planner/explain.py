@@ -87,7 +87,22 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
 
 
 def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
-    """Name the rules in conflict for a scenario the solver found infeasible."""
+    """Name the rules in conflict for a scenario the solver found infeasible, and the
+    regions left out for missing data (they might have given the room that is lacking)."""
+    return _rule_reasons(problem, options) + _left_out_reasons(problem)
+
+
+def _left_out_reasons(problem: Problem) -> list[str]:
+    if not problem.excluded:
+        return []
+    named = "; ".join(f"{e['region']} ({e.get('figure', 'a figure')} not published; "
+                      f"{e.get('fix', '')})" for e in problem.excluded)
+    return [f"{len(problem.excluded)} region(s) were left out for missing data and could "
+            f"add room: {named}"]
+
+
+def _rule_reasons(problem: Problem, options: SolveOptions) -> list[str]:
+    """The rules whose slack stays positive, else the budgets that cannot be met."""
     reasons = _elastic_reasons(problem, options)
     if reasons:
         return reasons

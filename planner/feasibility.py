@@ -9,6 +9,7 @@ the workload, the rule and the value that would fix them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,10 +28,20 @@ def check_job(
     jurisdiction: pd.Series,
     provider: pd.Series,
     scenario: Scenario,
+    left_out: Sequence[str] = (),
 ) -> list[str]:
-    """Reasons a training job cannot be placed at all, before any solve."""
+    """Reasons a training job cannot be placed at all, before any solve.
+
+    ``left_out`` describes regions left out for missing data that offer the job's GPU in
+    an allowed jurisdiction ("region (figure not published; fix)"): they are named, since
+    the data, not the rules, is what keeps the job from them.
+    """
     reasons = []
-    if not allowed.any():
+    if not allowed.any() and left_out:
+        reasons.append(
+            f"training '{job.name}': no candidate region can host {job.gpu}, but "
+            f"{_named(left_out)} would have been allowed and were left out for missing data")
+    elif not allowed.any():
         offered = sorted(r for (g, r) in offers if g == job.gpu)
         if not offered:
             reasons.append(
@@ -58,12 +69,19 @@ def check_service(
     metros: pd.Index,
     regions: pd.Index,
     jurisdiction: pd.Series,
+    left_out: Mapping[str, Sequence[str]] | None = None,
 ) -> list[str]:
-    """Reasons a service cannot serve some metro, naming the nearest allowed region."""
+    """Reasons a service cannot serve some metro, naming the nearest allowed region.
+
+    ``left_out[metro]`` describes regions left out for missing data that would have
+    served that metro's users (GPU offered, jurisdiction, residency and SLO met).
+    """
     reasons = []
+    left_out = left_out or {}
     if not allowed.any():
         reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu} in the "
-                       f"allowed clouds and jurisdictions")
+                       f"allowed clouds and jurisdictions" + _left_out_note(
+                           sorted({x for v in left_out.values() for x in v})))
         return reasons
     for d in s.demand:
         m = metros.get_loc(d.metro)
@@ -74,9 +92,10 @@ def check_service(
         if d.residency is not None:
             ok &= (jurisdiction == d.residency).to_numpy()
             rule = f"residency {d.residency}"
+        note = _left_out_note(left_out.get(d.metro, ()))
         if not ok.any():
             reasons.append(f"inference '{s.name}': users in {d.metro} need {rule} but no region "
-                           f"there offers {s.gpu}")
+                           f"there offers {s.gpu}{note}")
             continue
         r = rtt.values[m].copy()
         r[~ok] = np.inf
@@ -85,8 +104,20 @@ def check_service(
             f"inference '{s.name}': users in {d.metro} (with {rule}) cannot be served within "
             f"{s.latency_slo_ms:g} ms — nearest allowed region {regions[best]} is "
             f"{r[best]:.0f} ms away; raise latency_slo_ms to ≥ {math.ceil(r[best])} "
-            f"or relax {rule}")
+            f"or relax {rule}{note}")
     if allowed.sum() < s.min_regions:
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
-                       f"{int(allowed.sum())} region(s) can host {s.gpu}")
+                       f"{int(allowed.sum())} region(s) can host {s.gpu}" + _left_out_note(
+                           sorted({x for v in left_out.values() for x in v})))
     return reasons
+
+
+def _named(left_out: Sequence[str]) -> str:
+    return "; ".join(left_out)
+
+
+def _left_out_note(left_out: Sequence[str]) -> str:
+    """A sentence naming regions left out for data that would have served, or nothing."""
+    if not left_out:
+        return ""
+    return (f" — left out for missing data, though it would have served: {_named(left_out)}")

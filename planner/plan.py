@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from planner.datanotes import catalog_notes, grid_basis, market_notes
 from planner.problem import InputFigure, Problem
 from planner.scenario import InferenceService, TrainingJob
 from planner.solve import Solution, Status
@@ -79,6 +80,8 @@ class Plan:
     grid_basis: dict[str, str]
     catalog: dict[str, Any]
     explanations: tuple[str, ...] = field(default_factory=tuple)
+    grid_carbon_basis: str = "lifecycle"
+    fallbacks: tuple[dict[str, str], ...] = field(default_factory=tuple)
 
     @property
     def latency_ms_weighted(self) -> float | None:
@@ -242,9 +245,12 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         schedule=schedule,
         inputs=tuple(problem.inputs),
         excluded=tuple(problem.excluded),
-        incomplete=tuple(d for d in problem.incomplete if d["region"] in used),
-        grid_basis={rid: problem.ci_basis[rid] for rid in sorted(used)},
-        catalog={"origins": problem.catalog_origins},
+        incomplete=tuple([d for d in problem.incomplete if d["region"] in used]
+                         + market_notes(problem, used)),
+        grid_basis=grid_basis(problem, used),
+        catalog={"origins": problem.catalog_origins, **catalog_notes(problem, used)},
+        grid_carbon_basis=sc.grid_carbon_basis,
+        fallbacks=tuple(f for f in problem.fallbacks if f["region"] in used),
     )
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,25 +22,97 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from planner.loader import (
+    InputLimitError,
+    check_size,
+    decode_utf8,
+    load_yaml,
+    read_capped,
+    short_repr,
+)
 
 Cloud = Literal["aws", "gcp", "azure"]
-FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh"]
+FillableFigure = Literal["grid_ci_gco2e_per_kwh", "grid_ci_direct_gco2e_per_kwh", "pue",
+                         "wue_l_per_kwh", "grid_water_l_per_kwh"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
-REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
+REGION_ID_PATTERN = r"(?i)^(aws|gcp|azure)/[a-z0-9-]+$"  # any case; planner.names resolves it
 MAX_HORIZON_HOURS = 8_784
+BOOL_NUMBER_ERROR = "bool_number"
+EARLIEST_YEAR = 2000
+"""Dates before this year are refused (the catalog describes grids from 2019 on)."""
+LATEST_YEAR = 2100
+"""Dates after this year are refused (and every date plus the horizon stays representable)."""
+
+# Upper bounds of figures: far above any real fleet, low enough that sums and products of
+# them stay finite in float64 (a value of 1e308 would overflow to inf in the model).
+MAX_GPU_HOURS = 1e9
+MAX_GPUS = 1e6
+MAX_DATA_GB = 1e9
+MAX_RPS = 1e9
+MAX_LATENCY_MS = 100_000.0
+MAX_PRICE_USD = 1e6
+MAX_BUDGET = 1e15
+MAX_CI_GCO2E_PER_KWH = 5_000.0
+MAX_PUE = 10.0
+MAX_WATER_L_PER_KWH = 1_000.0
 
 
 class ScenarioError(ValueError):
     """A scenario file or value is wrong; the message says where and how to fix it."""
 
 
+def _takes_number(annotation: Any) -> bool:
+    """The type accepts numbers but not booleans (``float``, ``int | None``, …)."""
+    if get_origin(annotation) is Annotated:
+        return _takes_number(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = get_args(annotation)
+        return bool not in args and any(_takes_number(a) for a in args)
+    return annotation in (float, int)
+
+
+def _bool_inside(annotation: Any, value: Any) -> bool:
+    """``value`` holds a boolean where ``annotation`` wants a number (also inside lists
+    and dict values)."""
+    if isinstance(value, bool):
+        return _takes_number(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bool_inside(args[0], value)
+    if origin in (Union, types.UnionType):
+        return any(_bool_inside(a, value) for a in args if a is not type(None))
+    if origin is list and isinstance(value, list):
+        return any(_bool_inside(args[0], v) for v in value)
+    if origin is dict and isinstance(value, dict):
+        return any(_bool_inside(args[1], v) for v in value.values())
+    return False
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every scenario model: unknown fields, inf/NaN and true/false as numbers
+    are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if name in data and _bool_inside(field.annotation, data[name]):
+                    raise PydanticCustomError(
+                        BOOL_NUMBER_ERROR, "true/false is not a number",
+                        {"field": name, "value": data[name]})
+        return data
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a timezone; write it in UTC, e.g. 2027-01-04T00:00Z")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}–{LATEST_YEAR}")
     return value.astimezone(UTC)
 
 
@@ -68,8 +140,9 @@ class Horizon(_Strict):
 class Window(_Strict):
     """When a training job may run: from ``start`` to ``deadline`` (UTC)."""
 
-    start: datetime
-    deadline: datetime
+    start: datetime = Field(description="Earliest start, ISO 8601 with timezone (UTC).")
+    deadline: datetime = Field(
+        description="The job must be done by then, ISO 8601 with timezone (UTC).")
 
     _utc_start = field_validator("start")(_utc)
     _utc_deadline = field_validator("deadline")(_utc)
@@ -85,22 +158,29 @@ class DataHome(_Strict):
     """Where a job's data lives and how big it is."""
 
     home: str = Field(pattern=REGION_ID_PATTERN, description="provider/region, e.g. aws/us-east-1")
-    size_gb: float = Field(ge=0, description="Data copied to the region that runs the job (GB).")
+    size_gb: float = Field(ge=0, le=MAX_DATA_GB,
+                           description="Data copied to the region that runs the job (GB).")
 
 
 class TrainingJob(_Strict):
     """A deferrable batch job measured in GPU-hours."""
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Unique workload name (letters, digits, '-', '_', '.').")
     gpu: str = Field(description="GPU model, e.g. H100 (see `regionplan regions --gpu`).")
-    gpu_hours: float = Field(gt=0, description="Work to do, in GPU-hours.")
-    max_gpus: float = Field(gt=0, description="Largest number of GPUs the job can use at once.")
-    window: Window | None = Field(default=None, description="Defaults to the whole horizon.")
+    gpu_hours: float = Field(gt=0, le=MAX_GPU_HOURS, description="Work to do, in GPU-hours.")
+    max_gpus: float = Field(gt=0, le=MAX_GPUS,
+                            description="Largest number of GPUs the job can use at once.")
+    window: Window | None = Field(
+        default=None, description="When the job may run; defaults to the whole horizon.")
     single_region: bool = Field(default=False, description="Run the whole job in one region.")
-    data: DataHome | None = None
+    data: DataHome | None = Field(
+        default=None,
+        description="Where the job's data lives; running elsewhere pays one copy of it.")
     checkpoint_gb: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_DATA_GB,
         description=(
             "Checkpoint size (GB). With checkpoint_gb > 0 a job that is not single_region runs "
             "in one region at a time and pays a checkpoint copy for every move; with 0 it may "
@@ -120,8 +200,8 @@ class TrainingJob(_Strict):
 class Demand(_Strict):
     """Requests per second from one user metro."""
 
-    metro: str
-    rps: float = Field(gt=0, description="Mean requests per second from this metro.")
+    metro: str = Field(description="User metro, e.g. London (the catalog's metro list).")
+    rps: float = Field(gt=0, le=MAX_RPS, description="Mean requests per second from this metro.")
     residency: str | None = Field(
         default=None, description="Jurisdiction the requests must be served in (EU or a country)."
     )
@@ -130,30 +210,39 @@ class Demand(_Strict):
 class InferenceService(_Strict):
     """An always-on service with a latency SLO per user metro."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    gpu: str
-    requests_per_gpu_s: float = Field(gt=0, description="Throughput of one GPU (requests/s).")
-    latency_slo_ms: float = Field(gt=0, description="Round-trip time limit, user metro → region.")
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Unique workload name (letters, digits, '-', '_', '.').")
+    gpu: str = Field(description="GPU model, e.g. L4 (see `regionplan regions --gpu`).")
+    requests_per_gpu_s: float = Field(gt=0, le=MAX_RPS,
+                                      description="Throughput of one GPU (requests/s).")
+    latency_slo_ms: float = Field(gt=0, le=MAX_LATENCY_MS,
+                                  description="Round-trip time limit, user metro → region (ms).")
     min_regions: int = Field(default=1, ge=1, description="Deploy in at least this many regions.")
     min_gpus_per_region: float = Field(
         default=1.0,
         gt=0,
+        le=MAX_GPUS,
         description="GPUs kept running in every deployed region, every hour (warm capacity).",
     )
     max_region_share: float | None = Field(
         default=None,
         gt=0,
         le=1,
-        description="Largest share of the service's traffic any one region may carry.",
+        description=(
+            "Largest share (0–1] of the service's traffic any one region may carry; null "
+            "means no cap. E.g. 0.6 with two regions keeps at least 40 % elsewhere."),
     )
-    demand: list[Demand] = Field(min_length=1)
-    hourly_profile: list[float] | None = Field(
+    demand: list[Demand] = Field(
+        min_length=1, description="Requests per second from each user metro (at least one).")
+    hourly_profile: list[Annotated[float, Field(ge=0, le=24)]] | None = Field(
         default=None,
         min_length=24,
         max_length=24,
         description="Demand multiplier per UTC hour of day (24 values, mean 1).",
     )
-    allowed_jurisdictions: list[str] | None = None
+    allowed_jurisdictions: list[str] | None = Field(
+        default=None,
+        description="Jurisdictions the service may run in (EU or a country name); null: any.")
 
     @field_validator("hourly_profile")
     @classmethod
@@ -171,8 +260,12 @@ class InferenceService(_Strict):
 class Objective(_Strict):
     """Prices that turn carbon and water into dollars in the objective."""
 
-    carbon_price_usd_per_tco2e: float = Field(default=0.0, ge=0)
-    water_price_usd_per_m3: float = Field(default=0.0, ge=0)
+    carbon_price_usd_per_tco2e: float = Field(
+        default=0.0, ge=0, le=MAX_PRICE_USD,
+        description="Internal carbon price added to the objective, per tonne CO2e.")
+    water_price_usd_per_m3: float = Field(
+        default=0.0, ge=0, le=MAX_PRICE_USD,
+        description="Internal water price added to the objective, per m³ consumed.")
     water_scarcity_weighted: bool = Field(
         default=False,
         description="Multiply water by (1 + water stress score 0–5) in the objective.",
@@ -182,37 +275,97 @@ class Objective(_Strict):
 class Limits(_Strict):
     """Hard budgets over the horizon; null means no limit."""
 
-    carbon_tco2e: float | None = Field(default=None, ge=0)
-    cost_usd: float | None = Field(default=None, ge=0)
-    water_m3: float | None = Field(default=None, ge=0)
+    carbon_tco2e: float | None = Field(
+        default=None, ge=0, le=MAX_BUDGET,
+        description="Most carbon (the scenario's accounting basis, with embodied), tCO2e.")
+    cost_usd: float | None = Field(default=None, ge=0, le=MAX_BUDGET,
+                                   description="Most cost (compute and data egress), USD.")
+    water_m3: float | None = Field(default=None, ge=0, le=MAX_BUDGET,
+                                   description="Most water consumed (site and grid), m³.")
+
+
+_FILL_RANGES: dict[str, tuple[float, float]] = {
+    "grid_ci_gco2e_per_kwh": (0.0, MAX_CI_GCO2E_PER_KWH),
+    "pue": (1.0, MAX_PUE),
+    "wue_l_per_kwh": (0.0, MAX_WATER_L_PER_KWH),
+    "grid_water_l_per_kwh": (0.0, MAX_WATER_L_PER_KWH),
+}
 
 
 class Scenario(_Strict):
     """A planning question: workloads, where they may run, and what matters."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str | None = None
-    horizon: Horizon
-    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1)
-    objective: Objective = Objective()
-    accounting: Literal["location", "market"] = "location"
-    time_shifting: bool = Field(
-        default=True, description="Use hourly grid carbon; false uses the annual figure."
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Scenario name (letters, digits, '-', '_', '.'; ≤ 63).")
+    description: str | None = Field(default=None, max_length=2_000,
+                                    description="Free text shown with the plan.")
+    horizon: Horizon = Field(description="The period planned.")
+    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1,
+                                description="Clouds whose regions may be used.")
+    objective: Objective = Field(default=Objective(),
+                                 description="Prices of carbon and water in the objective.")
+    accounting: Literal["location", "market"] = Field(
+        default="location",
+        description=(
+            "Operational carbon basis of the objective and totals: location (grid intensity) "
+            "or market (× (1 − carbon-free-energy share) where the provider publishes a "
+            "regional share; elsewhere the plan says that none is published and uses "
+            "location-based)."
+        ),
     )
-    training: list[TrainingJob] = []
-    inference: list[InferenceService] = []
-    limits: Limits = Limits()
+    grid_carbon_basis: Literal["lifecycle", "direct"] = Field(
+        default="lifecycle",
+        description=(
+            "Grid intensity scope, gCO2e/kWh: lifecycle (Electricity Maps yearly zone mean "
+            "including upstream emissions of the generators; the default) or direct "
+            "(combustion only). Shaped hourly by the zone profiles either way."
+        ),
+    )
+    time_shifting: bool = Field(
+        default=True,
+        description=(
+            "Use hourly grid carbon (month × hour profiles, or a refreshed hourly series); "
+            "false uses each region's annual figure for every hour."))
+    training: list[TrainingJob] = Field(default=[], description="Deferrable training jobs.")
+    inference: list[InferenceService] = Field(default=[],
+                                              description="Always-on inference services.")
+    limits: Limits = Field(default=Limits(), description="Hard budgets over the horizon.")
     quotas: dict[
-        Annotated[str, Field(pattern=REGION_ID_PATTERN)], dict[str, Annotated[float, Field(ge=0)]]
-    ] = Field(default={}, description="GPU quota per region and GPU model, overriding the catalog.")
-    exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = []
+        Annotated[str, Field(pattern=REGION_ID_PATTERN)],
+        dict[str, Annotated[float, Field(ge=0, le=MAX_GPUS)]],
+    ] = Field(default={}, description=(
+        "GPU quota per region and GPU model (GPUs at once), replacing the catalog's: "
+        "{provider/region: {GPU model: GPUs}}."))
+    exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = Field(
+        default=[], description="Regions never used (provider/region).")
     fill_missing: dict[FillableFigure, Annotated[float, Field(ge=0)]] = Field(
         default={},
         description=(
             "Values to use where the catalog has no figure for a region (recorded as "
-            "provenance). Without a fill, a region missing a needed figure is left out."
+            "provenance). Without a fill, a region missing a needed figure is left out. "
+            "Units: grid_ci_gco2e_per_kwh g/kWh (≤ 5000), pue ratio (1–10), wue_l_per_kwh "
+            "and grid_water_l_per_kwh L/kWh (≤ 1000)."
         ),
     )
+    water_fallback: bool = Field(
+        default=True,
+        description=(
+            "Where a region has no water figure of its own (site WUE or grid water, L/kWh), "
+            "use the mean of the catalog's regions in the same country, else the provider's "
+            "fleet mean, recorded as provenance. false is the strict behaviour: such a "
+            "region is left out when water is priced or limited, and its water is counted "
+            "as 0 (listed under incomplete) otherwise."
+        ),
+    )
+
+    @field_validator("fill_missing")
+    @classmethod
+    def _fill_in_range(cls, v: dict[str, float]) -> dict[str, float]:
+        for figure, value in v.items():
+            low, high = _FILL_RANGES[figure]
+            if not low <= value <= high:
+                raise ValueError(f"{figure}: {value:g} is outside {low:g}–{high:g}")
+        return v
 
     @property
     def water_matters(self) -> bool:
@@ -315,6 +468,8 @@ _FIXES = {
     "datetime_parsing": "write a date-time such as 2027-01-04T00:00Z",
     "float_parsing": "write a number",
     "int_parsing": "write a whole number",
+    BOOL_NUMBER_ERROR: "write a number (true and false are not numbers)",
+    "finite_number": "write a finite number (not .inf or .nan)",
     "too_short": "give at least {min_length} item(s)",
     "too_long": "give at most {max_length} item(s)",
 }
@@ -334,17 +489,22 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
             close = difflib.get_close_matches(bad, valid, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             lines.append(
-                f"  - {where}: unknown field '{bad}'; {hint}valid fields here: {', '.join(valid)}"
-            )
+                f"  - {where}: unknown field {short_repr(bad)}; {hint}valid fields here: "
+                f"{', '.join(valid)}")
             continue
+        if kind == BOOL_NUMBER_ERROR:  # raised by the model, about one of its fields
+            ctx = e.get("ctx") or {}
+            where = _path_of((*loc, str(ctx.get("field"))))
+            e = {**e, "input": ctx.get("value")}
         msg = e["msg"].removeprefix("Value error, ")
         fix = _FIXES.get(kind, "")
         if fix:
             try:
-                fix = fix.format(**(e.get("ctx") or {}))
+                fix = fix.format(**{k: f"{v:g}" if isinstance(v, int | float) else v
+                                    for k, v in (e.get("ctx") or {}).items()})
             except (KeyError, IndexError):
                 pass
-        value = "" if kind == "missing" else f" (found {e.get('input')!r})"
+        value = "" if kind == "missing" else f" (found {short_repr(e.get('input'))})"
         lines.append(f"  - {where}: {msg}{value}" + (f"; fix: {fix}" if fix else ""))
     return "\n".join(lines)
 
@@ -363,26 +523,36 @@ def parse_scenario(data: Any, origin: str = "scenario") -> Scenario:
 
 
 def load_scenario_text(text: str, origin: str = "scenario") -> Scenario:
-    """Parse and validate scenario YAML text."""
+    """Parse (:func:`planner.loader.load_yaml`: size, depth, alias and duplicate-key
+    limits) and validate scenario YAML text."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ScenarioError(f"{origin}: not valid YAML{where}: {problem}") from None
+        data = load_yaml(text, origin)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
     return parse_scenario(data, origin)
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
+def load_scenario_bytes(data: bytes, origin: str = "scenario") -> Scenario:
+    """Validate the bytes of a scenario file (an upload), size-checked before decoding."""
     try:
-        text = path.read_text(encoding="utf-8")
+        check_size(len(data), origin)
+        text = decode_utf8(data, origin)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
+    return load_scenario_text(text, origin)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file (at most :data:`planner.loader.MAX_INPUT_BYTES`)."""
+    try:
+        data = read_capped(path)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+    except (IsADirectoryError, PermissionError, OSError) as err:
         raise ScenarioError(f"{path}: cannot read it ({err.__class__.__name__})") from None
-    return load_scenario_text(text, origin=str(path))
+    return load_scenario_bytes(data, origin=str(path))
 
 
 def suggest(value: str, valid: list[str]) -> str:

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.diff import DEFAULT_DUAL_RUN_HOURS, HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
+from planner.emit.files import OutputPathError
 from planner.emit.planfile import PlanFileError, load_plan
 from planner.emit.tfvars import (
     COST_REPORT,
@@ -117,6 +118,8 @@ def tfvars(
             + f": not written by regionplan, or edited since (see {MANIFEST_FILE})",
             "Move them away, or pass --force to overwrite.",
         )
+    except OutputPathError as exc:
+        _fail(out, str(exc))
     except OSError as exc:
         _fail(out, f"cannot write: {exc.strerror or exc}")
     regions = {(p["provider"], p["region"]) for p in plan["placements"]}

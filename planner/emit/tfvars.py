@@ -47,8 +47,11 @@ from planner.emit.deploy import Deployed, DeployError, cost_report, deploy_place
 from planner.emit.files import (
     MANIFEST_FILE,
     OverwriteRefusedError,
+    StagedFiles,
     atomic_write_text,
+    commit_file_sets,
     sha256_text,
+    stage_files,
     write_files,
 )
 from planner.emit.hcl import HclError, hcl_quote
@@ -62,6 +65,7 @@ __all__ = [
     "generate",
     "hcl_quote",
     "sha256_text",
+    "stage_tfvars",
     "tfvars_values",
     "write_files",
     "write_tfvars",
@@ -543,6 +547,49 @@ def generate(
     return files
 
 
+def stage_tfvars(
+    plan: Mapping[str, Any],
+    out_dir: Path,
+    fmt: str = "both",
+    force: bool = False,
+    *,
+    stack: bool = True,
+    modules_source: str | None = None,
+    max_actions: int | None = None,
+    smooth: bool = False,
+) -> list[StagedFiles]:
+    """Stage the Terraform files for ``plan`` (see :func:`write_tfvars`); nothing in place
+    changes until :func:`planner.emit.files.commit_file_sets`. One staged set per
+    directory (``out_dir`` and, for copied modules, each module directory), each with its
+    own manifest."""
+    out_dir = Path(out_dir)
+    extra: dict[str, str] = {}
+    if modules_source is None:
+        try:
+            if not stack or stackfiles.own_root(out_dir):
+                modules_source = stackfiles.resolved_modules_source(out_dir)
+            else:
+                extra = stackfiles.copied_files()
+                modules_source = f"./{stackfiles.COPIED_MODULES}"
+        except stackfiles.StackError as exc:
+            raise TfvarsError(str(exc)) from exc
+    files = generate(plan, fmt, stack=stack, modules_source=modules_source,
+                     max_actions=max_actions, smooth=smooth, with_report=True)
+    groups: dict[str, dict[str, str]] = {}
+    for name, text in {**extra, **files}.items():
+        sub, _, base = name.rpartition("/")
+        groups.setdefault(sub, {})[base] = text
+    sets: list[StagedFiles] = []
+    try:
+        for sub, group in sorted(groups.items()):
+            sets.append(stage_files(out_dir / sub if sub else out_dir, group, force))
+    except BaseException:
+        for staged in sets:
+            staged.abandon()
+        raise
+    return sets
+
+
 def write_tfvars(
     plan: Mapping[str, Any],
     out_dir: Path,
@@ -564,20 +611,10 @@ def write_tfvars(
     gets the stack root and a copy of the modules (:mod:`planner.emit.stackfiles`).
     ``force`` overwrites files the generator did not write or that were edited by hand.
     Also writes ``deployed_cost.json``. Raises :class:`TfvarsError` for a plan that
-    cannot be emitted and
-    :class:`OverwriteRefusedError` when it refuses to overwrite; nothing is written then.
+    cannot be emitted, :class:`OverwriteRefusedError` when it refuses to overwrite and
+    :class:`planner.emit.files.OutputPathError` for a target that cannot be written;
+    nothing is written then.
     """
-    out_dir = Path(out_dir)
-    extra: dict[str, str] = {}
-    if modules_source is None:
-        try:
-            if not stack or stackfiles.own_root(out_dir):
-                modules_source = stackfiles.resolved_modules_source(out_dir)
-            else:
-                extra = stackfiles.copied_files()
-                modules_source = f"./{stackfiles.COPIED_MODULES}"
-        except stackfiles.StackError as exc:
-            raise TfvarsError(str(exc)) from exc
-    files = generate(plan, fmt, stack=stack, modules_source=modules_source,
-                     max_actions=max_actions, smooth=smooth, with_report=True)
-    return write_files(out_dir, {**extra, **files}, force=force)
+    return commit_file_sets(stage_tfvars(
+        plan, out_dir, fmt, force, stack=stack, modules_source=modules_source,
+        max_actions=max_actions, smooth=smooth))

@@ -53,18 +53,25 @@ def uncertainty_rows(inputs: Sequence[unc.Uncertain]) -> Table:
 
 
 def accounting(plan: Mapping[str, Any]) -> Section:
-    """How the carbon figures are counted (basis, scope, what is in and out)."""
+    """How the carbon figures are counted (basis, scope, what is in and out), and per
+    region where a figure the basis needs is not published and what stands in for it."""
     basis = str(plan.get("accounting", "location"))
-    return Section("Appendix C: Accounting basis", (
-        Para(f"Carbon figures use **{basis}-based** operational emissions plus embodied "
-             "(manufacturing) emissions of the GPUs and their servers, as the plan does."),
+    scope = str(plan.get("grid_carbon_basis", "lifecycle"))
+    blocks: list[Para | Bullets | Table] = [
+        Para(f"Carbon figures use **{basis}-based** operational emissions on the **{scope}** "
+             "grid-intensity basis plus embodied (manufacturing) emissions of the GPUs and "
+             "their servers, as the plan does."),
         Bullets((
             "Operational tCO2e = GPU-hours × (GPU + host power) × PUE × grid intensity of the "
-            "hour and region (location-based) or × (1 − carbon-free-energy share) where the "
-            "provider publishes it (market-based). Both bases are reported; the plan's "
+            f"hour and region ({scope} basis, location-based) or × (1 − carbon-free-energy "
+            "share) where the provider publishes a regional share (market-based); where it "
+            "publishes none, the market-based figure is the location-based one and the table "
+            "below says so. Both bases are reported; the plan's "
             f"objective uses {basis}-based.",
             "Embodied tCO2e = GPU-hours × embodied kgCO2e per GPU ÷ lifetime hours ÷ 1000.",
-            "Water m³ = IT kWh × site WUE + facility kWh × grid water intensity.",
+            "Water m³ = IT kWh × site WUE + facility kWh × grid water intensity; a region "
+            "without its own water figure uses its country's or its provider fleet's mean "
+            "(listed below).",
             "GHG Protocol: the location/market split follows the Scope 2 Guidance "
             "(WRI/WBCSD, 2015). The cloud provider reports this electricity as its Scope 2; "
             "a cloud customer usually reports it under Scope 3 (purchased services), and "
@@ -72,4 +79,23 @@ def accounting(plan: Mapping[str, Any]) -> Section:
             "Not counted: networking beyond data egress, storage, idle capacity outside the "
             "plan, end-user devices.",
         )),
-    ))
+    ]
+    rows = _data_gap_rows(plan)
+    if rows:
+        blocks.append(Table(("region", "figure", "what the plan used instead"), rows,
+                            caption="Figures a region does not publish, and what stands in."))
+    return Section("Appendix C: Accounting basis", tuple(blocks))
+
+
+def _data_gap_rows(plan: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """(region, figure, stand-in) for the market-basis gaps, water fallbacks and other
+    incomplete figures of the regions the plan uses, and each region left out for data."""
+    rows = [(str(i.get("region", "")), str(i.get("figure", "")), str(i.get("effect", "")))
+            for i in plan.get("incomplete", []) or []]
+    rows += [(str(f["region"]), str(f["figure"]),
+              f"{f['value']}: the {f['level']} mean ({f['source']})")
+             for f in plan.get("fallbacks", []) or []]
+    rows += [(str(e["region"]), str(e.get("figure", "")),
+              f"left out: {e.get('reason', '')}; fix: {e.get('fix', '')}")
+             for e in plan.get("excluded", []) or []]
+    return tuple(rows)

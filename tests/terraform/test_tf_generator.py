@@ -255,7 +255,7 @@ def test_crash_mid_write_leaves_whole_files(
     calls = {"n": 0}
 
     def crashing_replace(src: str, dst: str) -> None:
-        # 1st replace is the widened manifest, then the files: die on the 3rd file.
+        # the staged files are renamed into place one by one: die on the 4th.
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt("simulated crash")
@@ -275,6 +275,28 @@ def test_crash_mid_write_leaves_whole_files(
     write_tfvars(new_plan, tmp_path)  # no OverwriteRefusedError: all still vouched for
     for name, text in new.items():
         assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+def test_recovery_completes_a_committed_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """Killed after the set was committed: the next run's recovery rolls it forward, so
+    every file is new; killed before: the staging directory goes and every file is old."""
+    old_plan, new_plan = load_fixture("llm_fleet_carbon0.json"), load_fixture(
+        "llm_fleet_carbon200.json")
+    write_tfvars(old_plan, tmp_path)
+    old = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    new = gen.generate(new_plan)
+    staged = files_mod.stage_files(tmp_path, new)  # killed here: not committed
+    files_mod.recover(tmp_path)
+    assert not staged.staging.exists()
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == old
+    staged = files_mod.stage_files(tmp_path, new)
+    staged.mark_committed()  # killed here: committed, nothing in place yet
+    files_mod.recover(tmp_path)
+    assert not staged.staging.exists()
+    for name, text in new.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text
+    assert not files_mod.foreign_files(tmp_path, list(new))
 
 
 def test_modules_source_cannot_inject(tmp_path: Path) -> None:
