@@ -101,7 +101,10 @@ class Schedule:
 
     @property
     def actions(self) -> int:
-        """Scaling actions (one per run)."""
+        """Scaling actions: one per run; month × hour runs with the same start, length and
+        instances in several months share one recurrence (a cron month list)."""
+        if self.kind == "month_hour":
+            return len({(r.first, r.length, r.instances) for r in self.runs})
         return len(self.runs)
 
     @property
@@ -373,27 +376,34 @@ def steps(schedule: Schedule, lay: Layout) -> list[dict[str, Any]]:
 
 
 def recurrences(schedule: Schedule) -> list[dict[str, Any]]:
-    """Recurrences ``{cron, month, days, hour, hours, instances, hours_in_horizon}``.
+    """Recurrences ``{cron, months, days, hour, hours, instances, hours_in_horizon}``.
 
     ``cron`` is five fields in UTC (``minute hour day-of-month month day-of-week``,
-    Sunday = 0); ``month`` 0 = every month; ``days`` Azure day names; ``hours`` the run's
-    length in h; ``hours_in_horizon`` the hours it stands for over the whole horizon.
+    Sunday = 0); ``months`` the months it applies in (``[]`` = every month; month × hour
+    runs alike in several months share one recurrence); ``days`` Azure day names;
+    ``hours`` the run's length in h; ``hours_in_horizon`` the hours it stands for over the
+    whole horizon.
     """
     if schedule.kind == "dated":
         return []
-    out = []
+    grouped: dict[tuple[int, int, int], list[Run]] = {}
     for r in schedule.runs:
+        key = (r.first, r.length, r.instances) if schedule.kind == "month_hour" else (
+            r.segment * schedule.slots_per_segment + r.first, r.length, r.instances)
+        grouped.setdefault(key, []).append(r)
+    out = []
+    for runs in grouped.values():
+        r = runs[0]
+        months = sorted(x.segment + 1 for x in runs) if schedule.kind == "month_hour" else []
         if schedule.kind == "weekly":
             wd, hour = divmod(r.first, 24)
             days = [AZURE_DAYS[wd]]
             cron = f"0 {hour} * * {(wd + 1) % 7}"
-            month = 0
         else:
             hour = r.first
             days = list(AZURE_DAYS)
-            month = r.segment + 1 if schedule.kind == "month_hour" else 0
-            cron = f"0 {hour} * {month or '*'} *"
-        out.append({"cron": cron, "month": month, "days": days, "hour": hour,
+            cron = f"0 {hour} * {','.join(map(str, months)) or '*'} *"
+        out.append({"cron": cron, "months": months, "days": days, "hour": hour,
                     "hours": float(r.length), "instances": r.instances,
-                    "hours_in_horizon": r.hours})
+                    "hours_in_horizon": sum(x.hours for x in runs)})
     return out

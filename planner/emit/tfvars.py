@@ -115,10 +115,11 @@ REGIONPLAN_FIELDS: dict[str, str] = {
 STEP_TYPE = "list(object({ start_utc = string, hours = number, instances = number }))"
 """Dated steps: from ``start_utc`` run ``instances`` for ``hours`` (0 h: after the horizon)."""
 RECURRENCE_TYPE = (
-    "list(object({ cron = string, month = number, days = list(string), hour = number, "
+    "list(object({ cron = string, months = list(number), days = list(string), hour = number, "
     "hours = number, instances = number, hours_in_horizon = number }))"
 )
-"""Recurrences: from ``cron`` (UTC; month 0 = every month) run ``instances`` for ``hours``."""
+"""Recurrences: from ``cron`` (UTC; ``months`` [] = every month) run ``instances`` for
+``hours``."""
 
 PLACEMENT_FIELDS: dict[str, str] = {
     "workload": "string",

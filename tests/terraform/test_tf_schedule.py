@@ -229,3 +229,20 @@ def test_repeating_days_round_trip(day: list[int], days: int) -> None:
     assert sched.expand(enc) == day * days
     assert sum(r["hours_in_horizon"] * r["instances"] for r in sched.recurrences(enc)) == \
         sum(day) * days
+
+
+def test_months_alike_share_one_recurrence() -> None:
+    plan = _month_hour_plan("gcp")
+    (row,) = plan["placements"]
+    day = [2 if 12 <= h < 18 else 1 for h in range(24)]
+    row["schedule_instances"] = day * 2  # January and February alike
+    weights = plan["horizon"]["period_weights_h"]
+    row["cost_usd"] = float(sum(i * w for i, w in zip(day * 2, weights, strict=True)))
+    plan["totals"]["compute_usd"] = plan["totals"]["cost_usd"] = row["cost_usd"]
+    values, report = gen.deploy_values(plan)
+    (p,) = values["placements"].values()
+    assert [(r["cron"], r["months"], r["hours_in_horizon"]) for r in p["recurrences"]] == [
+        ("0 0 * 1,2 *", [1, 2], 12 * 59.0), ("0 12 * 1,2 *", [1, 2], 6 * 59.0),
+        ("0 18 * 1,2 *", [1, 2], 6 * 59.0)]
+    assert p["scaling_actions"] == 3
+    assert report["deployed_cost_usd"] == pytest.approx(row["cost_usd"], rel=1e-12)

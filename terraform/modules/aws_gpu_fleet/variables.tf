@@ -40,7 +40,7 @@ variable "pools" {
     }))
     recurrences = list(object({
       cron             = string
-      month            = number
+      months           = list(number)
       days             = list(string)
       hour             = number
       hours            = number
@@ -80,13 +80,13 @@ variable "pools" {
     condition = alltrue(flatten([
       for p in values(var.pools) : [
         for r in p.recurrences :
-        can(regex("^0 [0-9]{1,2} \\* ([0-9]{1,2}|\\*) ([0-6]|\\*)$", r.cron)) &&
-        r.hour >= 0 && r.hour <= 23 && r.month >= 0 && r.month <= 12 && r.hours > 0 &&
+        can(regex("^0 [0-9]{1,2} \\* ([0-9]{1,2}(,[0-9]{1,2})*|\\*) ([0-6]|\\*)$", r.cron)) &&
+        r.hour >= 0 && r.hour <= 23 && alltrue([for m in r.months : m >= 1 && m <= 12]) && r.hours > 0 &&
         r.instances >= 0 && floor(r.instances) == r.instances && r.instances <= p.instance_count &&
         length(r.days) > 0 && alltrue([for d in r.days : contains(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], d)])
       ]
     ]))
-    error_message = "In aws_gpu_fleet, every recurrence needs a cron \"0 <hour> * <month|*> <weekday|*>\", hour 0-23, month 0-12, hours > 0, weekday names in days and a whole number of instances between 0 and the placement's instance_count."
+    error_message = "In aws_gpu_fleet, every recurrence needs a cron \"0 <hour> * <months|*> <weekday|*>\", hour 0-23, months 1-12, hours > 0, weekday names in days and a whole number of instances between 0 and the placement's instance_count."
   }
 
   validation {
