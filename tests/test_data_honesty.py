@@ -358,3 +358,18 @@ def test_issue_example_singapore_is_kept_or_named(tmp_path):
     singapore = [r for r in err.value.reasons if "users in Singapore" in r]
     assert singapore and "gcp/asia-southeast1 (grid_water_l_per_kwh not published" in (
         singapore[0])
+
+
+def test_memo_assumptions_mark_old_figures():
+    from planner.memo.appendix import STALE_NOTE, assumptions
+
+    cat = tiny_catalog()
+    hw = cat.hardware.copy()
+    hw["as_of"] = "2020"
+    cat = cat.with_tables("tiny+old", hardware=hw)
+    text = HEAD + "clouds: [aws]\ntraining:\n  - {name: j, gpu: X1, gpu_hours: 10, max_gpus: 1}\n"
+    plan = make_plan(load_scenario_text(text), cat).to_dict()
+    table = [b for b in assumptions([], [("plan", plan)]).blocks if hasattr(b, "rows")][0]
+    as_of = {row[0]: row[4] for row in table.rows}
+    assert as_of["power_w [X1]"] == f"2020 ({STALE_NOTE})"
+    assert as_of["usd_per_gpu_hour [aws/us-east-1 X1 aws-x1.8]"].startswith("2026-01-01")

@@ -21,22 +21,34 @@ def assumptions(memo_rows: Sequence[tuple[str, Any, str, str, str]],
     rows = [(name, _v(val), unit, src, as_of) for name, val, unit, src, as_of in memo_rows]
     seen: set[tuple[str, str]] = set()
     for _label, plan in plans:
+        stale = _stale_keys(plan)
         for f in used_inputs(plan):
             key = (str(f["figure"]), str(f["key"]))
             if key in seen:
                 continue
             seen.add(key)
+            as_of = str(f["as_of"]) + (f" ({STALE_NOTE})" if key in stale else "")
             rows.append((f"{f['figure']} [{f['key']}]", _v(f["value"]), str(f["unit"]),
-                         str(f["source"]), str(f["as_of"])))
+                         str(f["source"]), as_of))
     n_all = sum(len(p.get("inputs", [])) for _, p in plans)
     return Section("Appendix A: Assumptions and sources", (
         Para("Every figure this memo uses, with its unit, source and as-of date. Memo "
              "parameters come first; then the planner's figures for the regions the plan(s) "
              f"use. The plan files hold all {n_all} figures the planner read, including "
-             "regions it did not choose."),
+             f"regions it did not choose. A date marked '{STALE_NOTE}' was more than 18 "
+             "months old when the plan was made."),
         Table(("figure", "value", "unit", "source", "as of"), tuple(rows),
               numeric=(False, True, False, False, False)),
     ))
+
+
+STALE_NOTE = "older than 18 months"
+
+
+def _stale_keys(plan: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(figure, key) of the plan's figures flagged as older than 18 months."""
+    stale = (plan.get("catalog") or {}).get("stale_figures") or []
+    return {(str(s["figure"]), str(s["key"])) for s in stale}
 
 
 def uncertainty_rows(inputs: Sequence[unc.Uncertain]) -> Table:

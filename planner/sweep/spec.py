@@ -31,7 +31,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from planner.scenario import Scenario, ScenarioError, format_validation_error, suggest
+from planner.scenario import (
+    MAX_BUDGET,
+    MAX_PRICE_USD,
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    suggest,
+)
 from planner.sweep.sampling import Uncertainty
 
 Value = float | str | None
@@ -229,6 +236,16 @@ class Grid:
             if p.name in ("latency_slo", "demand_scale") and not scenario.inference:
                 raise SweepSpecError(f"--grid {p.name}: scenario '{scenario.name}' has no "
                                      f"inference services to apply it to")
+        for combo in self.combinations():
+            values = {p.name: v for p, v in zip(self.params, combo, strict=True)}
+            for name, limit in (("carbon_price", MAX_PRICE_USD), ("carbon_cap", MAX_BUDGET)):
+                if name in values and float(values[name]) > limit:  # type: ignore[arg-type]
+                    raise SweepSpecError(f"--grid {name}: {values[name]:g} is above the "
+                                         f"limit {limit:g}")
+            try:  # every value a grid point puts into the scenario must make it valid
+                apply_values(scenario, values)
+            except ScenarioError as err:
+                raise SweepSpecError(str(err)) from None
 
     def to_dict(self) -> dict[str, list[Value]]:
         return {p.name: list(v) for p, v in zip(self.params, self.values, strict=True)}
