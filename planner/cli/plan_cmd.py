@@ -212,7 +212,7 @@ def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | 
         commit_file_sets,
         stage_files,
     )
-    from planner.emit.tfvars import TfvarsError, generate
+    from planner.emit.tfvars import TfvarsError, stage_tfvars
 
     sets = []
     try:
@@ -220,7 +220,7 @@ def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | 
         sets.append(stage_files(out, files, manifest=False))
         if tfvars is not None:
             try:
-                sets.append(stage_files(tfvars, generate(plan.to_dict(), "both")))
+                sets.extend(stage_tfvars(plan.to_dict(), tfvars))
             except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
                 fail(f"--tfvars {tfvars}: {err} (nothing was written)")
         return commit_file_sets(sets)
