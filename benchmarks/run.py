@@ -239,9 +239,10 @@ def rowwise_pulp(problem: Any) -> tuple[Any, int, int]:
     sc = problem.scenario
     price = sc.objective.carbon_price_usd_per_tco2e
     allowed = (problem.job_allowed & problem.job_hour_allowed).values
-    usd = problem.job_usd_per_gpu_hour.values
-    fac = problem.job_facility_kwh_per_gpu_hour.values
-    emb = problem.job_embodied_tco2e_per_gpu_hour.values
+    o = problem.job_options  # one GPU model, on demand, per benchmark job
+    usd = (o.usd_per_instance_hour / o.gpus_per_instance).min("option").fillna(0.0).values
+    fac = o.facility_kwh_per_gpu_hour.where(o.available).max("option").fillna(0.0).values
+    emb = o.embodied_tco2e_per_gpu_hour.where(o.available.any("region")).max("option").values
     ci = problem.ci_location_gco2e_per_kwh.values / G_PER_T
     quota = problem.quota_gpus
     prob = pulp.LpProblem("rowwise", pulp.LpMinimize)

@@ -23,7 +23,8 @@ import numpy as np
 import xarray as xr
 
 from planner.evaluate import as_solution
-from planner.failover import check_plan
+from planner.failover import capacity_rps, check_plan
+from planner.offers import Options
 from planner.plan import Plan, extract
 from planner.problem import Problem
 from planner.session import PlanSession
@@ -56,23 +57,52 @@ def _norm(x: np.ndarray) -> np.ndarray:
     return np.where(finite, out, np.inf)
 
 
+def best_options(o: Options, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per region, the option a baseline buys for workload ``i`` and its USD per unit of work.
+
+    The cheapest per unit of work (GPU-hour of work, or request/s-hour) among on-demand and
+    spot (where the workload allows it); committed capacity is left to the optimizer.
+    Returns (option index per region, -1 where none; USD per unit of work, inf where none).
+    """
+    usd = o.usd_per_instance_hour.values[i].copy()  # [option, region]
+    usd[o.committed.values] = np.nan
+    per_work = usd / (o.gpus_per_instance.values[i] * o.work_per_gpu_hour.values[i][:, None])
+    none = np.isnan(per_work).all(axis=0)
+    k = np.where(none, -1, np.argmin(np.where(np.isnan(per_work), np.inf, per_work), axis=0))
+    return k, np.where(none, np.inf, np.nanmin(np.where(np.isnan(per_work), np.inf, per_work),
+                                                axis=0))
+
+
 class _Builder:
     """Accumulates a hand-made placement in the model's variable shapes."""
 
     def __init__(self, p: Problem):
         self.p = p
-        self.job_gpus = xr.zeros_like(p.job_allowed, dtype=float).expand_dims(
-            hour=p.hours).transpose("job", "region", "hour").copy()
+        jo = p.job_options
+        self.job_inst = xr.zeros_like(jo.usd_per_instance_hour, dtype=float).expand_dims(
+            hour=p.hours).transpose("job", "option", "region", "hour").copy()
         self.job_site = xr.zeros_like(p.job_allowed, dtype=float).copy()
         self.rps = xr.zeros_like(p.flow_allowed, dtype=float).expand_dims(
             hour=p.hours).transpose("service", "metro", "region", "hour").copy()
         self.used: dict[tuple[str, str], np.ndarray] = {}  # GPUs used per hour
 
+    def service_instances(self) -> xr.DataArray:
+        """Whole instances of each region's baseline option serving the routed traffic."""
+        p, o = self.p, self.p.service_options
+        out = xr.zeros_like(o.usd_per_instance_hour, dtype=float).expand_dims(
+            hour=p.hours).transpose("service", "option", "region", "hour").copy()
+        served = self.rps.sum("metro").transpose("service", "region", "hour").values
+        for i in range(len(p.services)):
+            k, _ = best_options(o, i)
+            for r in np.flatnonzero(served[i].sum(axis=1) > EPS):
+                per_instance = float(o.gpus_per_instance.values[i, k[r], r]
+                                     * o.work_per_gpu_hour.values[i, k[r]])
+                out.values[i, k[r], r] = np.ceil(served[i, r] / per_instance - 1e-9)
+        return out
+
     def values(self) -> dict[str, xr.DataArray]:
-        p = self.p
-        sgpus = self.rps.sum("metro") / p.service_rps_per_gpu
-        return {"Job-gpus": self.job_gpus, "Job-site": self.job_site, "Service-rps": self.rps,
-                "Service-gpus": sgpus}
+        return {"Job-instances": self.job_inst, "Job-site": self.job_site,
+                "Service-rps": self.rps, "Service-instances": self.service_instances()}
 
     def quota_left(self, region: str, gpu: str) -> np.ndarray:
         q = self.p.quota_gpus.sel(region=region, gpu=gpu).item()
@@ -84,8 +114,13 @@ class _Builder:
         self.used[key] = self.used.get(key, np.zeros(len(self.p.hours))) + gpus
 
 
-def _job_hours(p: Problem, j: int, order: np.ndarray, need: float, cap: np.ndarray) -> np.ndarray:
-    """GPUs per hour filling ``need`` GPU-hours in ``order`` of hours, ≤ cap each hour."""
+def _job_hours(p: Problem, j: int, order: np.ndarray, need: float, cap: np.ndarray,
+               work_per_instance_hour: float) -> np.ndarray:
+    """Whole instances per hour doing ``need`` GPU-hours of work in ``order`` of hours.
+
+    ``cap``: instances allowed each hour; ``work_per_instance_hour``: GPU-hours of work one
+    instance does in an hour. The last hour used may do a little more work than needed.
+    """
     out = np.zeros(len(p.hours))
     allowed = p.job_hour_allowed.values[j]
     weight_h = p.dt_h.values * np.ones(len(p.hours))
@@ -94,10 +129,11 @@ def _job_hours(p: Problem, j: int, order: np.ndarray, need: float, cap: np.ndarr
             break
         if not allowed[h]:
             continue
-        g = min(cap[h], need / weight_h[h])
-        if g > EPS:
-            out[h] = g
-            need -= g * weight_h[h]
+        n = min(np.floor(cap[h] + 1e-9), np.ceil(need / (work_per_instance_hour * weight_h[h])
+                                                 - 1e-9))
+        if n > 0:
+            out[h] = n
+            need -= n * work_per_instance_hour * weight_h[h]
     return out
 
 
@@ -106,8 +142,9 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
     sc = p.scenario
     ci_mean = p.ci_location_gco2e_per_kwh.values.mean(axis=1)
     for j, job in enumerate(sc.training):
-        ok = p.job_allowed.values[j]
-        price = p.job_usd_per_gpu_hour.values[j]
+        o = p.job_options
+        option, price = best_options(o, j)
+        ok = p.job_allowed.values[j] & (option >= 0)
         if strategy == "weighted-score":
             dist = np.zeros(len(p.regions))
             if job.data is not None:
@@ -124,21 +161,26 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
         need = job.gpu_hours
         running = np.zeros(len(p.hours))  # this job's GPUs per hour in regions already used
         for r in ranking[: int(ok.sum())]:
-            rid = p.regions[r]
+            rid, k = p.regions[r], int(option[r])
+            gpi = float(o.gpus_per_instance.values[j, k, r])
+            gpu = o.gpu_of[str(o.options[k])]
             cap = np.maximum(job.max_gpus - running, 0.0)
             if strategy == "greedy-carbon":
-                cap = np.minimum(cap, np.maximum(b.quota_left(rid, job.gpu), 0.0))
+                cap = np.minimum(cap, np.maximum(b.quota_left(rid, gpu), 0.0))
                 order = np.argsort(p.ci_location_gco2e_per_kwh.values[r], kind="stable")
             else:
                 order = np.arange(len(p.hours))
-            g = _job_hours(p, j, order, need, cap)
-            if g.sum() <= EPS:
+            cap_inst = np.minimum(np.floor(cap / gpi + 1e-9), o.max_instances.values[j, k, r])
+            per_instance_h = gpi * float(o.work_per_gpu_hour.values[j, k])
+            n = _job_hours(p, j, order, need, cap_inst, per_instance_h)
+            if n.sum() <= EPS:
                 continue
-            b.job_gpus.values[j, r] = g
+            g = n * gpi
+            b.job_inst.values[j, k, r] = n
             b.job_site.values[j, r] = 1.0
             running += g
-            b.add_use(rid, job.gpu, g)
-            need -= float((g * p.dt_h.values).sum())
+            b.add_use(rid, gpu, g)
+            need -= float((n * p.dt_h.values).sum()) * per_instance_h
             if need <= EPS or job.single_region or strategy != "greedy-carbon":
                 break
         if need > 1e-6:
@@ -149,9 +191,12 @@ def _place_jobs(p: Problem, b: _Builder, strategy: str) -> list[str]:
 def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
     sc = p.scenario
     ci_mean = p.ci_location_gco2e_per_kwh.values.mean(axis=1)
-    for i, s in enumerate(sc.inference):
-        ok = p.service_allowed.values[i]
-        price = p.service_usd_per_gpu_hour.values[i]
+    for i in range(len(sc.inference)):
+        o = p.service_options
+        option, price = best_options(o, i)
+        ok = p.service_allowed.values[i] & (option >= 0)
+        rps_per_gpu = np.where(option >= 0, o.work_per_gpu_hour.values[i][option], np.nan)
+        gpu_at = [o.gpu_of[str(o.options[k])] if k >= 0 else "" for k in option]
         demand = p.demand_rps.values[i]  # [metro, hour]
         if strategy in ("weighted-score", "cheapest-region"):
             if strategy == "weighted-score":
@@ -163,7 +208,7 @@ def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
                 score = np.where(ok, price, np.inf)
             r = int(np.argmin(np.where(ok, score, np.inf)))
             b.rps.values[i, :, r, :] = demand
-            b.add_use(p.regions[r], s.gpu, demand.sum(axis=0) / s.requests_per_gpu_s)
+            b.add_use(p.regions[r], gpu_at[r], demand.sum(axis=0) / rps_per_gpu[r])
             continue
         for m in range(len(p.metros)):
             if demand[m].sum() <= EPS:
@@ -171,10 +216,10 @@ def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
             allowed = p.flow_allowed.values[i, m]
             left = demand[m].copy()
             for r in np.argsort(np.where(allowed, ci_mean, np.inf))[: int(allowed.sum())]:
-                room = np.maximum(b.quota_left(p.regions[r], s.gpu), 0.0) * s.requests_per_gpu_s
+                room = np.maximum(b.quota_left(p.regions[r], gpu_at[r]), 0.0) * rps_per_gpu[r]
                 take = np.minimum(left, room)
                 b.rps.values[i, m, r] += take
-                b.add_use(p.regions[r], s.gpu, take / s.requests_per_gpu_s)
+                b.add_use(p.regions[r], gpu_at[r], take / rps_per_gpu[r])
                 left -= take
                 if left.sum() <= EPS:
                     break
@@ -228,7 +273,9 @@ def _service_rule_violations(p: Problem, b: _Builder, i: int) -> list[str]:
             out.append(f"{s.name}: {worst} carries up to {float(share.max()):.0%} of traffic, "
                        f"max_region_share {s.max_region_share:g}")
     if s.tracks_sites:
-        gpus = served / s.requests_per_gpu_s
+        o = p.service_options
+        inst = b.values()["Service-instances"].isel(service=i).fillna(0.0)
+        gpus = (inst * o.gpus_per_instance.isel(service=i).fillna(0.0)).sum("option")
         used = served.sum("hour") > EPS
         low = ((gpus < s.warm_gpus_per_region - 1e-9) & used).sum("hour")
         for rid in p.regions[(low > 0).values]:
@@ -239,7 +286,8 @@ def _service_rule_violations(p: Problem, b: _Builder, i: int) -> list[str]:
 
 def _failover_violations(p: Problem, b: _Builder) -> list[str]:
     """survive_region_loss, re-checked from the baseline's GPUs: one line per service."""
-    failed = [c for c in check_plan(p, b.values()["Service-gpus"]) if not c.survives]
+    capacity = capacity_rps(p, b.values()["Service-instances"])
+    failed = [c for c in check_plan(p, capacity) if not c.survives]
     out = []
     for s in p.scenario.inference:
         mine = [c for c in failed if c.service == s.name]

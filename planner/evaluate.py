@@ -8,6 +8,7 @@ A test checks that the optimum's terms recomputed here equal the solver's.
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from planner.problem import Problem
@@ -30,11 +31,7 @@ def evaluate_terms(problem: Problem, values: dict[str, xr.DataArray]) -> dict[st
     t = dict.fromkeys(("compute_usd", "egress_usd", "energy_kwh", "carbon_location_tco2e",
                        "carbon_market_tco2e", "carbon_embodied_tco2e", "water_m3",
                        "water_weighted_m3"), 0.0)
-    groups = []
     if len(p.jobs):
-        groups.append((_zero(values.get("Job-gpus")), p.job_usd_per_gpu_hour,
-                       p.job_facility_kwh_per_gpu_hour, p.job_embodied_tco2e_per_gpu_hour,
-                       p.job_water_m3_per_gpu_hour))
         site = _zero(values.get("Job-site"))
         t["egress_usd"] += float((site * p.job_egress_usd).sum())
         ekwh = site * p.job_egress_kwh
@@ -45,18 +42,26 @@ def evaluate_terms(problem: Problem, values: dict[str, xr.DataArray]) -> dict[st
         t["energy_kwh"] += float((moves * p.job_move_kwh).sum())
         for key in ("carbon_location_tco2e", "carbon_market_tco2e"):
             t[key] += float((ekwh * annual).sum()) if isinstance(ekwh, xr.DataArray) else 0.0
+    groups = []
+    if len(p.jobs):
+        groups.append((_zero(values.get("Job-instances")), p.job_options, None))
     if len(p.services):
-        groups.append((_zero(values.get("Service-gpus")), p.service_usd_per_gpu_hour,
-                       p.service_facility_kwh_per_gpu_hour,
-                       p.service_embodied_tco2e_per_gpu_hour, p.service_water_m3_per_gpu_hour))
-    for gpus, price, fac, emb, water in groups:
-        kwh = gpus * fac * dt
-        t["compute_usd"] += float((gpus * price * dt).sum())
+        groups.append((_zero(values.get("Service-instances")), p.service_options,
+                       values.get("Service-commitment")))
+    total_h = float(np.broadcast_to(dt.values, (len(p.hours),)).sum())
+    for inst, o, bought in groups:
+        committed = o.committed
+        usd = o.usd_per_instance_hour.fillna(0.0)
+        t["compute_usd"] += float((inst * usd.where(~committed, 0.0) * dt).sum())
+        if bought is not None:
+            t["compute_usd"] += float((bought.fillna(0.0) * usd * total_h).sum())
+        gpus = inst * o.gpus_per_instance.fillna(0.0)
+        kwh = gpus * o.facility_kwh_per_gpu_hour.fillna(0.0) * dt
         t["energy_kwh"] += float(kwh.sum())
         t["carbon_location_tco2e"] += float((kwh * ci_loc).sum())
         t["carbon_market_tco2e"] += float((kwh * ci_mkt).sum())
-        t["carbon_embodied_tco2e"] += float((gpus * emb * dt).sum())
-        w = gpus * water * dt
+        t["carbon_embodied_tco2e"] += float((gpus * o.embodied_tco2e_per_gpu_hour * dt).sum())
+        w = gpus * o.water_m3_per_gpu_hour.fillna(0.0) * dt
         t["water_m3"] += float(w.sum())
         t["water_weighted_m3"] += float((w * stress).sum())
     return t

@@ -7,7 +7,7 @@ be deployed in and every planning period, the demand must fit into the GPUs runn
 - ``Service-failover-rps[service, lost, metro, region, hour] ≥ 0``: traffic re-routed while
   ``lost`` is down (never to ``lost`` itself);
 - ``Service-failover-demand``: Σ_region failover rps = demand, for every lost region;
-- ``Service-failover-capacity``: Σ_metro failover rps ≤ GPUs · requests_per_gpu_s in each
+- ``Service-failover-capacity``: Σ_metro failover rps ≤ instances' requests/s in each
   surviving region.
 
 Every candidate region is a possible loss, deployed or not: losing a region that serves
@@ -50,11 +50,12 @@ def survivors(p: Problem) -> xr.DataArray:
                         coords=[p.services], dims=["service"])
 
 
-def add_failover_block(m: linopy.Model, p: Problem, sgpus: linopy.LinearExpression,
+def add_failover_block(m: linopy.Model, p: Problem, capacity: linopy.LinearExpression,
                        s_mask: xr.DataArray, slack: Slack | None = None) -> None:
     """Add the failover flows for services with ``survive_region_loss`` (see module doc).
 
-    ``sgpus`` is ``Service-gpus`` [service, region, hour] (absent cells 0), ``s_mask`` where
+    ``capacity`` is the requests/s the service's instances serve [service, region, hour]
+    (absent cells 0; :func:`capacity_rps`), ``s_mask`` where
     a service may run [service, region]. ``slack`` (elastic models) gives the failover
     demand a slack named ``Service-failover-demand-slack``.
     """
@@ -74,7 +75,6 @@ def add_failover_block(m: linopy.Model, p: Problem, sgpus: linopy.LinearExpressi
         p.demand_rps.where(demand_on, 1.0))
     m.add_constraints(rps.sum("region") + short == p.demand_rps,
                       name="Service-failover-demand", mask=lost_ok & demand_on)
-    capacity = sgpus * p.service_rps_per_gpu
     m.add_constraints(rps.sum("metro") - capacity <= 0, name="Service-failover-capacity",
                       mask=flow_mask.any("metro"))
 
@@ -125,8 +125,18 @@ def failover_shortfall_rps(demand: np.ndarray, allowed: np.ndarray, capacity: np
     return res.x[n_flow:].reshape(n_m, n_h).sum(axis=0)
 
 
-def check_plan(p: Problem, service_gpus: xr.DataArray) -> list[FailoverCheck]:
-    """Re-check ``survive_region_loss`` from GPUs per [service, region, hour].
+def capacity_rps(p: Problem, instances: xr.DataArray | linopy.LinearExpression
+                 ) -> xr.DataArray | linopy.LinearExpression:
+    """Requests/s served by ``instances`` [service, option, region, hour]: instances × GPUs
+    per instance × requests/s per GPU of each option, summed over options."""
+    o = p.service_options
+    return (instances.fillna(0) * (o.gpus_per_instance.fillna(0.0)
+                                   * o.work_per_gpu_hour.fillna(0.0))).sum("option")
+
+
+def check_plan(p: Problem, service_capacity_rps: xr.DataArray) -> list[FailoverCheck]:
+    """Re-check ``survive_region_loss`` from the requests/s each region can serve
+    [service, region, hour] (:func:`capacity_rps` of the plan's instances).
 
     For each service that asks for it and each region it runs GPUs in: remove that region,
     and route the demand within the failover SLO and residency onto the GPUs left.
@@ -137,11 +147,11 @@ def check_plan(p: Problem, service_gpus: xr.DataArray) -> list[FailoverCheck]:
     for s in p.scenario.inference:
         if not s.survive_region_loss:
             continue
-        gpus = service_gpus.sel(service=s.name).fillna(0.0).transpose("region", "hour").values
-        capacity = np.clip(gpus, 0.0, None) * s.requests_per_gpu_s
+        capacity = np.clip(service_capacity_rps.sel(service=s.name).fillna(0.0)
+                           .transpose("region", "hour").values, 0.0, None)
         demand = p.demand_rps.sel(service=s.name).transpose("metro", "hour").values
         allowed = p.failover_allowed.sel(service=s.name).transpose("metro", "region").values
-        for k in np.flatnonzero(gpus.max(axis=1) > SHORTFALL_TOL_RPS):
+        for k in np.flatnonzero(capacity.max(axis=1) > SHORTFALL_TOL_RPS):
             cap = capacity.copy()
             cap[k] = 0.0
             short = failover_shortfall_rps(demand, allowed, cap)

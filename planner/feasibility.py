@@ -39,30 +39,33 @@ def check_job(
     reasons = []
     if not allowed.any() and left_out:
         reasons.append(
-            f"training '{job.name}': no candidate region can host {job.gpu}, but "
+            f"training '{job.name}': no candidate region can host {job.gpu_label}, but "
             f"{_named(left_out)} would have been allowed and were left out for missing data")
     elif not allowed.any():
-        offered = sorted(r for (g, r) in offers if g == job.gpu)
+        offered = sorted(r for (g, r) in offers if g in job.gpu_choices)
         if not offered:
             reasons.append(
-                f"training '{job.name}': no region in clouds {scenario.clouds} offers {job.gpu} "
-                f"with complete data (price, grid carbon, PUE, water); try another gpu or cloud")
+                f"training '{job.name}': no region in clouds {scenario.clouds} offers "
+                f"{job.gpu_label} with complete data (price, grid carbon, PUE, water); try "
+                f"another gpu or cloud")
         else:
             where = sorted({str(jurisdiction[r]) for r in offered})
             reasons.append(
                 f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
-                f"every region offering {job.gpu} (offered in: {', '.join(where)})")
+                f"every region offering {job.gpu_label} (offered in: {', '.join(where)})")
     n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
     # the first start's overhead is unavoidable when starts are modelled
     need = job.gpu_hours + (job.restart_overhead_gpu_hours if job.tracks_runs else 0.0)
-    if n_hours * job.max_gpus < need - 1e-9:
+    best = max(job.gpu_choices.values())  # work per GPU-hour of the fastest acceptable GPU
+    if n_hours * job.max_gpus * best < need - 1e-9:
         what = (f"{job.gpu_hours:g} GPU-hours" if need == job.gpu_hours else
                 f"{job.gpu_hours:g} GPU-hours + one restart overhead of "
                 f"{job.restart_overhead_gpu_hours:g}")
         reasons.append(
             f"training '{job.name}': needs {what} but its window has "
-            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
-            f"widen the window or raise max_gpus to ≥ {math.ceil(need / max(n_hours, 1))}")
+            f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus * best:g} "
+            f"GPU-hours; widen the window or raise max_gpus to ≥ "
+            f"{math.ceil(need / best / max(n_hours, 1))}")
     if job.tracks_runs and n_hours < job.min_run_hours:
         reasons.append(
             f"training '{job.name}': min_run_hours {job.min_run_hours} is longer than its "
@@ -94,7 +97,7 @@ def check_service(
     reasons = []
     left_out = left_out or {}
     if not allowed.any():
-        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu} in the "
+        reasons.append(f"inference '{s.name}': no candidate region offers {s.gpu_label} in the "
                        f"allowed clouds and jurisdictions" + _left_out_note(
                            sorted({x for v in left_out.values() for x in v})))
         return reasons
@@ -110,7 +113,7 @@ def check_service(
         note = _left_out_note(left_out.get(d.metro, ()))
         if not ok.any():
             reasons.append(f"inference '{s.name}': users in {d.metro} need {rule} but no region "
-                           f"there offers {s.gpu}{note}")
+                           f"there offers {s.gpu_label}{note}")
             continue
         r = rtt.values[m].copy()
         r[~ok] = np.inf
@@ -122,7 +125,7 @@ def check_service(
             f"or relax {rule}{note}")
     if allowed.sum() < s.min_regions:
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
-                       f"{int(allowed.sum())} region(s) can host {s.gpu}" + _left_out_note(
+                       f"{int(allowed.sum())} region(s) can host {s.gpu_label}" + _left_out_note(
                            sorted({x for v in left_out.values() for x in v})))
     return reasons
 

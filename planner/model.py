@@ -40,10 +40,19 @@ from dataclasses import dataclass, field
 
 import linopy
 import numpy as np
+import pandas as pd
 import xarray as xr
 
-from planner.failover import add_failover_block
+from planner.failover import add_failover_block, capacity_rps
 from planner.gang import add_gang_block, round_runs
+from planner.instances import (
+    INSTANCE_NAMES,
+    job_instances,
+    job_work,
+    round_instances,
+    service_instances,
+    work_allowance,
+)
 from planner.problem import Problem
 from planner.units import G_PER_T
 
@@ -71,6 +80,7 @@ class BuiltModel:
     model: linopy.Model
     terms: dict[str, linopy.LinearExpression]
     slacks: dict[str, tuple[linopy.Variable, xr.DataArray | float]] = field(default_factory=dict)
+    whole_instances: bool = True  # False: instance counts are relaxed (``--relaxed``)
 
     def carbon_tco2e(self) -> linopy.LinearExpression:
         """Carbon under the scenario's accounting basis, operational + embodied."""
@@ -89,15 +99,46 @@ class BuiltModel:
         sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions (2 for
         a service that must survive the loss of a region). ``Job-run``: see
         :func:`planner.gang.round_runs` (within the rounded sites and locations).
+        ``Job-hardware``: the GPU model with the largest value. Instance counts
+        (``Job-instances``, ``Service-instances``, ``Service-commitment``): whole numbers
+        consistent with those choices (:func:`planner.instances.round_instances`).
         """
+        out = self.round_choices(relaxed, generous)
+        if any(name in relaxed for name in INSTANCE_NAMES):
+            out.update(self.round_instances(relaxed, out))
+        return out
+
+    def round_instances(self, values: dict[str, xr.DataArray],
+                        choice: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+        """Whole instance counts from (relaxed) ``values`` under the binaries ``choice``."""
+        return round_instances(self.problem, values, choice)
+
+    def _hardware_can_finish(self) -> xr.DataArray:
+        """[job, gpu]: max_gpus of that model over the job's window do its work."""
+        p = self.problem
+        o = p.job_options
+        gpus = sorted(set(o.gpu_of.values()))
+        hours_h = (p.job_hour_allowed * p.dt_h).sum("hour")
+        best = xr.DataArray(
+            [[float(o.work_per_gpu_hour.sel(job=j, option=o.options_of_gpu(g)).max())
+              for g in gpus] for j in p.jobs], coords=[p.jobs, pd.Index(gpus, name="gpu")])
+        return best * p.job_max_gpus * hours_h >= p.job_gpu_hours * (1 - 1e-9)
+
+    def round_choices(self, relaxed: dict[str, xr.DataArray], generous: bool
+                      ) -> dict[str, xr.DataArray]:
+        """The binaries of :meth:`round_binaries`, without the instance counts."""
         sc = self.problem.scenario
         out: dict[str, xr.DataArray] = {}
         cut = 1e-6 if generous else 0.5
         for name, value in relaxed.items():
             v = value.fillna(0.0)
-            if name == "Job-run":
-                continue  # after the sites and locations it must agree with
-            if name == "Job-site":
+            if name == "Job-run" or name in INSTANCE_NAMES:
+                continue  # Job-run after the sites and locations it must agree with
+            if name == "Job-hardware":
+                v = v.where(self._hardware_can_finish(), -1.0)
+                out[name] = ((v == v.max("gpu")) & (v.rank("gpu") == v.sizes["gpu"])
+                             ).astype(float)
+            elif name == "Job-site":
                 single = xr.DataArray([j.single_region for j in sc.training],
                                       coords=[self.problem.jobs])
                 top = (v == v.max("region")) & (v.rank("region") == v.sizes["region"])
@@ -131,21 +172,7 @@ def _zero(m: linopy.Model) -> linopy.LinearExpression:
     return linopy.LinearExpression(None, m)
 
 
-def _add_use_by_gpu(gpu_use: dict[str, list[linopy.LinearExpression]],
-                    gpus: linopy.LinearExpression | linopy.Variable, dim: str,
-                    models: list[str]) -> None:
-    """Append, per GPU model, the GPUs in use [region, hour] summed over ``dim``.
-
-    One ``sum`` per GPU model over the workloads that use it: adding workloads one at a
-    time would copy the growing expression each time (quadratic in the workload count).
-    """
-    by_model = xr.DataArray(models, coords=[gpus.indexes[dim]])
-    for gpu in sorted(set(models)):
-        names = by_model.indexes[dim][(by_model == gpu).values]
-        gpu_use.setdefault(gpu, []).append(gpus.sel({dim: names}).sum(dim))
-
-
-def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
+def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) -> BuiltModel:
     """Build the model for a prepared problem (see the module docstring for the blocks).
 
     With ``elastic=True`` the hard requirements (completion, demand, min regions) get
@@ -164,25 +191,14 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         slacks[name] = (var, scale)
         return var.to_linexpr().fillna(0) if coords else var.to_linexpr()
     sc = p.scenario
-    dt = p.dt_h
     terms = {name: _zero(m) for name in TERM_NAMES}
-    ci_loc = p.ci_location_gco2e_per_kwh / G_PER_T
-    ci_mkt = p.ci_market_gco2e_per_kwh / G_PER_T
-    stress = 1.0 + p.water_stress_0_5.fillna(0.0)
-    annual_ci = ci_loc.mean("hour")
+    annual_ci = (p.ci_location_gco2e_per_kwh / G_PER_T).mean("hour")
     gpu_use: dict[str, list[linopy.LinearExpression]] = {}
 
     if len(p.jobs):
         mask = p.job_allowed & p.job_hour_allowed
-        # Masked (absent) slots contribute nothing: fillna(0) states that explicitly.
-        gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
-                               mask=mask).fillna(0)
-        restart_gpu_hours = add_gang_block(m, p, gpus, mask)
-        done = (gpus * dt).sum(["region", "hour"])
-        if restart_gpu_hours is not None:  # work redone after each (re)start
-            done = done - restart_gpu_hours.sum("region")
-        m.add_constraints(done + slack("Job-completion", [p.jobs], p.job_gpu_hours)
-                          == p.job_gpu_hours, name="Job-completion")
+        gpus, restart_gpu_hours = job_instances(m, p, whole_instances, terms, gpu_use, slack,
+                                                add_gang_block)
         m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
                           mask=p.job_hour_allowed)
         single = xr.DataArray([j.single_region for j in sc.training], coords=[p.jobs])
@@ -195,11 +211,12 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
             m.add_constraints(gpus - p.job_max_gpus * site <= 0, name="Job-site-link",
                               mask=mask & site_mask)
             # Implied by the link and completion, but it tightens the LP relaxation: a
-            # fractional site may then carry only that fraction of the job's GPU-hours.
-            site_hours = (gpus * dt).sum("hour") - p.job_gpu_hours * site
-            if restart_gpu_hours is not None:
-                site_hours = site_hours - restart_gpu_hours
-            m.add_constraints(site_hours <= 0, name="Job-site-hours", mask=site_mask)
+            # fractional site may then carry only that fraction of the job's work.
+            site_work = job_work(p, m.variables["Job-instances"].fillna(0)).sum("hour")
+            if restart_gpu_hours is not None:  # work redone after each (re)start
+                site_work = site_work - restart_gpu_hours
+            m.add_constraints(site_work - work_allowance(p) * site <= 0,
+                              name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",
@@ -229,16 +246,6 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
             terms["energy_kwh"] += move_kwh.sum()
             terms["carbon_location_tco2e"] += (move_kwh * annual_ci).sum()
             terms["carbon_market_tco2e"] += (move_kwh * annual_ci).sum()
-        kwh = gpus * (p.job_facility_kwh_per_gpu_hour * dt)
-        terms["compute_usd"] += (gpus * (p.job_usd_per_gpu_hour * dt)).sum()
-        terms["energy_kwh"] += kwh.sum()
-        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
-        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
-        terms["carbon_embodied_tco2e"] += (gpus * (p.job_embodied_tco2e_per_gpu_hour * dt)).sum()
-        water = gpus * (p.job_water_m3_per_gpu_hour * dt)
-        terms["water_m3"] += water.sum()
-        terms["water_weighted_m3"] += (water * stress).sum()
-        _add_use_by_gpu(gpu_use, gpus, "job", [j.gpu for j in sc.training])
 
     if len(p.services):
         flow_mask = p.flow_allowed & (p.demand_rps > 0)
@@ -249,10 +256,7 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                                   p.demand_rps.where(p.demand_rps > 0, 1.0))
                           == p.demand_rps, name="Service-demand", mask=p.demand_rps > 0)
         s_mask = p.service_allowed & p.flow_allowed.any("metro")
-        sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
-                                name="Service-gpus", mask=s_mask).fillna(0)
-        m.add_constraints(sgpus * p.service_rps_per_gpu - rps.sum("metro") >= 0,
-                          name="Service-throughput", mask=s_mask)
+        sgpus = service_instances(m, p, s_mask, rps, whole_instances, terms, gpu_use)
         min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
         multi = min_regions > 1
         sited = xr.DataArray([s.tracks_sites for s in sc.inference], coords=[p.services])
@@ -268,23 +272,13 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               mask=s_mask & sited)
             m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
                               >= min_regions, name="Service-min-regions", mask=multi)
-        add_failover_block(m, p, sgpus, s_mask, slack if elastic else None)
+        add_failover_block(m, p, capacity_rps(p, m.variables["Service-instances"]), s_mask,
+                           slack if elastic else None)
         cap = xr.DataArray([s.max_region_share if s.max_region_share is not None else np.nan
                             for s in sc.inference], coords=[p.services])
         if bool(cap.notnull().any()):
             m.add_constraints(rps.sum("metro") <= cap.fillna(1.0) * total_h,
                               name="Service-max-share", mask=s_mask & cap.notnull())
-        kwh = sgpus * (p.service_facility_kwh_per_gpu_hour * dt)
-        terms["compute_usd"] += (sgpus * (p.service_usd_per_gpu_hour * dt)).sum()
-        terms["energy_kwh"] += kwh.sum()
-        terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
-        terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
-        terms["carbon_embodied_tco2e"] += (
-            sgpus * (p.service_embodied_tco2e_per_gpu_hour * dt)).sum()
-        water = sgpus * (p.service_water_m3_per_gpu_hour * dt)
-        terms["water_m3"] += water.sum()
-        terms["water_weighted_m3"] += (water * stress).sum()
-        _add_use_by_gpu(gpu_use, sgpus, "service", [s.gpu for s in sc.inference])
 
     for gpu, uses in sorted(gpu_use.items()):
         quota = p.quota_gpus.sel(gpu=gpu, drop=True)
@@ -297,7 +291,8 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         m.add_constraints(total <= rhs, name=f"Region-capacity-{gpu}",
                           mask=quota.notnull().broadcast_like(rhs))
 
-    built = BuiltModel(problem=p, model=m, terms=terms, slacks=slacks)
+    built = BuiltModel(problem=p, model=m, terms=terms, slacks=slacks,
+                       whole_instances=whole_instances)
     lim = sc.limits
     for name, limit, expr in (("Budget-carbon", lim.carbon_tco2e, built.carbon_tco2e()),
                               ("Budget-cost", lim.cost_usd, built.cost_usd()),

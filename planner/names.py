@@ -140,13 +140,25 @@ class NameResolver:
         return [self.jurisdiction(n, f"{where}[{i}]") for i, n in enumerate(names)]
 
 
+def _gpu_fields(w: TrainingJob | InferenceService, where: str,
+                res: NameResolver) -> dict[str, object]:
+    """The catalog spelling of ``gpu`` and of every model named under ``gpus``."""
+    gpus = w.gpus
+    if isinstance(gpus, dict):
+        gpus = {res.gpu(g, f"{where} gpus"): v for g, v in gpus.items()}
+    elif isinstance(gpus, list):
+        gpus = [res.gpu(g, f"{where} gpus") for g in gpus]
+    gpu = None if w.gpu is None else res.gpu(w.gpu, f"{where} gpu")
+    return {"gpu": gpu, "gpus": gpus}
+
+
 def _job(job: TrainingJob, i: int, res: NameResolver) -> TrainingJob:
     where = f"training[{i}] '{job.name}'"
     data: DataHome | None = job.data
     if data is not None:
         data = data.model_copy(update={"home": res.region(data.home, f"{where} data.home")})
     return job.model_copy(update={
-        "gpu": res.gpu(job.gpu, f"{where} gpu"), "data": data,
+        **_gpu_fields(job, where, res), "data": data,
         "allowed_jurisdictions": res.jurisdictions_of(job.allowed_jurisdictions,
                                                       f"{where} allowed_jurisdictions"),
     })  # fmt: skip
@@ -162,7 +174,7 @@ def _service(svc: InferenceService, i: int, res: NameResolver) -> InferenceServi
         demand.append(d.model_copy(update={"metro": res.metro(d.metro, f"{at}.metro"),
                                            "residency": residency}))
     return svc.model_copy(update={
-        "gpu": res.gpu(svc.gpu, f"{where} gpu"), "demand": demand,
+        **_gpu_fields(svc, where, res), "demand": demand,
         "allowed_jurisdictions": res.jurisdictions_of(svc.allowed_jurisdictions,
                                                       f"{where} allowed_jurisdictions"),
     })  # fmt: skip

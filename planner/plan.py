@@ -16,8 +16,9 @@ import numpy as np
 import xarray as xr
 
 from planner.datanotes import catalog_notes, grid_basis, market_notes
-from planner.failover import check_plan
+from planner.failover import capacity_rps, check_plan
 from planner.gang import starts_of
+from planner.offers import Options
 from planner.problem import InputFigure, Problem
 from planner.scenario import InferenceService, TrainingJob
 from planner.solve import Solution, Status
@@ -25,6 +26,8 @@ from planner.units import G_PER_T, KWH_PER_MWH
 
 PLAN_SCHEMA_VERSION = 1
 EPS_GPU_HOURS = 1e-6
+RELAXED_NOTE = ("relaxed: fractional instances (--relaxed); the cost is a lower bound on "
+                "a deployable plan's")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ class Placement:
     energy_mwh: float
     rps: float | None = None
     latency_ms: float | None = None
+    purchase: str = "on_demand"  # on_demand | spot | committed_1y | committed_3y
+    usd_per_instance_hour: float = 0.0  # the price billed for this purchase option
+    instance_hours: float = 0.0  # Σ periods instances × hours the period stands for
+    schedule_instances: tuple[float, ...] = ()  # instances per planning period
+    egress_usd: float = 0.0  # data and checkpoint copies (not in cost_usd)
+    commitment_utilization: float | None = None  # committed: used / bought instance-hours
 
 
 @dataclass(frozen=True)
@@ -136,34 +145,49 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
     ci_rh = ci.transpose("region", "hour").values
     annual_r = annual_ci.values
 
-    def add(kind: str, name: str, gpus: xr.DataArray, price: xr.DataArray, fac: xr.DataArray,
-            emb: float, water: xr.DataArray, extra_usd: xr.DataArray | None,
-            extra_kwh: xr.DataArray | None) -> None:
-        # numpy over [region, hour] once per workload; Python only for regions in use
-        gpu = problem.workload_gpu[name]
-        g = np.clip(gpus.fillna(0.0).transpose("region", "hour").values, 0.0, None)
-        gh = g @ weight_h
-        fac_r, price_r, water_r = fac.values, price.values, water.values
-        op_t = fac_r * ((g * weight_h) * ci_rh).sum(axis=1)
-        e_usd = np.zeros(len(regions)) if extra_usd is None else extra_usd.values
-        e_kwh = np.zeros(len(regions)) if extra_kwh is None else extra_kwh.values
-        for r in np.flatnonzero(gh > EPS_GPU_HOURS):
-            rid = regions[r]
-            gpu_hours = float(gh[r])
-            kwh = gpu_hours * float(fac_r[r]) + float(e_kwh[r])
-            carbon = float(op_t[r]) + float(e_kwh[r]) * float(annual_r[r]) + gpu_hours * emb
-            cost = gpu_hours * float(price_r[r]) + float(e_usd[r])
-            offer = problem.offers[(gpu, rid)]
-            peak = float(g[r].max())
+    def add(kind: str, name: str, opts: Options, inst: xr.DataArray,
+            bought: xr.DataArray | None, extra_usd: np.ndarray, extra_kwh: np.ndarray) -> None:
+        # numpy over [option, region, hour] once per workload; Python only for cells in use
+        x = np.clip(inst.fillna(0.0).transpose("option", "region", "hour").values, 0.0, None)
+        gpi = opts.gpus_per_instance.sel({opts.dim: name}).fillna(0.0).values
+        g = x * gpi[:, :, None]  # GPUs in use
+        gh = g @ weight_h  # [option, region]
+        fac = opts.facility_kwh_per_gpu_hour.sel({opts.dim: name}).fillna(0.0).values
+        water = opts.water_m3_per_gpu_hour.sel({opts.dim: name}).fillna(0.0).values
+        emb = opts.embodied_tco2e_per_gpu_hour.values
+        usd = opts.usd_per_instance_hour.sel({opts.dim: name}).values
+        op_t = fac * ((g * weight_h) * ci_rh[None]).sum(axis=2)
+        held = (np.zeros_like(gh) if bought is None
+                else bought.fillna(0.0).transpose("option", "region").values)
+        by_region = g.sum(axis=0)
+        first = set()
+        for k, r in zip(*np.nonzero((gh > EPS_GPU_HOURS) | (held > 1e-9)), strict=True):
+            option, rid = str(opts.options[k]), regions[r]
+            offer = opts.offers[(name, option, rid)]
+            committed = held[k, r] > 1e-9
+            sched = np.full(len(weight_h), held[k, r]) if committed else x[k, r]
+            inst_h = float(sched @ weight_h)
+            gpu_hours = float(gh[k, r])
+            extra_u, extra_k = (0.0, 0.0) if r in first else (float(extra_usd[r]),
+                                                            float(extra_kwh[r]))
+            first.add(r)
+            kwh = gpu_hours * float(fac[k, r]) + extra_k
+            carbon = float(op_t[k, r]) + extra_k * float(annual_r[r]) + gpu_hours * float(emb[k])
             provider, region = rid.split("/", 1)
             placements.append(Placement(
-                workload=name, kind=kind, provider=provider, region=region, gpu_model=gpu,
-                instance_type=offer.instance_type, gpus_per_instance=offer.gpus_per_instance,
-                peak_gpus=_r(peak), instances=math.ceil(peak / offer.gpus_per_instance - 1e-6),
-                gpu_hours=_r(gpu_hours), cost_usd=_r(cost), carbon_tco2e=_r(carbon),
-                water_m3=_r(gpu_hours * float(water_r[r])),
-                energy_mwh=_r(kwh / KWH_PER_MWH)))
-            schedule.setdefault(name, {})[rid] = np.round(g[r], 4).tolist()
+                workload=name, kind=kind, provider=provider, region=region,
+                gpu_model=opts.gpu_of[option], instance_type=offer.instance_type,
+                gpus_per_instance=offer.gpus_per_instance, peak_gpus=_r(float(g[k, r].max())),
+                instances=math.ceil(float(sched.max()) - 1e-6), gpu_hours=_r(gpu_hours),
+                cost_usd=_r(inst_h * float(usd[k, r])), carbon_tco2e=_r(carbon),
+                water_m3=_r(gpu_hours * float(water[k, r])), energy_mwh=_r(kwh / KWH_PER_MWH),
+                purchase=offer.purchase, usd_per_instance_hour=float(usd[k, r]),
+                instance_hours=_r(inst_h), schedule_instances=tuple(_whole(sched)),
+                egress_usd=_r(extra_u),
+                commitment_utilization=(_r(float(x[k, r] @ weight_h) / inst_h, 4)
+                                        if committed and inst_h > 0 else None)))
+        for r in np.flatnonzero(by_region @ weight_h > EPS_GPU_HOURS):
+            schedule.setdefault(name, {})[regions[r]] = by_region[r].tolist()
 
     v = solution.values
     moves_by_job: dict[str, float] = {}
@@ -187,19 +211,16 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                 extra_usd = extra_usd + n * float(problem.job_move_usd.sel(job=job.name))
                 extra_kwh = extra_kwh + n * float(problem.job_move_kwh.sel(job=job.name))
                 moves_by_job[job.name] = float(n.sum())
-            add("training", job.name, v["Job-gpus"].sel(job=job.name),
-                problem.job_usd_per_gpu_hour.sel(job=job.name),
-                problem.job_facility_kwh_per_gpu_hour.sel(job=job.name),
-                float(problem.job_embodied_tco2e_per_gpu_hour.sel(job=job.name)),
-                problem.job_water_m3_per_gpu_hour.sel(job=job.name), extra_usd, extra_kwh)
+            add("training", job.name, problem.job_options,
+                v["Job-instances"].sel(job=job.name), None, extra_usd.values, extra_kwh.values)
     if len(problem.services):
         rps = v["Service-rps"].fillna(0.0)
+        bought_all = v.get("Service-commitment")
+        none = np.zeros(len(regions))
         for s in sc.inference:
-            add("inference", s.name, v["Service-gpus"].sel(service=s.name),
-                problem.service_usd_per_gpu_hour.sel(service=s.name),
-                problem.service_facility_kwh_per_gpu_hour.sel(service=s.name),
-                float(problem.service_embodied_tco2e_per_gpu_hour.sel(service=s.name)),
-                problem.service_water_m3_per_gpu_hour.sel(service=s.name), None, None)
+            bought = None if bought_all is None else bought_all.sel(service=s.name)
+            add("inference", s.name, problem.service_options,
+                v["Service-instances"].sel(service=s.name), bought, none, none)
             mean_rps = rps.sel(service=s.name).transpose("metro", "region", "hour").values
             # mean over the horizon's hours (periods weighted by the hours they stand for)
             mean_rps = (mean_rps * weight_h).sum(axis=2) / weight_h.sum()
@@ -235,7 +256,8 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         status=str(solution.status),
         solver={"backend": solution.backend, "termination": solution.termination,
                 "mip_gap": None if solution.mip_gap is None else _r(solution.mip_gap, 8),
-                "build_s": _r(build_s, 4), "solve_s": _r(solution.solve_s, 4)},
+                "build_s": _r(build_s, 4), "solve_s": _r(solution.solve_s, 4),
+                "instances": "whole" if solution.whole_instances else RELAXED_NOTE},
         accounting=basis,
         horizon={"start_utc": sc.horizon.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                  "hours": sc.horizon.hours, "periods": len(problem.hours),
@@ -260,14 +282,17 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         catalog={"origins": problem.catalog_origins, **catalog_notes(problem, used)},
         grid_carbon_basis=sc.grid_carbon_basis,
         fallbacks=tuple(f for f in problem.fallbacks if f["region"] in used),
-        failover=_failover_report(problem, v.get("Service-gpus")),
+        failover=_failover_report(problem, None if "Service-instances" not in v else
+                                  capacity_rps(problem, v["Service-instances"])),
     )
 
 
-def _failover_report(problem: Problem, service_gpus: xr.DataArray | None
+def _failover_report(problem: Problem, capacity: xr.DataArray | None
                      ) -> tuple[dict[str, Any], ...]:
-    """Each region a surviving service runs in, lost in turn: demand left unserved (rps)."""
-    if service_gpus is None:
+    """Each region a surviving service runs in, lost in turn: demand left unserved (rps).
+
+    ``capacity``: requests/s the plan's instances serve [service, region, hour]."""
+    if capacity is None:
         return ()
     slo = {s.name: s.failover_slo_ms for s in problem.scenario.inference}
     return tuple({"service": c.service, "lost_region": c.lost,
@@ -275,7 +300,15 @@ def _failover_report(problem: Problem, service_gpus: xr.DataArray | None
                   "periods_checked": len(problem.hours),
                   "worst_unserved_rps": _r(c.worst_unserved_rps),
                   "worst_period": c.worst_period, "survives": c.survives}
-                 for c in check_plan(problem, service_gpus))
+                 for c in check_plan(problem, capacity))
+
+
+def _whole(values: np.ndarray) -> list[float]:
+    """Instances per period: whole numbers as ints; relaxed (fractional) counts kept as is."""
+    near = np.round(values)
+    if np.allclose(values, near, atol=1e-6):
+        return [int(x) for x in near]
+    return [float(x) for x in values]
 
 
 def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
@@ -301,9 +334,9 @@ def _workloads(problem: Problem, placements: list[Placement], moves_by_job: dict
         lat = (sum((p.rps or 0.0) * (p.latency_ms or 0.0) for p in mine) / rps) if rps else None
         data = getattr(w, "data", None)
         out.append({
-            "name": w.name, "kind": kind, "gpu_model": w.gpu,
-            "regions": [f"{p.provider}/{p.region}" for p in mine],
-            "cost_usd": _r(sum(p.cost_usd for p in mine)),
+            "name": w.name, "kind": kind, "gpu_model": w.gpu_label,
+            "regions": list(dict.fromkeys(f"{p.provider}/{p.region}" for p in mine)),
+            "cost_usd": _r(sum(p.cost_usd + p.egress_usd for p in mine)),
             "carbon_tco2e": _r(sum(p.carbon_tco2e for p in mine)),
             "water_m3": _r(sum(p.water_m3 for p in mine)),
             "energy_mwh": _r(sum(p.energy_mwh for p in mine)),
@@ -321,5 +354,8 @@ def _workloads(problem: Problem, placements: list[Placement], moves_by_job: dict
 
 def totals_check(plan: Plan) -> dict[str, float]:
     """Σ placements for cost, carbon, water, energy (for invariant tests)."""
-    return {k: float(np.sum([getattr(p, k) for p in plan.placements]))
-            for k in ("cost_usd", "carbon_tco2e", "water_m3", "energy_mwh", "gpu_hours")}
+    out = {k: float(np.sum([getattr(p, k) for p in plan.placements]))
+           for k in ("carbon_tco2e", "water_m3", "energy_mwh", "gpu_hours")}
+    out["compute_usd"] = float(np.sum([p.cost_usd for p in plan.placements]))
+    out["cost_usd"] = out["compute_usd"] + float(np.sum([p.egress_usd for p in plan.placements]))
+    return out

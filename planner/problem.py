@@ -26,6 +26,7 @@ from connectors.catalog import Catalog
 from planner.figures import InputFigure, Offer, dedupe
 from planner.freshness import catalog_tables, table_freshness
 from planner.names import resolve_scenario_names
+from planner.offers import Options
 from planner.prep.capacity import quotas
 from planner.prep.grid import GridCarbon, grid_carbon
 from planner.prep.inference import InferenceArrays, inference_arrays
@@ -59,10 +60,7 @@ class Problem:
     # training
     job_allowed: xr.DataArray  # [job, region]
     job_hour_allowed: xr.DataArray  # [job, hour]
-    job_usd_per_gpu_hour: xr.DataArray  # [job, region]
-    job_facility_kwh_per_gpu_hour: xr.DataArray  # [job, region]
-    job_embodied_tco2e_per_gpu_hour: xr.DataArray  # [job]
-    job_water_m3_per_gpu_hour: xr.DataArray  # [job, region]
+    job_options: Options  # [job, option, region] prices, GPUs per instance, coefficients
     job_gpu_hours: xr.DataArray  # [job]
     job_max_gpus: xr.DataArray  # [job]
     job_egress_usd: xr.DataArray  # [job, region], one-time copy of the job's data
@@ -74,15 +72,10 @@ class Problem:
     rtt_ms: xr.DataArray  # [metro, region]
     demand_rps: xr.DataArray  # [service, metro, hour]
     service_allowed: xr.DataArray  # [service, region]
-    service_usd_per_gpu_hour: xr.DataArray  # [service, region]
-    service_facility_kwh_per_gpu_hour: xr.DataArray  # [service, region]
-    service_embodied_tco2e_per_gpu_hour: xr.DataArray  # [service]
-    service_water_m3_per_gpu_hour: xr.DataArray  # [service, region]
-    service_rps_per_gpu: xr.DataArray  # [service]
+    service_options: Options  # [service, option, region]; work = requests/s per GPU
     # capacity: quota[region, gpu] in GPUs, NaN = unlimited
     quota_gpus: xr.DataArray
-    workload_gpu: dict[str, str]
-    offers: dict[tuple[str, str], Offer]  # (gpu_model, region) → offer
+    offers: dict[tuple[str, str], Offer]  # (gpu_model, region) → cheapest on-demand offer
     inputs: list[InputFigure] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)
     incomplete: list[dict[str, str]] = field(default_factory=list)
@@ -122,14 +115,13 @@ def prepare(scenario: Scenario, catalog: Catalog, *, today: date | None = None) 
     ``today`` is the day figure ages are measured on (default: the current UTC date).
     """
     scenario = resolve_scenario_names(scenario, catalog)  # catalog spelling of every name
-    workload_gpu = resolve_names(scenario, catalog)
-    gpus = set(workload_gpu.values())
+    gpus = resolve_names(scenario, catalog)
     periods = make_periods(scenario)
     cands = candidate_regions(scenario, catalog, gpus)
     offers, offer_inputs = cheapest_offers(catalog, gpus, cands.regions)
     grid = grid_carbon(scenario, catalog, cands, periods)
-    training = training_arrays(scenario, catalog, cands, periods, offers)
-    inference = inference_arrays(scenario, catalog, cands, periods, offers)
+    training = training_arrays(scenario, catalog, cands, periods, offers, gpus)
+    inference = inference_arrays(scenario, catalog, cands, periods, offers, gpus)
     quota, quota_inputs = quotas(scenario, catalog, cands.regions, gpus, offers)
     reasons = training.reasons + inference.reasons
     if reasons:
@@ -137,7 +129,7 @@ def prepare(scenario: Scenario, catalog: Catalog, *, today: date | None = None) 
     inputs = (offer_inputs + cands.site_inputs() + grid.inputs + training.inputs
               + inference.inputs + quota_inputs)
     problem = _assemble(scenario, catalog, periods, cands, grid, training, inference, quota,
-                        workload_gpu, offers, inputs)
+                        offers, inputs)
     return _with_data_notes(problem, catalog, cands, grid, today or datetime.now(UTC).date())
 
 
@@ -153,12 +145,11 @@ def _with_data_notes(problem: Problem, catalog: Catalog, cands: Candidates, grid
 def _assemble(
     scenario: Scenario, catalog: Catalog, periods: Periods, cands: Candidates,
     grid: GridCarbon, training: TrainingArrays, inference: InferenceArrays,
-    quota: xr.DataArray, workload_gpu: dict[str, str], offers: dict[tuple[str, str], Offer],
+    quota: xr.DataArray, offers: dict[tuple[str, str], Offer],
     inputs: list[InputFigure],
 ) -> Problem:
     """The :class:`Problem` from the results of the preparation steps."""
-    jobs, tc = training.jobs, training.coefficients
-    ic = inference.coefficients
+    jobs = training.jobs
     return Problem(
         scenario=scenario, hours=periods.hours, timestamps=periods.timestamps,
         regions=cands.regions, jobs=jobs, services=inference.services, metros=inference.metros,
@@ -166,22 +157,14 @@ def _assemble(
         ci_market_gco2e_per_kwh=grid.ci_market_gco2e_per_kwh,
         ci_basis=grid.ci_basis, water_stress_0_5=cands.column("water_stress_0_5"),
         job_allowed=training.allowed, job_hour_allowed=training.hour_allowed,
-        job_usd_per_gpu_hour=tc.usd_per_gpu_hour.fillna(0.0),
-        job_facility_kwh_per_gpu_hour=tc.facility_kwh_per_gpu_hour,
-        job_embodied_tco2e_per_gpu_hour=tc.embodied_tco2e_per_gpu_hour,
-        job_water_m3_per_gpu_hour=tc.water_m3_per_gpu_hour,
+        job_options=training.options,
         job_gpu_hours=xr.DataArray([j.gpu_hours for j in scenario.training], coords=[jobs]),
         job_max_gpus=xr.DataArray([j.max_gpus for j in scenario.training], coords=[jobs]),
         job_egress_usd=training.egress_usd, job_egress_kwh=training.egress_kwh,
         job_move_usd=training.move_usd, job_move_kwh=training.move_kwh,
         flow_allowed=inference.flow_allowed, rtt_ms=inference.rtt_ms,
         demand_rps=inference.demand_rps, service_allowed=inference.allowed,
-        service_usd_per_gpu_hour=ic.usd_per_gpu_hour.fillna(0.0),
-        service_facility_kwh_per_gpu_hour=ic.facility_kwh_per_gpu_hour,
-        service_embodied_tco2e_per_gpu_hour=ic.embodied_tco2e_per_gpu_hour,
-        service_water_m3_per_gpu_hour=ic.water_m3_per_gpu_hour,
-        service_rps_per_gpu=inference.rps_per_gpu, quota_gpus=quota,
-        workload_gpu=workload_gpu, offers=offers, inputs=dedupe(inputs),
+        service_options=inference.options, quota_gpus=quota, offers=offers, inputs=dedupe(inputs),
         excluded=cands.excluded, incomplete=cands.incomplete,
         catalog_origins=dict(catalog.origins),
         period_weight_h=xr.DataArray(periods.weights_h, coords=[periods.hours]),

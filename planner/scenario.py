@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from planner.hardware import default_throughput
 from planner.loader import (
     InputLimitError,
     check_size,
@@ -172,8 +173,21 @@ class TrainingJob(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN,
                       description="Unique workload name (letters, digits, '-', '_', '.').")
-    gpu: str = Field(description="GPU model, e.g. H100 (see `regionplan regions --gpu`).")
-    gpu_hours: float = Field(gt=0, le=MAX_GPU_HOURS, description="Work to do, in GPU-hours.")
+    gpu: str | None = Field(
+        default=None,
+        description="GPU model, e.g. H100 (see `regionplan regions --gpu`); or give `gpus`.")
+    gpus: dict[str, float | None] | list[str] | None = Field(
+        default=None,
+        description=(
+            "Acceptable GPU models, each with its training throughput: GPU-hours of work "
+            "(in the unit of gpu_hours) one GPU-hour of it does, e.g. {H100: 1.0, "
+            "A100-80GB: 0.45}. A list (or a null value) uses the sourced ratios of "
+            "planner/hardware.py relative to the first model listed. The model picks one "
+            "GPU model per job."),
+    )
+    gpu_hours: float = Field(
+        gt=0, le=MAX_GPU_HOURS,
+        description="Work to do, in GPU-hours (of the first GPU model listed).")
     max_gpus: float = Field(gt=0, le=MAX_GPUS,
                             description="Largest number of GPUs the job can use at once.")
     window: Window | None = Field(
@@ -227,6 +241,47 @@ class TrainingJob(_Strict):
             "at least this many GPUs (default: 1 GPU)."
         ),
     )
+    spot: bool = Field(
+        default=False,
+        description="The job may run on spot capacity where the catalog has a spot price.")
+    spot_overhead_fraction: float | None = Field(
+        default=None, ge=0, le=1,
+        description=(
+            "Extra work a spot run needs for its interruptions (0.05 = 5 % more GPU-hours); "
+            "default: the sourced allowance in planner/hardware.py."),
+    )
+
+    @model_validator(mode="after")
+    def _one_gpu_form(self) -> TrainingJob:
+        _check_gpu_form(self.gpu, self.gpus)
+        self.gpu_choices  # noqa: B018 - raises for a ratio with no sourced default
+        return self
+
+    @property
+    def gpu_choices(self) -> dict[str, float]:
+        """GPU model → work (GPU-hours) one GPU-hour of it does; one entry for ``gpu:``."""
+        if self.gpu is not None:
+            return {self.gpu: 1.0}
+        names = list(self.gpus or [])
+        given = self.gpus if isinstance(self.gpus, dict) else {}
+        out: dict[str, float] = {}
+        for g in names:
+            value = given.get(g)
+            if value is None:
+                value = default_throughput(g, names[0])
+            if value is None:
+                raise ValueError(
+                    f"gpus: no sourced training throughput of {g} relative to {names[0]}; "
+                    f"give it, e.g. gpus: {{{names[0]}: 1.0, {g}: 0.5}}")
+            if value <= 0:
+                raise ValueError(f"gpus.{g}: throughput must be > 0 (found {value})")
+            out[g] = float(value)
+        return out
+
+    @property
+    def gpu_label(self) -> str:
+        """The GPU model, or the acceptable models joined with '|' (for messages)."""
+        return "|".join(self.gpu_choices)
 
     @property
     def migrates(self) -> bool:
@@ -251,6 +306,13 @@ class TrainingJob(_Strict):
         return self
 
 
+def _check_gpu_form(gpu: str | None, gpus: object) -> None:
+    if (gpu is None) == (gpus is None):
+        raise ValueError("give exactly one of gpu (one model) or gpus (acceptable models)")
+    if gpus is not None and not gpus:
+        raise ValueError("gpus: list at least one GPU model")
+
+
 class Demand(_Strict):
     """Requests per second from one user metro."""
 
@@ -266,9 +328,16 @@ class InferenceService(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN,
                       description="Unique workload name (letters, digits, '-', '_', '.').")
-    gpu: str = Field(description="GPU model, e.g. L4 (see `regionplan regions --gpu`).")
-    requests_per_gpu_s: float = Field(gt=0, le=MAX_RPS,
-                                      description="Throughput of one GPU (requests/s).")
+    gpu: str | None = Field(default=None, description="GPU model, e.g. L4; or give `gpus`.")
+    requests_per_gpu_s: float | None = Field(
+        default=None, gt=0, le=MAX_RPS,
+        description="Throughput of one GPU (requests/s), with `gpu`.")
+    gpus: dict[str, float] | None = Field(
+        default=None,
+        description=(
+            "Acceptable GPU models with the requests/s one GPU of each serves, e.g. "
+            "{L4: 12, A10G: 10}; the model may mix them across regions and hours."),
+    )
     latency_slo_ms: float = Field(gt=0, le=MAX_LATENCY_MS,
                                   description="Round-trip time limit, user metro → region (ms).")
     min_regions: int = Field(default=1, ge=1, description="Deploy in at least this many regions.")
@@ -318,6 +387,43 @@ class InferenceService(_Strict):
     allowed_jurisdictions: list[str] | None = Field(
         default=None,
         description="Jurisdictions the service may run in (EU or a country name); null: any.")
+    spot: bool = Field(
+        default=False,
+        description="The service may run on spot capacity (its overhead buys extra instances).")
+    spot_overhead_fraction: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Extra capacity a spot deployment needs for interruptions (default sourced).")
+    committed: bool = Field(
+        default=True,
+        description=(
+            "With representative periods, the model may buy 1- or 3-year committed instances "
+            "at the catalog's purchase_options discounts, billed every hour used or not."),
+    )
+
+    @model_validator(mode="after")
+    def _one_gpu_form(self) -> InferenceService:
+        _check_gpu_form(self.gpu, self.gpus)
+        if self.gpu is not None and self.requests_per_gpu_s is None:
+            raise ValueError("requests_per_gpu_s is required with gpu (or give gpus: "
+                             "{MODEL: requests/s, ...})")
+        if self.gpus is not None and self.requests_per_gpu_s is not None:
+            raise ValueError("requests_per_gpu_s goes with gpu; with gpus give requests/s per "
+                             "model, e.g. gpus: {L4: 12, A10G: 10}")
+        if self.gpus is not None and any(v <= 0 for v in self.gpus.values()):
+            raise ValueError("gpus: requests/s per GPU must be > 0")
+        return self
+
+    @property
+    def gpu_choices(self) -> dict[str, float]:
+        """GPU model → requests/s one GPU of it serves."""
+        if self.gpu is not None and self.requests_per_gpu_s is not None:
+            return {self.gpu: self.requests_per_gpu_s}
+        return dict(self.gpus or {})
+
+    @property
+    def gpu_label(self) -> str:
+        """The GPU model, or the acceptable models joined with '|' (for messages)."""
+        return "|".join(self.gpu_choices)
 
     @field_validator("hourly_profile")
     @classmethod

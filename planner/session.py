@@ -43,12 +43,13 @@ class PlanSession:
 
     def __init__(self, scenario: Scenario, catalog: Catalog,
                  options: SolveOptions | None = None, *, scenario_path: str | None = None,
-                 persistent: bool = True):
+                 persistent: bool = True, relaxed: bool = False):
         t0 = time.perf_counter()
         self.options = options or SolveOptions()
         self.scenario_path = scenario_path
         self.problem: Problem = prepare(scenario, catalog)
-        self.built: BuiltModel = build(self.problem)
+        # relaxed: fractional instance counts (faster; the plan says so)
+        self.built: BuiltModel = build(self.problem, whole_instances=not relaxed)
         self.build_s = time.perf_counter() - t0
         self._has_cap = False  # the carbon cap row, added on first use
         # HiGHS kept alive between solves (warm starts); one-shot plans do without it.
@@ -116,7 +117,10 @@ class PlanSession:
 
 
 def make_plan(scenario: Scenario, catalog: Catalog, options: SolveOptions | None = None, *,
-              scenario_path: str | None = None) -> Plan:
-    """Plan a scenario once. Raises InfeasibleError (with reasons) or SolverError."""
+              scenario_path: str | None = None, relaxed: bool = False) -> Plan:
+    """Plan a scenario once. Raises InfeasibleError (with reasons) or SolverError.
+
+    ``relaxed``: instance counts may be fractional (see :func:`planner.model.build`).
+    """
     return PlanSession(scenario, catalog, options, scenario_path=scenario_path,
-                       persistent=False).plan()
+                       persistent=False, relaxed=relaxed).plan()

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import highspy
 import linopy
 import xarray as xr
 from linopy.solvers import Highs
 
+from planner.instances import INSTANCE_NAMES
 from planner.model import BuiltModel
 from planner.options import SolveOptions
 
@@ -44,6 +46,7 @@ class Solution:
     duals: dict[str, xr.DataArray] = field(default_factory=dict)
     mip_gap: float | None = None  # proven relative gap of a MILP plan; None for LPs
     duals_note: str | None = None  # how to read the duals (e.g. "with the sites fixed")
+    whole_instances: bool = True  # False: instance counts were relaxed (``--relaxed``)
 
 
 _TERMINATION_TO_STATUS = {
@@ -131,13 +134,25 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
     m = built.model
     start = time.perf_counter()
     is_mip = bool(m.variables.integers) or bool(m.variables.binaries)
+    incumbent: list[float] | None = None
+    whole = any(name in m.variables and m.variables[name].attrs.get("integer")
+                for name in INSTANCE_NAMES)
     if is_mip and options.mip_strategy == "auto":
-        rounded = _solve_by_rounding(built, options, start, persistent)
+        rounded, incumbent = _solve_by_rounding(built, options, start, persistent)
         if rounded is not None:
             return rounded
+    bnb = options
+    if whole and options.time_limit_s is None and options.mip_time_limit_s is not None:
+        bnb = replace(options, time_limit_s=options.mip_time_limit_s)
     with quiet(not options.verbose):
-        _run_backend(built, options, persistent)
+        _run_backend(built, bnb, persistent, incumbent)
     solution = _read(built, options, start)
+    if is_mip and solution.status is Status.TIME_LIMIT and bnb is not options:
+        gap = _highs_mip_gap(m)
+        if gap is not None and m.objective.value is not None:
+            return replace(_read(built, options, start, termination=(
+                f"best plan within {gap:.4%} (branch and bound stopped at "
+                f"{bnb.time_limit_s:g} s)"), accept_time_limit=True), mip_gap=gap)
     if is_mip and solution.status is Status.OPTIMAL:
         gap = _highs_mip_gap(m)
         return replace(solution, mip_gap=gap if gap is not None else options.mip_rel_gap)
@@ -145,12 +160,18 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
 
 
 def _read(built: BuiltModel, options: SolveOptions, start: float, *,
-          termination: str | None = None) -> Solution:
-    """Status, objective terms, variable values and (for LPs) duals after a backend run."""
+          termination: str | None = None, accept_time_limit: bool = False) -> Solution:
+    """Status, objective terms, variable values and (for LPs) duals after a backend run.
+
+    ``accept_time_limit``: a MILP stopped by its time limit with a plan in hand is read
+    like an optimal one (its caller states the proven gap).
+    """
     m = built.model
     elapsed = time.perf_counter() - start
     term = str(m.termination_condition)
     status = _TERMINATION_TO_STATUS.get(term, Status.ERROR)
+    if accept_time_limit and status is Status.TIME_LIMIT:
+        status = Status.OPTIMAL
     if status is not Status.OPTIMAL:
         return Solution(status, term, options.backend, elapsed, None)
     terms = {name: float(expr.solution.sum()) if expr.nterm else 0.0
@@ -161,7 +182,8 @@ def _read(built: BuiltModel, options: SolveOptions, start: float, *,
         duals = {name: con.dual for name, con in m.constraints.items()
                  if getattr(con, "dual", None) is not None}
     return Solution(status, termination or term, options.backend, elapsed,
-                    _objective_value(m), terms, values, duals)
+                    _objective_value(m), terms, values, duals,
+                    whole_instances=built.whole_instances)
 
 
 def _objective_value(m: linopy.Model) -> float:
@@ -180,8 +202,14 @@ def _highs_mip_gap(m: object) -> float | None:
 
 
 def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
-                       persistent: PersistentHighs | None) -> Solution | None:
+                       persistent: PersistentHighs | None
+                       ) -> tuple[Solution | None, list[float] | None]:
     """LP relaxation, then the rounded binaries fixed: a plan with a proven gap, or None.
+
+    Also returns the best rounded plan's column values (HiGHS order) when it was feasible
+    but not close enough: branch and bound then starts from it. With whole instances the
+    relaxation's bound misses the instances' own integrality cost, which only branch and
+    bound (its cuts) can prove, so a feasible rounding is not retried generously.
 
     The relaxation's optimum is a lower bound on every plan; the plan with the rounded
     binaries fixed is a feasible plan. When the two are within ``mip_rel_gap`` the plan
@@ -200,38 +228,84 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
         with quiet(not options.verbose):
             _run_backend(built, options, persistent)
         if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
-            return None
+            return None, None
         bound = _objective_value(m)
         relaxed = {name: m.variables[name].solution for name in integral}
+        counts = any(name in INSTANCE_NAMES for name in integral)
         for generous in (False, True):
-            choice = built.round_binaries(relaxed, generous)
-            for name in integral:
-                m.variables[name].fix(choice[name])
-            with quiet(not options.verbose):
-                _run_backend(built, options, persistent)
-            if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+            if not _fix_rounded(built, options, persistent, relaxed, integral, generous):
                 continue
             value = _objective_value(m)
             gap = (value - bound) / max(abs(value), 1e-9)
             if gap <= options.mip_rel_gap:
                 solution = _read(built, options, start,
                                  termination=f"optimal within {max(gap, 0.0):.4%} "
-                                             f"(LP bound, rounded sites)")
+                                             f"(LP bound, rounded sites and instances)")
                 return replace(solution, mip_gap=max(gap, 0.0),
-                               duals_note="with the chosen sites fixed")
-        return None
+                               duals_note="with the chosen sites and instances fixed"), None
+            if counts:
+                return None, _column_values(m)
+        return None, None
     finally:
         for name in integral:
             m.variables[name].unfix()
             m.variables[name].unrelax()
 
 
+def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: PersistentHighs | None,
+                 relaxed: dict[str, xr.DataArray], integral: list[str], generous: bool) -> bool:
+    """Fix the integral variables at a rounded choice and solve the LP; True if optimal.
+
+    Binaries first (sites, hardware), with the instance counts still relaxed, so that the
+    counts re-balance around the chosen sites; then the counts are rounded from that LP
+    (:meth:`planner.model.BuiltModel.round_instances`) and fixed too.
+    """
+    m = built.model
+    choice = built.round_choices(relaxed, generous)
+    counts = [n for n in integral if n in INSTANCE_NAMES]
+    for name in counts:
+        m.variables[name].unfix()  # a previous attempt's counts
+    for name, value in choice.items():
+        m.variables[name].fix(value)
+    values = relaxed
+    if counts and choice:
+        with quiet(not options.verbose):
+            _run_backend(built, options, persistent)
+        if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+            return False
+        values = {**relaxed, **{n: m.variables[n].solution for n in counts}}
+    for name, value in built.round_instances(values, choice).items():
+        m.variables[name].fix(value)
+    with quiet(not options.verbose):
+        _run_backend(built, options, persistent)
+    return _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL
+
+
+def _column_values(m: linopy.Model) -> list[float] | None:
+    """The last HiGHS solve's column values, or None (another backend)."""
+    solver_model = getattr(m, "solver_model", None)
+    if solver_model is None or not hasattr(solver_model, "getSolution"):
+        return None
+    return list(solver_model.getSolution().col_value)
+
+
 def _run_backend(built: BuiltModel, options: SolveOptions,
-                 persistent: PersistentHighs | None = None) -> None:
+                 persistent: PersistentHighs | None = None,
+                 incumbent: list[float] | None = None) -> None:
     m = built.model
     if options.backend == "highs":
         if persistent is not None:
             persistent.run(m, options)
+            return
+        if incumbent is not None:
+            # branch and bound from a known plan: HiGHS's own start heuristic is skipped
+            solver = Highs.from_model(m, io_api="direct", options={
+                **highs_options(m, options), "mip_heuristic_run_feasibility_jump": False})
+            start = highspy.HighsSolution()
+            start.col_value = incumbent
+            start.value_valid = True
+            solver.solver_model.setSolution(start)
+            solver.solve(assign=True)
             return
         # build() (and the session, for the caps it holds) already dropped zero
         # coefficients and infinite right-hand sides; re-checking them on every solve costs

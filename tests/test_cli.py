@@ -32,10 +32,18 @@ def test_plan_every_example(example, tmp_path):
     assert set(doc["totals"]) >= {"cost_usd", "carbon_tco2e", "water_m3", "energy_mwh"}
     assert doc["placements"] and doc["inputs"]
     assert all(i["source"] for i in doc["inputs"])
-    # totals equal the sum of placements
-    for key in ("cost_usd", "carbon_tco2e", "water_m3", "energy_mwh"):
+    # totals equal the sum of placements (cost_usd: compute; egress apart)
+    assert sum(p["cost_usd"] + p["egress_usd"] for p in doc["placements"]) == pytest.approx(
+        doc["totals"]["cost_usd"], rel=1e-5)
+    for key in ("carbon_tco2e", "water_m3", "energy_mwh"):
         assert sum(p[key] for p in doc["placements"]) == pytest.approx(doc["totals"][key],
                                                                        rel=1e-5)
+    # whole instances, billed per instance-hour
+    assert doc["solver"]["instances"] == "whole"
+    assert sum(p["instance_hours"] * p["usd_per_instance_hour"] for p in doc["placements"]
+               ) == pytest.approx(doc["totals"]["compute_usd"], rel=1e-3)
+    for p in doc["placements"]:
+        assert all(float(n).is_integer() for n in p["schedule_instances"])
     csv = (tmp_path / "plan.csv").read_text().splitlines()
     assert len(csv) == len(doc["placements"]) + 1
     # every region left out for data is named in the printed output, with its figure

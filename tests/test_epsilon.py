@@ -24,7 +24,7 @@ def _columns_of_linopy_solution(session: PlanSession, cols: Columns) -> np.ndarr
 
 
 def test_column_vectors_evaluate_like_linopy_expressions():
-    session = PlanSession(load_scenario_text(JOB), tiny_catalog())
+    session = PlanSession(load_scenario_text(JOB), tiny_catalog(), relaxed=True)
     plan = session.plan()
     cols = Columns.of(session.built.model)
     x = _columns_of_linopy_solution(session, cols)
@@ -40,7 +40,7 @@ def test_column_vectors_evaluate_like_linopy_expressions():
 
 def test_cap_steps_match_the_hand_computed_line():
     # Splittable job: cost(ε) = 200 + 2500 (0.051 − ε) between 0.011 and 0.051 tCO2e.
-    session = PlanSession(load_scenario_text(JOB), tiny_catalog())
+    session = PlanSession(load_scenario_text(JOB), tiny_catalog(), relaxed=True)
     cols = Columns.of(session.built.model)
     carbon = cols.vector(session.built.carbon_tco2e())
     cost = cols.vector(session.built.cost_usd())
@@ -58,7 +58,7 @@ def test_cap_steps_match_the_hand_computed_line():
 def test_milp_point_without_incumbents_is_proven():
     # Single-region job at a cap of 0.04 t: the relaxation mixes us-east-1 and a cleaner
     # region ($225 bound); the only plans are eu-west-1 at $250 or europe-north1 at $300.
-    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog())
+    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(), relaxed=True)
     cols = Columns.of(session.built.model)
     carbon = cols.vector(session.built.carbon_tco2e())
     cost = cols.vector(session.built.cost_usd())

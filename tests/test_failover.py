@@ -77,7 +77,7 @@ def test_failover_check_finds_a_short_plan():
         "service", "region", "hour") * 0.0
     gpus.loc[{"region": "aws/eu-west-1"}] = 10.0
     gpus.loc[{"region": "gcp/europe-north1"}] = 4.0
-    checks = {c.lost: c for c in check_plan(p, gpus)}
+    checks = {c.lost: c for c in check_plan(p, gpus * 10.0)}  # 10 requests/s per GPU
     assert checks["aws/eu-west-1"].worst_unserved_rps == pytest.approx(60)
     assert checks["gcp/europe-north1"].survives
 

@@ -24,7 +24,7 @@ training:
 def test_linear_frontier_matches_hand_computation():
     # Cost minimum: us-east-1, $200, 0.051 t. Carbon minimum: europe-north1, $300, 0.011 t.
     # Every tonne removed costs 100 $ / 0.04 t = 2500 $/t, so cost(ε) = 200 + 2500 (0.051 − ε).
-    f = trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog()), points=5)
+    f = trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog(), relaxed=True), points=5)
     eff = f.efficient
     assert len(eff) == 5
     assert eff[0].carbon_tco2e == pytest.approx(0.051, rel=1e-6)
@@ -45,7 +45,7 @@ def test_knee_on_a_bent_frontier():
     regions = cat.regions.copy()
     regions.loc[regions["region"] == "eu-west-1", "grid_ci_gco2e_per_kwh"] = 150.0
     cat = cat.with_tables("tiny-bent", regions=regions)
-    f = trace_frontier(PlanSession(load_scenario_text(JOB), cat), points=9)
+    f = trace_frontier(PlanSession(load_scenario_text(JOB), cat, relaxed=True), points=9)
     eff = f.efficient
     # us-east-1 → eu-west-1: +$50 for −0.035 t (1428.6 $/t); → north1: +$50 for −0.005 t.
     macs = [p.mac_usd_per_tco2e for p in eff[1:]]
@@ -58,7 +58,7 @@ def test_knee_on_a_bent_frontier():
 
 
 def test_points_are_mutually_non_dominated_and_monotone():
-    f = trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog()), points=7)
+    f = trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog(), relaxed=True), points=7)
     eff = f.efficient
     for a in eff:
         for b in eff:
@@ -81,7 +81,7 @@ def test_single_region_frontier_is_a_hand_computed_staircase(strategy):
     # the LP relaxation (mixing regions) misses: every point must be a real MILP optimum.
     # Caps for 6 points: 0.043, 0.035, 0.027, 0.019 t.
     session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(),
-                          SolveOptions(mip_strategy=strategy))
+                          SolveOptions(mip_strategy=strategy), relaxed=True)
     f = trace_frontier(session, points=6)
     by_cap = {round(p.carbon_cap_tco2e, 6): p for p in f.points if p.carbon_cap_tco2e}
     assert sorted(by_cap) == [0.019, 0.027, 0.035, 0.043]
@@ -96,7 +96,8 @@ def test_single_region_frontier_is_a_hand_computed_staircase(strategy):
 
 
 def test_point_plans_agree_with_the_point_figures():
-    f = trace_frontier(PlanSession(load_scenario_text(SINGLE), tiny_catalog()), points=6)
+    f = trace_frontier(PlanSession(load_scenario_text(SINGLE), tiny_catalog(), relaxed=True),
+                       points=6)
     for p in f.points:
         plan = p.plan
         assert plan.totals["carbon_tco2e"] == pytest.approx(p.carbon_tco2e, rel=1e-6)
@@ -111,8 +112,8 @@ def test_point_plans_agree_with_the_point_figures():
 
 def test_one_and_two_workers_trace_the_same_frontier():
     sc = load_scenario_text(JOB)
-    one = trace_frontier(PlanSession(sc, tiny_catalog()), points=7, workers=1)
-    two = trace_frontier(PlanSession(sc, tiny_catalog()), points=7, workers=2)
+    one = trace_frontier(PlanSession(sc, tiny_catalog(), relaxed=True), points=7, workers=1)
+    two = trace_frontier(PlanSession(sc, tiny_catalog(), relaxed=True), points=7, workers=2)
     for a, b in zip(one.points, two.points, strict=True):
         assert a.carbon_tco2e == pytest.approx(b.carbon_tco2e, rel=1e-6)
         assert a.objective_ex_carbon_usd == pytest.approx(b.objective_ex_carbon_usd, rel=1e-6)
@@ -122,7 +123,7 @@ def test_progress_counts_every_point_from_the_calling_thread():
     import threading
 
     calls: list[tuple[int, int, str]] = []
-    trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog()), points=5,
+    trace_frontier(PlanSession(load_scenario_text(JOB), tiny_catalog(), relaxed=True), points=5,
                    progress=lambda d, t: calls.append((d, t, threading.current_thread().name)))
     assert [(d, t) for d, t, _ in calls] == [(k, 5) for k in range(1, 6)]
     assert {name for *_, name in calls} == {threading.current_thread().name}

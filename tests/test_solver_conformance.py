@@ -79,7 +79,7 @@ TINY_CASES = (
      {"aws/us-east-1": 2}, 250.0),
     ("data-gravity-moves", job_scenario(price=3000.0, extra=SINGLE_100), None, 342.03),
     ("min-regions-warm", service_scenario(50, min_regions=2), None, 612.0),
-    ("max-region-share", MAX_SHARE, None, 630.0),
+    ("max-region-share", MAX_SHARE, None, 636.0),
     ("carbon-budget-binds", job_scenario() + "limits: {carbon_tco2e: 0.031}\n", None, 250.0),
 )
 
@@ -92,8 +92,9 @@ def real_catalog() -> Catalog:
 _reference_objectives: dict[str, float] = {}
 
 
-def _plan(scenario: Scenario, catalog: Catalog, backend: Backend) -> tuple[Plan, Problem]:
-    session = PlanSession(scenario, catalog, backend.options)
+def _plan(scenario: Scenario, catalog: Catalog, backend: Backend, *, relaxed: bool = False
+          ) -> tuple[Plan, Problem]:
+    session = PlanSession(scenario, catalog, backend.options, relaxed=relaxed)
     return session.plan(), session.problem
 
 
@@ -106,7 +107,8 @@ def _check_invariants(plan: Plan, problem: Problem) -> None:
     for p in plan.placements:
         done[p.workload] += p.gpu_hours
     for job in problem.scenario.training:
-        assert done[job.name] == pytest.approx(job.gpu_hours, rel=1e-6), job.name
+        # whole instances may do a little more work than asked, never less
+        assert done[job.name] >= job.gpu_hours * (1 - 1e-9), job.name
     routed: dict[tuple[str, str], float] = defaultdict(float)
     for f in plan.flows:
         routed[(f.service, f.metro)] += f.rps
@@ -115,12 +117,12 @@ def _check_invariants(plan: Plan, problem: Problem) -> None:
         for metro in problem.metros:
             want = float(mean_demand.sel(service=s, metro=metro))
             assert routed[(str(s), str(metro))] == pytest.approx(want, rel=1e-6, abs=1e-6)
-    # Hourly GPUs per (region, GPU model) stay within the quota (schedules round to 1e-4).
+    # Hourly GPUs per (region, GPU model) stay within the quota.
     use: dict[tuple[str, str], np.ndarray] = {}
-    for workload, per_region in plan.schedule.items():
-        gpu = problem.workload_gpu[workload]
-        for rid, hourly in per_region.items():
-            use[(rid, gpu)] = use.get((rid, gpu), 0.0) + np.asarray(hourly)
+    for p in plan.placements:
+        rid, gpu = f"{p.provider}/{p.region}", p.gpu_model
+        gpus = np.asarray(p.schedule_instances, float) * p.gpus_per_instance
+        use[(rid, gpu)] = use.get((rid, gpu), 0.0) + gpus
     for (rid, gpu), hourly in use.items():
         quota = float(problem.quota_gpus.sel(region=rid, gpu=gpu))
         if not np.isnan(quota):
@@ -174,11 +176,13 @@ class TestBackendConformance:
     @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
     def test_example_matches_reference(self, backend: Backend, path: Path,
                                        real_catalog: Catalog) -> None:
+        # Fractional instances: the examples' site choices at a 1e-7 gap on every backend;
+        # whole instances are checked on the tiny cases and in tests/test_instances.py.
         scenario = load_scenario(path)
         if path.stem not in _reference_objectives:
-            ref, _ = _plan(scenario, real_catalog, REFERENCE)
+            ref, _ = _plan(scenario, real_catalog, REFERENCE, relaxed=True)
             _reference_objectives[path.stem] = ref.totals["objective_usd"]
-        plan, problem = _plan(scenario, real_catalog, backend)
+        plan, problem = _plan(scenario, real_catalog, backend, relaxed=True)
         assert plan.status == "optimal"
         # Both MILP solves stop within MIP_REL_GAP of their bound, so the two optima agree
         # to within 2 × MIP_REL_GAP < 1e-6.

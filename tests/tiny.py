@@ -18,6 +18,8 @@ Transfer: 0.02 $/GB within a provider, 0.09 $/GB to another, 0.001 kWh/GB.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from connectors.catalog import Catalog
@@ -35,9 +37,17 @@ REGIONS = [
 ]
 
 
-def tiny_catalog(pue: float = 1.0, quotas: dict[str, float] | None = None) -> Catalog:
-    """The table above as a validated Catalog; ``quotas`` maps region id → X1 quota."""
+def tiny_catalog(pue: float = 1.0, quotas: dict[str, float] | None = None,
+                 gpus_per_instance: int = 1, spot: dict[str, float] | None = None,
+                 multi_node: bool = True) -> Catalog:
+    """The table above as a validated Catalog; ``quotas`` maps region id → X1 quota.
+
+    Instances hold ``gpus_per_instance`` X1 GPUs (1 by default, so whole instances are
+    whole GPUs and GPU-hour arithmetic stays exact); ``spot`` maps region id → spot
+    $/GPU-h; every offer is ``multi_node`` unless told otherwise.
+    """
     quotas = quotas or {}
+    spot = spot or {}
     regions = pd.DataFrame([
         {"provider": p, "region": r, "display_name": r, "city": r, "country": c,
          "jurisdiction": j, "partition": "commercial",
@@ -53,9 +63,12 @@ def tiny_catalog(pue: float = 1.0, quotas: dict[str, float] | None = None) -> Ca
         for p, r, j, c, _price, ci, wue, lat, lon in REGIONS
     ])
     offers = pd.DataFrame([
-        {"provider": p, "region": r, "gpu_model": "X1", "instance_type": f"{p}-x1.8",
-         "gpus_per_instance": 8, "usd_per_instance_hour": price * 8, "usd_per_gpu_hour": price,
-         "usd_per_instance_hour_spot": None, "usd_per_gpu_hour_spot": None, "multi_node": True,
+        {"provider": p, "region": r, "gpu_model": "X1",
+         "instance_type": f"{p}-x1.{gpus_per_instance}",
+         "gpus_per_instance": gpus_per_instance,
+         "usd_per_instance_hour": price * gpus_per_instance, "usd_per_gpu_hour": price,
+         "usd_per_instance_hour_spot": spot.get(f"{p}/{r}", math.nan) * gpus_per_instance,
+         "usd_per_gpu_hour_spot": spot.get(f"{p}/{r}", math.nan), "multi_node": multi_node,
          "quota_gpus": quotas.get(f"{p}/{r}"), "source": SRC, "as_of": AS_OF}
         for p, r, _j, _c, price, *_ in REGIONS
     ])
@@ -90,5 +103,5 @@ def tiny_catalog(pue: float = 1.0, quotas: dict[str, float] | None = None) -> Ca
     }
     tables = {"regions": regions, "gpu_offers": offers, "hardware": hardware, "metros": metros,
               "latency_model": latency_model, "transfer": transfer, **empty}
-    return Catalog(**{k: validate_table(k, v, origin="tiny") for k, v in tables.items()},
-                   origins={k: "tiny" for k in tables})
+    checked = {k: validate_table(k, v, origin="tiny") for k, v in tables.items()}
+    return Catalog(**checked, origins={k: "tiny" for k in tables})

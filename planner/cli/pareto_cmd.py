@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
         png: Annotated[bool, typer.Option("--png/--no-png", help="Also write frontier.png "
                                           "(needs Chromium for plotly's image export).")] = True,
+        relaxed: Annotated[bool, typer.Option(
+            "--relaxed", help="Fractional instance counts (faster; each point's cost is a "
+            "lower bound on a deployable plan's).")] = False,
     ) -> None:
         """Trace cost vs carbon (ε-constraint), mark the knee and the $/tCO2e between points."""
         from planner.charts import family_figure, write_figure
@@ -58,7 +61,8 @@ def register(app: typer.Typer) -> None:
         for values, variant in variants:
             label = _label(values)
             try:
-                session = PlanSession(variant, catalog, scenario_path=str(scenario))
+                session = PlanSession(variant, catalog, scenario_path=str(scenario),
+                                      relaxed=relaxed)
                 for line in left_out_lines(session.problem.excluded):
                     console.print(f"! {label + ': ' if values else ''}{line}", markup=False,
                                   highlight=False)
@@ -89,6 +93,8 @@ def register(app: typer.Typer) -> None:
         written += write_figure(fig, out / "frontier.html", out / "frontier.png" if png else None)
         for values, frontier in traced:
             _print_table(sc, frontier, _label(values))
+        if relaxed:
+            console.print("instances: relaxed (fractional; --relaxed): costs are lower bounds")
         console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
 

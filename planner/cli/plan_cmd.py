@@ -44,12 +44,15 @@ def render_plan(plan: Plan, out: Console) -> None:
     h = plan.horizon["hours"]
     t = Table(title=f"Plan for '{plan.scenario['name']}' — {h} h from {plan.horizon['start_utc']}"
               f" ({plan.accounting}-based carbon)")
-    for col, just in (("workload", "left"), ("region", "left"), ("peak GPUs", "right"),
+    for col, just in (("workload", "left"), ("region", "left"), ("peak instances", "right"),
                       ("GPU-h", "right"), ("cost $", "right"), ("tCO2e", "right"),
                       ("water m³", "right"), ("RTT ms", "right")):
         t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for p in plan.placements:
-        t.add_row(p.workload, f"{p.provider}/{p.region}", f"{p.peak_gpus:,.0f}×{p.gpu_model}",
+        bought = "" if p.purchase == "on_demand" else f" {p.purchase}"
+        t.add_row(p.workload, f"{p.provider}/{p.region}",
+                  f"{p.instances:,}×{p.instance_type} ({p.gpus_per_instance}×{p.gpu_model}"
+                  f"{bought})",
                   f"{p.gpu_hours:,.0f}", f"{p.cost_usd:,.0f}", f"{p.carbon_tco2e:,.2f}",
                   f"{p.water_m3:,.1f}", "" if p.latency_ms is None else f"{p.latency_ms:.0f}")
     out.print(t)
@@ -66,7 +69,10 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
         f"${plan.objective['carbon_price_usd_per_tco2e']:g}/tCO2e + water at "
         f"${plan.objective['water_price_usd_per_m3']:g}/m³ · solver {plan.solver['backend']} "
-        f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
+        f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)"
+        + ("" if plan.solver.get("mip_gap") is None
+           else f", proven within {plan.solver['mip_gap']:.2%}")
+        + f" · instances: {plan.solver.get('instances', 'whole')}")
     for note in plan.explanations:
         out.print(f"• {escape(note)}")
     for line in failover_lines(plan) + gang_lines(plan):
@@ -276,6 +282,9 @@ def register(app: typer.Typer) -> None:
             "objective saved by relaxing it to the next round trip that opens a route "
             "(one re-plan per service).")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print totals only.")] = False,
+        relaxed: Annotated[bool, typer.Option(
+            "--relaxed", help="Fractional instance counts (faster; the cost is then a lower "
+            "bound on a deployable plan's, and plan.json says so).")] = False,
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
         path = scenario or default_scenario_path()
@@ -297,7 +306,7 @@ def register(app: typer.Typer) -> None:
         try:
             session = PlanSession(sc, catalog, SolveOptions(backend=backend,
                                                             time_limit_s=time_limit),
-                                  scenario_path=str(path))
+                                  scenario_path=str(path), relaxed=relaxed)
             plan = session.plan()
             results = compare_baselines(session) if compare else None
         except ScenarioError as err:

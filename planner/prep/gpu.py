@@ -1,8 +1,5 @@
-"""Per-GPU-hour coefficients of a set of workloads in each candidate region.
+"""Per-GPU-hour figures of a GPU model (used by :mod:`planner.offers` per option):
 
-For workloads ``w`` running GPU model ``g`` in region ``r``:
-
-- price (USD/GPU-h): the cheapest offer of ``g`` in ``r``; NaN where ``g`` is not offered;
 - facility energy (kWh/GPU-h) = IT power (GPU board + host share, kW) × PUE(r);
 - water (m³/GPU-h) = (IT kW × site WUE(r) + IT kW × PUE(r) × grid water(r)) / 1000;
 - embodied (tCO2e/GPU-h) = embodied kgCO2e per GPU / lifetime h / 1000.
@@ -10,53 +7,11 @@ For workloads ``w`` running GPU model ``g`` in region ``r``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from connectors.catalog import Catalog
-from planner.figures import InputFigure, Offer, as_of_text
-from planner.prep.regions import Candidates
+from planner.figures import InputFigure, as_of_text
 from planner.scenario import ScenarioError
-from planner.units import KG_PER_T, L_PER_M3, W_PER_KW
-
-
-@dataclass(frozen=True)
-class WorkloadCoefficients:
-    """Per-GPU-hour coefficients of workloads along dimension ``dim`` ([dim, region] or [dim])."""
-
-    usd_per_gpu_hour: xr.DataArray  # [dim, region], NaN where not offered
-    facility_kwh_per_gpu_hour: xr.DataArray  # [dim, region]
-    water_m3_per_gpu_hour: xr.DataArray  # [dim, region]
-    embodied_tco2e_per_gpu_hour: xr.DataArray  # [dim]
-    inputs: list[InputFigure] = field(default_factory=list)
-
-
-def workload_coefficients(
-    names: list[str], gpus: list[str], dim: str, catalog: Catalog, cands: Candidates,
-    offers: dict[tuple[str, str], Offer],
-) -> WorkloadCoefficients:
-    """Coefficients of the workloads ``names`` (running ``gpus``) along dimension ``dim``."""
-    hardware = catalog.hardware.set_index("gpu_model")
-    idx = pd.Index(names, name=dim)
-    price = np.full((len(names), len(cands.regions)), np.nan)
-    for i, gpu in enumerate(gpus):
-        for j, rid in enumerate(cands.regions):
-            o = offers.get((gpu, rid))
-            if o is not None:
-                price[i, j] = o.usd_per_gpu_hour
-    inputs: list[InputFigure] = []
-    kw = [it_kw_per_gpu(hardware, g, inputs) for g in gpus]
-    emb = [embodied_tco2e_per_gpu_hour(hardware, g, inputs) for g in gpus]
-    it_kw = xr.DataArray(np.array(kw, float), coords=[idx])
-    pue = cands.column("pue")
-    facility = it_kw * pue
-    water = (it_kw * cands.column("wue_l_per_kwh")
-             + it_kw * pue * cands.column("grid_water_l_per_kwh")) / L_PER_M3
-    return WorkloadCoefficients(xr.DataArray(price, coords=[idx, cands.regions]), facility,
-                                water, xr.DataArray(np.array(emb, float), coords=[idx]), inputs)
+from planner.units import KG_PER_T, W_PER_KW
 
 
 def it_kw_per_gpu(hardware: pd.DataFrame, gpu: str, inputs: list[InputFigure]) -> float:

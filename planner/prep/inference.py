@@ -12,9 +12,9 @@ from connectors.catalog import Catalog
 from planner.feasibility import check_failover, check_service
 from planner.figures import InputFigure, Offer, as_of_text
 from planner.latency import rtt_model, user_rtt_ms
-from planner.prep.gpu import WorkloadCoefficients, workload_coefficients
+from planner.offers import Options, build_options
 from planner.prep.periods import Periods
-from planner.prep.regions import Candidates
+from planner.prep.regions import Candidates, offer_rows
 from planner.scenario import InferenceService, Scenario
 
 
@@ -25,11 +25,10 @@ class InferenceArrays:
     services: pd.Index
     metros: pd.Index
     allowed: xr.DataArray  # [service, region]
-    coefficients: WorkloadCoefficients
+    options: Options  # [service, option, region]; work = requests/s per GPU
     flow_allowed: xr.DataArray  # [service, metro, region]
     rtt_ms: xr.DataArray  # [metro, region]
     demand_rps: xr.DataArray  # [service, metro, hour]
-    rps_per_gpu: xr.DataArray  # [service]
     failover_allowed: xr.DataArray  # [service, metro, region], within the failover SLO
     reasons: list[str] = field(default_factory=list)
     inputs: list[InputFigure] = field(default_factory=list)
@@ -37,14 +36,15 @@ class InferenceArrays:
 
 def inference_arrays(
     scenario: Scenario, catalog: Catalog, cands: Candidates, periods: Periods,
-    offers: dict[tuple[str, str], Offer],
+    offers: dict[tuple[str, str], Offer], gpus: set[str],
 ) -> InferenceArrays:
     """Routes, demand and coefficients of every inference service."""
     services = pd.Index([s.name for s in scenario.inference], name="service")
-    coef = workload_coefficients(list(services), [s.gpu for s in scenario.inference],
-                                 "service", catalog, cands, offers)
-    inputs = list(coef.inputs)
-    allowed = coef.usd_per_gpu_hour.notnull()
+    inputs: list[InputFigure] = []
+    opts = build_options("service", scenario.inference,
+                         offer_rows(catalog, gpus, cands.regions), catalog.purchase_options,
+                         cands, catalog.hardware.set_index("gpu_model"), scenario, inputs)
+    allowed = opts.available.any("option")  # jurisdictions applied per option
     metros = pd.Index(sorted({d.metro for s in scenario.inference for d in s.demand}),
                       name="metro")
     rtt, rtt_figures = round_trips(catalog, metros, cands)
@@ -55,7 +55,6 @@ def inference_arrays(
     demand = np.zeros((len(services), len(metros), periods.n))
     reasons: list[str] = []
     for i, s in enumerate(scenario.inference):
-        allowed.values[i] &= cands.in_jurisdictions(s.allowed_jurisdictions)
         flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
                                                 periods)
         failover[i] = _routes(s, allowed.values[i], metros, rtt, cands, s.failover_slo_ms)
@@ -65,12 +64,10 @@ def inference_arrays(
         reasons += check_failover(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
                                   cands.series("jurisdiction"))
     inputs += _metro_inputs(catalog, metros)
-    rps_per_gpu = xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
-                               coords=[services])
     return InferenceArrays(
-        services, metros, allowed, coef,
+        services, metros, allowed, opts,
         xr.DataArray(flow, coords=[services, metros, cands.regions]), rtt,
-        xr.DataArray(demand, coords=[services, metros, periods.hours]), rps_per_gpu,
+        xr.DataArray(demand, coords=[services, metros, periods.hours]),
         xr.DataArray(failover, coords=[services, metros, cands.regions]), reasons, inputs)
 
 

@@ -7,30 +7,31 @@ from planner.figures import region_ids
 from planner.scenario import InferenceService, Scenario, ScenarioError, TrainingJob, suggest
 
 
-def resolve_names(scenario: Scenario, catalog: Catalog) -> dict[str, str]:
-    """Check every name the scenario uses; return the GPU model of each workload.
+def resolve_names(scenario: Scenario, catalog: Catalog) -> set[str]:
+    """Check every name the scenario uses; return the GPU models the workloads accept.
 
     Raises :class:`ScenarioError` naming the field, the unknown value and the known ones.
     """
-    workload_gpu = _workload_gpus(scenario, catalog)
+    gpus = _workload_gpus(scenario, catalog)
     _check_metros(scenario, catalog)
     _check_region_ids(scenario, catalog)
     _check_quota_gpus(scenario, catalog)
-    return workload_gpu
+    return gpus
 
 
-def _workload_gpus(scenario: Scenario, catalog: Catalog) -> dict[str, str]:
+def _workload_gpus(scenario: Scenario, catalog: Catalog) -> set[str]:
     known = sorted(catalog.hardware["gpu_model"])
-    workload_gpu: dict[str, str] = {}
+    gpus: set[str] = set()
     workloads: list[TrainingJob | InferenceService] = [*scenario.training, *scenario.inference]
     for w in workloads:
-        if w.gpu not in known:
-            raise ScenarioError(
-                f"workload '{w.name}': unknown gpu '{w.gpu}'{suggest(w.gpu, known)}; "
-                f"known models: {', '.join(known)}"
-            )
-        workload_gpu[w.name] = w.gpu
-    return workload_gpu
+        for gpu in w.gpu_choices:
+            if gpu not in known:
+                raise ScenarioError(
+                    f"workload '{w.name}': unknown gpu '{gpu}'{suggest(gpu, known)}; "
+                    f"known models: {', '.join(known)}"
+                )
+            gpus.add(gpu)
+    return gpus
 
 
 def _check_metros(scenario: Scenario, catalog: Catalog) -> None:

@@ -97,7 +97,7 @@ def candidate_regions(scenario: Scenario, catalog: Catalog, gpus: set[str]) -> C
     reg = catalog.regions.copy()
     reg["id"] = region_ids(reg)
     reg = reg[reg["provider"].isin(scenario.clouds) & ~reg["id"].isin(scenario.exclude_regions)]
-    offered = _offers_of(catalog, gpus, reg["id"])
+    offered = offer_rows(catalog, gpus, reg["id"])
     reg = reg[reg["id"].isin(offered["id"])].sort_values("id").reset_index(drop=True)
     fallbacks: list[WaterFallback] = []
     reg = _fill_from_scenario(scenario, reg)
@@ -137,10 +137,15 @@ def _fill_from_scenario(scenario: Scenario, reg: pd.DataFrame) -> pd.DataFrame:
 def cheapest_offers(
     catalog: Catalog, gpus: set[str], regions: pd.Index
 ) -> tuple[dict[tuple[str, str], Offer], list[InputFigure]]:
-    """The cheapest offer per (GPU model, candidate region), with its price provenance."""
+    """The cheapest on-demand offer per (GPU model, candidate region), with its provenance.
+
+    Informational (feasibility messages, the regions table); the model prices each
+    purchase option from :mod:`planner.offers`.
+    """
     offers: dict[tuple[str, str], Offer] = {}
     inputs: list[InputFigure] = []
-    for (gpu, rid), grp in _offers_of(catalog, gpus, regions).groupby(["gpu_model", "id"]):
+    rows = offer_rows(catalog, gpus, regions)
+    for (gpu, rid), grp in rows[rows["usd_per_gpu_hour"].notna()].groupby(["gpu_model", "id"]):
         best = grp.sort_values(["usd_per_gpu_hour", "instance_type"]).iloc[0]
         offers[(str(gpu), str(rid))] = Offer(
             str(best["instance_type"]), int(best["gpus_per_instance"]),
@@ -152,16 +157,12 @@ def cheapest_offers(
     return offers, inputs
 
 
-def _offers_of(catalog: Catalog, gpus: set[str], ids: pd.Series | pd.Index) -> pd.DataFrame:
-    """On-demand offer rows of the given GPU models in the given regions, with an ``id``.
-
-    Spot-only shapes (no on-demand price) are not planned on yet: the model prices every
-    GPU-hour at the on-demand rate.
-    """
+def offer_rows(catalog: Catalog, gpus: set[str], ids: pd.Series | pd.Index) -> pd.DataFrame:
+    """Offer rows (on-demand and spot-only shapes) of the GPU models in the regions, with
+    an ``id`` column."""
     offers = catalog.gpu_offers.copy()
     offers["id"] = region_ids(offers)
-    on_demand = offers["usd_per_gpu_hour"].notna()
-    return offers[on_demand & offers["gpu_model"].isin(gpus) & offers["id"].isin(ids)]
+    return offers[offers["gpu_model"].isin(gpus) & offers["id"].isin(ids)]
 
 
 def apply_missing_policy(

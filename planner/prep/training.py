@@ -12,9 +12,9 @@ import xarray as xr
 from connectors.catalog import Catalog
 from planner.feasibility import check_job
 from planner.figures import InputFigure, Offer, as_of_text
-from planner.prep.gpu import WorkloadCoefficients, workload_coefficients
+from planner.offers import Options, build_options
 from planner.prep.periods import Periods
-from planner.prep.regions import Candidates
+from planner.prep.regions import Candidates, offer_rows
 from planner.scenario import Scenario, ScenarioError, TrainingJob
 
 
@@ -25,7 +25,7 @@ class TrainingArrays:
     jobs: pd.Index
     allowed: xr.DataArray  # [job, region]
     hour_allowed: xr.DataArray  # [job, hour]
-    coefficients: WorkloadCoefficients
+    options: Options  # [job, option, region]: instance prices, GPUs, coefficients
     egress_usd: xr.DataArray  # [job, region], one-time copy of the job's data
     egress_kwh: xr.DataArray  # [job, region]
     move_usd: xr.DataArray  # [job], one checkpoint copy to another region
@@ -36,20 +36,20 @@ class TrainingArrays:
 
 def training_arrays(
     scenario: Scenario, catalog: Catalog, cands: Candidates, periods: Periods,
-    offers: dict[tuple[str, str], Offer],
+    offers: dict[tuple[str, str], Offer], gpus: set[str],
 ) -> TrainingArrays:
-    """Masks, coefficients and data-gravity costs of every training job."""
+    """Masks, purchase options and data-gravity costs of every training job."""
     jobs = pd.Index([j.name for j in scenario.training], name="job")
-    coef = workload_coefficients(list(jobs), [j.gpu for j in scenario.training], "job",
-                                 catalog, cands, offers)
-    inputs = list(coef.inputs)
-    allowed = coef.usd_per_gpu_hour.notnull()
+    inputs: list[InputFigure] = []
+    opts = build_options("job", scenario.training, offer_rows(catalog, gpus, cands.regions),
+                         catalog.purchase_options, cands,
+                         catalog.hardware.set_index("gpu_model"), scenario, inputs)
+    allowed = opts.available.any("option")  # jurisdictions applied per option
     hour_ok = np.zeros((len(jobs), periods.n), bool)
     egress_usd = np.zeros((len(jobs), len(cands.regions)))
     egress_kwh = np.zeros((len(jobs), len(cands.regions)))
     reasons: list[str] = []
     for i, job in enumerate(scenario.training):
-        allowed.values[i] &= cands.in_jurisdictions(job.allowed_jurisdictions)
         hour_ok[i] = _window_mask(job, scenario, periods)
         egress_usd[i], egress_kwh[i] = _egress(job, catalog, cands, inputs)
         left = cands.left_out_hosts(job.gpu, job.allowed_jurisdictions)
@@ -60,7 +60,7 @@ def training_arrays(
     move = [move_cost(job, scenario, catalog, inputs) for job in scenario.training]
     coords = [jobs, cands.regions]
     return TrainingArrays(
-        jobs, allowed, xr.DataArray(hour_ok, coords=[jobs, periods.hours]), coef,
+        jobs, allowed, xr.DataArray(hour_ok, coords=[jobs, periods.hours]), opts,
         xr.DataArray(egress_usd, coords=coords), xr.DataArray(egress_kwh, coords=coords),
         xr.DataArray([c[0] for c in move], coords=[jobs]),
         xr.DataArray([c[1] for c in move], coords=[jobs]), reasons, inputs)

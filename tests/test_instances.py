@@ -1,0 +1,229 @@
+"""Whole instances, hardware choice and purchase options on hand-checkable tiny scenarios.
+
+Figures from tests/tiny.py: X1 at 1 kW, PUE 1; on-demand $/GPU-h us-east-1 2.0,
+eu-west-1 2.5, europe-north1 3.0, japaneast 1.5. Carbon is not priced here, so the
+optimum is the cheapest plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tiny import tiny_catalog
+
+from planner.scenario import load_scenario_text
+from planner.session import make_plan
+
+HEAD = """
+name: inst
+horizon: {start: 2027-01-04T00:00Z, hours: 24}
+time_shifting: false
+clouds: [aws]
+"""
+
+
+def one_hour_job(gpu_hours: float, max_gpus: float, extra: str = "") -> str:
+    return HEAD + f"""
+training:
+  - name: j
+    gpu_hours: {gpu_hours}
+    max_gpus: {max_gpus}
+    window: {{start: 2027-01-04T00:00Z, deadline: 2027-01-04T01:00Z}}
+{extra}"""
+
+
+def job(extra: str) -> str:
+    return HEAD + f"""
+training:
+  - name: j
+    gpu_hours: 100
+    max_gpus: 10
+{extra}"""
+
+
+def compute_parts(plan) -> float:
+    return sum(p.instance_hours * p.usd_per_instance_hour for p in plan.placements)
+
+
+def test_nine_gpus_of_work_on_eight_gpu_instances_take_two_instances():
+    # 9 GPU-hours in one hour on 8-GPU instances: 2 instances (16 GPUs) in us-east-1,
+    # billed 2 × 8 × $2.0 = $32.
+    text = one_hour_job(9, 16, "    gpu: X1\n")
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
+    (p,) = plan.placements
+    assert (p.region, p.instances, p.gpus_per_instance) == ("us-east-1", 2, 8)
+    assert p.schedule_instances[0] == 2 and sum(p.schedule_instances) == 2
+    assert p.instance_hours == 2 and p.usd_per_instance_hour == pytest.approx(16.0)
+    assert plan.totals["compute_usd"] == pytest.approx(32.0, rel=1e-9)
+    assert plan.schedule["j"]["aws/us-east-1"][0] == 16
+
+
+def test_nine_gpus_of_service_capacity_take_two_instances():
+    # 90 rps at 10 rps/GPU = 9 GPUs every hour → 2 × 8-GPU instances in eu-west-1 (SLO 20 ms
+    # from Dublin) for 24 h: 48 instance-hours × 8 × $2.5 = $960.
+    text = HEAD.replace("[aws]", "[aws, gcp]") + """
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 20,
+     demand: [{metro: Dublin, rps: 90}]}
+"""
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
+    (p,) = plan.placements
+    assert p.schedule_instances == tuple([2] * 24)
+    assert plan.totals["compute_usd"] == pytest.approx(960.0, rel=1e-9)
+    relaxed = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8),
+                        relaxed=True)
+    assert relaxed.totals["compute_usd"] == pytest.approx(9 * 24 * 2.5, rel=1e-9)
+    assert relaxed.solver["instances"].startswith("relaxed")
+    assert plan.solver["instances"] == "whole"
+
+
+@pytest.mark.parametrize(("allowed", "spot_usd", "expected"), [
+    (True, 1.0, "spot"),  # 105 GPU-h × $1.0 = $105 < 100 × $2.0
+    (False, 1.0, "on_demand"),  # not allowed: never spot
+    (True, 1.95, "on_demand"),  # 105 × $1.95 = $204.75 > $200 once the overhead counts
+    (True, 1.90, "spot"),  # 105 × $1.90 = $199.5 < $200
+])
+def test_spot_only_when_allowed_and_cheaper_with_its_overhead(allowed, spot_usd, expected):
+    extra = "    gpu: X1\n" + ("    spot: true\n    spot_overhead_fraction: 0.05\n" if allowed
+                              else "")
+    cat = tiny_catalog(spot={"aws/us-east-1": spot_usd})
+    plan = make_plan(load_scenario_text(job(extra)), cat)
+    assert {p.purchase for p in plan.placements} == {expected}
+    want = 105 * spot_usd if expected == "spot" else 200.0
+    assert plan.totals["compute_usd"] == pytest.approx(want, rel=1e-9)
+    if expected == "spot":
+        assert sum(p.gpu_hours for p in plan.placements) == pytest.approx(105)
+
+
+def test_spot_default_overhead_is_sourced():
+    cat = tiny_catalog(spot={"aws/us-east-1": 1.0})
+    plan = make_plan(load_scenario_text(job("    gpu: X1\n    spot: true\n")), cat)
+    fig = [i for i in plan.inputs if i.figure == "spot_overhead_fraction"]
+    assert fig and fig[0].value == 0.05 and "nops.io" in fig[0].source
+
+
+def two_gpu_catalog(x2_usd_per_gpu_hour: float):
+    """tiny + a second model X2 (same power) offered in us-east-1 only."""
+    cat = tiny_catalog()
+    hw = pd.concat([cat.hardware, cat.hardware.assign(gpu_model="X2")], ignore_index=True)
+    x2 = cat.gpu_offers[cat.gpu_offers["region"] == "us-east-1"].assign(
+        gpu_model="X2", instance_type="aws-x2.1", usd_per_instance_hour=x2_usd_per_gpu_hour,
+        usd_per_gpu_hour=x2_usd_per_gpu_hour)
+    return cat.with_tables("tiny+X2", hardware=hw,
+                           gpu_offers=pd.concat([cat.gpu_offers, x2], ignore_index=True))
+
+
+@pytest.mark.parametrize(("x2_usd", "expected"), [(0.9, "X2"), (1.1, "X1")])
+def test_gpu_choice_flips_where_price_ratio_crosses_throughput_ratio(x2_usd, expected):
+    # X2 does half the work of an X1 per GPU-hour: 100 GPU-h of work = 200 X2 GPU-hours.
+    # X2 wins iff 200 × price < 100 × $2.0, i.e. price < $1.0 (ratio 0.5 = throughput ratio).
+    text = job("    gpus: {X1: 1.0, X2: 0.5}\n").replace("max_gpus: 10", "max_gpus: 20")
+    plan = make_plan(load_scenario_text(text), two_gpu_catalog(x2_usd))
+    assert {p.gpu_model for p in plan.placements} == {expected}
+    want = 200 * x2_usd if expected == "X2" else 200.0
+    assert plan.totals["compute_usd"] == pytest.approx(want, rel=1e-9)
+
+
+def test_schedule_is_not_rounded():
+    # 1.23456 rps at 10 rps/GPU: 0.123456 GPUs with fractional instances.
+    text = HEAD.replace("[aws]", "[aws, gcp]") + """
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 20,
+     demand: [{metro: Dublin, rps: 1.23456}]}
+"""
+    plan = make_plan(load_scenario_text(text), tiny_catalog(), relaxed=True)
+    assert plan.schedule["s"]["aws/eu-west-1"][0] == pytest.approx(0.123456, rel=1e-9)
+    assert plan.to_dict()["schedule"]["s"]["aws/eu-west-1"][0] == pytest.approx(0.123456,
+                                                                                  rel=1e-9)
+
+
+def test_multi_node_rule_caps_a_one_gpu_vm_to_one_instance():
+    # 1-GPU VMs that are not fit for multi-node training: one instance per region-hour, so
+    # a region does at most 24 GPU-hours in the 24 h horizon and 48 GPU-hours need two.
+    text = HEAD.replace("[aws]", "[aws, gcp, azure]") + """
+training:
+  - {name: j, gpu: X1, gpu_hours: 48, max_gpus: 8}
+"""
+    plan = make_plan(load_scenario_text(text), tiny_catalog(multi_node=False))
+    for p in plan.placements:
+        assert max(p.schedule_instances) <= 1
+    assert sum(p.gpu_hours for p in plan.placements) == pytest.approx(48)
+    assert len(plan.placements) >= 2  # 24 h × 1 instance per region is not enough in one
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gpi=st.sampled_from([1, 4, 8]), gpu_hours=st.integers(1, 400),
+       rps=st.floats(1.0, 300.0), spot=st.booleans())
+def test_property_whole_instances_and_cost_is_instance_hours_times_price(gpi, gpu_hours, rps,
+                                                                          spot):
+    text = HEAD.replace("[aws]", "[aws, gcp, azure]") + f"""
+training:
+  - {{name: j, gpu: X1, gpu_hours: {gpu_hours}, max_gpus: 32, spot: {str(spot).lower()}}}
+inference:
+  - {{name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 60,
+     demand: [{{metro: Dublin, rps: {rps}}}, {{metro: Helsinki, rps: {rps / 2}}}]}}
+"""
+    cat = tiny_catalog(gpus_per_instance=gpi, spot={"aws/us-east-1": 1.2, "gcp/europe-north1": 2.0})
+    plan = make_plan(load_scenario_text(text), cat)
+    for p in plan.placements:
+        assert all(float(n).is_integer() for n in p.schedule_instances), p
+        hours = sum(p.schedule_instances)  # hourly periods: 1 h each
+        assert p.instance_hours == pytest.approx(hours, rel=1e-12)
+        assert p.cost_usd == pytest.approx(p.instance_hours * p.usd_per_instance_hour,
+                                           rel=1e-6)
+    for per_region in plan.schedule.values():
+        for gpus in per_region.values():
+            assert all(float(g).is_integer() for g in gpus)
+    assert compute_parts(plan) == pytest.approx(plan.totals["compute_usd"], rel=1e-6)
+    done = sum(p.gpu_hours * (1 / 1.05 if p.purchase == "spot" else 1.0)
+               for p in plan.placements if p.workload == "j")
+    assert done >= gpu_hours * (1 - 1e-9)
+    assert math.isfinite(plan.totals["objective_usd"])
+
+
+def test_placement_fields_are_in_plan_json():
+    plan = make_plan(load_scenario_text(job("    gpu: X1\n")), tiny_catalog())
+    row = plan.to_dict()["placements"][0]
+    for key in ("purchase", "usd_per_instance_hour", "instance_hours", "schedule_instances"):
+        assert key in row
+    assert dataclasses.asdict(plan.placements[0])["purchase"] == "on_demand"
+
+
+def test_single_region_job_may_overshoot_its_work_by_whole_instances():
+    # 9 GPU-hours in one hour, single region, 8-GPU instances: 2 instances, 16 GPU-hours.
+    text = one_hour_job(9, 16, "    gpu: X1\n    single_region: true\n")
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
+    (p,) = plan.placements
+    assert (p.instances, p.gpu_hours) == (2, 16)
+
+
+def test_committed_capacity_is_billed_every_hour_and_reports_utilization():
+    # 100 rps at 10 rps/GPU in eu-west-1 (20 ms from Dublin) → 10 GPUs all 48 h. A 1-year
+    # commitment at 40 % off: 10 × 48 h × $2.5 × 0.6 = $720 < $1,200 on demand.
+    po = pd.DataFrame([{"provider": "aws", "purchase": "committed_1y", "discount_fraction": 0.4,
+                        "scope": "test", "source": "tests (hand-made)", "as_of": "2026-01-01"}])
+    cat = tiny_catalog().with_tables("tiny+commitments", purchase_options=po)
+    text = """
+name: c
+horizon: {start: 2027-01-04T00:00Z, hours: 48, representative: month-hour}
+time_shifting: false
+clouds: [aws]
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 20,
+     demand: [{metro: Dublin, rps: 100}]}
+"""
+    plan = make_plan(load_scenario_text(text), cat)
+    (p,) = plan.placements
+    assert p.purchase == "committed_1y" and p.commitment_utilization == pytest.approx(1.0)
+    assert p.usd_per_instance_hour == pytest.approx(1.5)
+    assert p.instance_hours == pytest.approx(480) and set(p.schedule_instances) == {10}
+    assert plan.totals["compute_usd"] == pytest.approx(720, rel=1e-9)
+    off = make_plan(load_scenario_text(text.replace("demand:", "committed: false,\n     demand:")),
+                    cat)
+    assert {q.purchase for q in off.placements} == {"on_demand"}
+    assert off.totals["compute_usd"] == pytest.approx(1200, rel=1e-9)
