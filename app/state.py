@@ -30,12 +30,13 @@ import pandas as pd
 import streamlit as st
 
 from connectors.catalog import Catalog, load_catalog
+from planner.loader import MAX_INPUT_BYTES
 from planner.plan import Plan
 from planner.problem import InfeasibleError
-from planner.scenario import Scenario, ScenarioError, load_scenario_text
+from planner.scenario import Scenario, ScenarioError, load_scenario, load_scenario_bytes
 from planner.session import Parameters, PlanSession, SolverError
 
-MAX_UPLOAD_BYTES = 256 * 1024
+MAX_UPLOAD_BYTES = MAX_INPUT_BYTES  # one limit for the CLI and the app
 PLAN_CACHE_ENTRIES = 128
 WORKSPACE_ENTRIES = 8
 
@@ -56,28 +57,14 @@ def bundled_examples() -> dict[str, Path]:
 
 
 def scenario_from_upload(name: str, data: bytes) -> Scenario:
-    """Validate an uploaded scenario file; raises ScenarioError with a readable message."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ScenarioError(
-            f"{name}: the file is {len(data) / 1024:,.0f} kB; scenario files are limited to "
-            f"{MAX_UPLOAD_BYTES // 1024} kB — a scenario lists workloads and demand, so a "
-            f"larger file is probably not a scenario")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{name}: not UTF-8 text; upload a YAML scenario file") from None
-    return load_scenario_text(text, origin=name)
+    """Validate an uploaded scenario file with the CLI's guarded loader (size, depth, alias
+    and duplicate-key limits); raises ScenarioError with a readable message."""
+    return load_scenario_bytes(data, origin=name)
 
 
 def scenario_from_path(path: Path) -> Scenario:
     """Read and validate a scenario file (ScenarioError on any problem)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError) as err:
-        raise ScenarioError(f"{path}: cannot read it ({err.__class__.__name__})") from None
-    return scenario_from_upload(str(path), data)
+    return load_scenario(path)
 
 
 # ---------------------------------------------------------------------------------------

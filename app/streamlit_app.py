@@ -118,11 +118,9 @@ def kpi_row(plan: Plan, reference: Plan | None) -> None:
 
 
 def table(frame: pd.DataFrame) -> None:
-    """A DataFrame with thousands separators on every number column."""
-    numeric = frame.select_dtypes("number").columns
-    st.dataframe(frame, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c in numeric})
+    """A DataFrame as text for reading: "—" where a value is missing, whole dollars (or
+    cents below $100), at most two decimals elsewhere (views.display_frame)."""
+    st.dataframe(views.display_frame(frame), hide_index=True)
 
 
 def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspace) -> None:
@@ -266,9 +264,9 @@ def main() -> None:
                                     cost_only.totals["cost_usd"], "square", "#7f7f7f", 11))
     markers += [views.Marker(c.name, c.plan.totals["carbon_tco2e"], c.plan.totals["cost_usd"],
                              "triangle-up", "#9467bd", 11) for c in compared]
-    outlines = st.toggle("Country outlines on the map", value=False, key="outlines",
-                         help="Land and borders are fetched from cdn.plot.ly: needs internet; "
-                              "without it the map would stay blank.")
+    outlines = st.toggle("Country outlines on the map", value=True, key="outlines",
+                         help="Natural Earth 1:110m outlines shipped with regionplan "
+                              "(public domain); no internet needed.")
     st.plotly_chart(views.map_figure(plan, catalog.regions, catalog.metros, scenario.clouds,
                                      outlines=outlines),
                     key="map", config={"displayModeBar": False})
@@ -292,6 +290,9 @@ def main() -> None:
                 st.caption("Time-shifting is off: the model used each region's annual grid "
                            "figure, so the carbon lines are flat.")
 
+    left_out = views.left_out_summary(plan)
+    if left_out:
+        st.warning(left_out)
     tab_plan, tab_why, tab_base, tab_dl = st.tabs(
         ["Plan", "Why: limits & prices", "Baselines", "Downloads"])
     with tab_plan:
@@ -313,10 +314,14 @@ def main() -> None:
             f"${t['carbon_cost_usd']:,.0f} ({t['carbon_tco2e']:,.2f} t at ${carbon:,.0f}/t) + "
             f"water ${t['water_cost_usd']:,.0f}. Operational carbon location-based "
             f"{t['carbon_location_tco2e']:,.2f} t, market-based {t['carbon_market_tco2e']:,.2f} "
-            f"t; embodied {t['carbon_embodied_tco2e']:,.2f} t.")
+            f"t{views.market_caveat(plan)}; embodied {t['carbon_embodied_tco2e']:,.2f} t.")
         if plan.excluded:
             st.markdown("**Regions left out for missing figures**")
             st.dataframe(views.excluded_frame(plan), hide_index=True)
+        notes = views.data_notes_frame(plan)
+        if len(notes):
+            st.markdown("**Figures a region does not publish, and what stands in**")
+            st.dataframe(notes, hide_index=True)
     with tab_base:
         if compared:
             rows = [views.Compared("this plan", "the optimizer at your settings", plan)]

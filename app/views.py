@@ -7,15 +7,20 @@ only arranges them for display, so each can be unit-tested on a hand-made plan.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from planner.datanotes import market_stand_ins
 from planner.plan import Plan
 
 # Grid carbon colour scale shared by the map and the hourly chart (low = green).
@@ -195,9 +200,74 @@ def comparison_frame(rows: Sequence[Compared]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+MISSING_TEXT = "—"
+MONEY_MARKERS = ("$", "usd", "cost")
+WHOLE_FROM = 100.0  # money at or above this shows whole dollars, below it 2 decimals
+
+
+def _cell_text(value: object, money: bool) -> str:
+    """One table cell for reading: "—" for a missing value, whole dollars (or cents below
+    $100) for money, at most two decimals otherwise, thousands separated."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_TEXT
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    x = float(value)
+    if isinstance(value, int | np.integer) or (x.is_integer() and not money):
+        return f"{x:,.0f}"
+    if money:
+        return f"{x:,.0f}" if abs(x) >= WHOLE_FROM else f"{x:,.2f}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.2g}"
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as text for the app's tables: no "None", no long decimals (see
+    :func:`_cell_text`); money columns are those whose name says $, USD or cost."""
+    out = frame.astype(object).copy()
+    for col in frame.columns:
+        money = any(m in str(col).lower() for m in MONEY_MARKERS)
+        out[col] = [_cell_text(v, money) for v in frame[col].tolist()]
+    return out
+
+
+LEFT_OUT_COLUMNS = ("Region", "Missing figure", "Why it is needed", "Fix")
+
+
 def excluded_frame(plan: Plan) -> pd.DataFrame:
-    """Regions the planner left out for missing figures (what is missing, per region)."""
-    return pd.DataFrame(list(plan.excluded))
+    """Regions the planner left out for missing figures: region, figure, reason and fix."""
+    return pd.DataFrame([(e["region"], e.get("figure", ""), e.get("reason", ""),
+                          e.get("fix", "")) for e in plan.excluded],
+                        columns=list(LEFT_OUT_COLUMNS))
+
+
+def data_notes_frame(plan: Plan) -> pd.DataFrame:
+    """Figures a used region does not publish and what stands in: water fallbacks and
+    market-basis or other gaps (one row each)."""
+    rows = [(f["region"], f["figure"], f"{f['value']} from the {f['level']} mean")
+            for f in plan.fallbacks]
+    rows += [(i["region"], i["figure"], i["effect"]) for i in plan.incomplete]
+    return pd.DataFrame(rows, columns=["Region", "Figure", "What the plan used"])
+
+
+def market_caveat(plan: Plan) -> str:
+    """" (location-based for N of M regions: …)" when used regions publish no market-based
+    figure, so an equal market total is never left unexplained; "" otherwise."""
+    missing = market_stand_ins(plan.grid_basis)
+    if not missing:
+        return ""
+    return (f" (location-based for {len(missing)} of {len(plan.grid_basis)} region(s): no "
+            "market-based figure published)")
+
+
+def left_out_summary(plan: Plan) -> str | None:
+    """One sentence naming every region left out for data (None when none is)."""
+    if not plan.excluded:
+        return None
+    named = "; ".join(f"{e['region']} (no {e.get('figure', 'figure')})" for e in plan.excluded)
+    return (f"{len(plan.excluded)} region(s) left out for missing data: {named}. "
+            "See 'Why' for the fix.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -213,8 +283,47 @@ def _gpu_marker_size(gpus: float, largest: float) -> float:
     return 10.0 + 30.0 * math.sqrt(max(gpus, 0.0) / max(largest, 1e-9))
 
 
+WORLD_OUTLINES = "world_110m.json"
+OUTLINE_TRACE_NAME = "country outlines"
+
+
+@functools.cache
+def world_rings() -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Country outline rings ([lon, lat] degrees) shipped in ``app/data`` (Natural Earth
+    1:110m, public domain; see app/data/SOURCES.md)."""
+    text = (resources.files("app") / "data" / WORLD_OUTLINES).read_text()
+    return tuple(tuple((float(x), float(y)) for x, y in r) for r in json.loads(text)["rings"])
+
+
+def outline_lonlat() -> tuple[list[float | None], list[float | None]]:
+    """Every ring as one line: rings separated by None, and a ring cut where it jumps
+    across the antimeridian (so no line is drawn across the whole map)."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in world_rings():
+        prev: float | None = None
+        for lon, lat in ring:
+            if prev is not None and abs(lon - prev) > 180.0:
+                lons.append(None)
+                lats.append(None)
+            lons.append(lon)
+            lats.append(lat)
+            prev = lon
+        lons.append(None)
+        lats.append(None)
+    return lons, lats
+
+
+def outline_trace() -> go.Scattergeo:
+    """Land and borders drawn from the shipped outlines: no CDN, works offline."""
+    lons, lats = outline_lonlat()
+    return go.Scattergeo(lon=lons, lat=lats, mode="lines", name=OUTLINE_TRACE_NAME,
+                         line={"width": 0.6, "color": "#b9b9b2"}, hoverinfo="skip",
+                         showlegend=False)
+
+
 def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
-               clouds: Iterable[str] | None = None, outlines: bool = False) -> go.Figure:
+               clouds: Iterable[str] | None = None, outlines: bool = True) -> go.Figure:
     """World map (offline ``scattergeo``): candidate and used regions, user metros, flows.
 
     ``regions`` needs provider, region, lat_deg, lon_deg, grid_ci_gco2e_per_kwh;
@@ -222,9 +331,9 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
     (all workloads) and coloured by annual location-based grid carbon; flows are lines
     from each user metro to the region serving it, width ∝ requests/s.
 
-    ``outlines`` draws land and country borders. plotly.js fetches those shapes from its
-    CDN (cdn.plot.ly) and draws no map at all when it cannot, so they are off by default
-    and the map shows a latitude/longitude graticule instead: it works offline.
+    ``outlines`` draws country outlines from the Natural Earth 1:110m file shipped with
+    the app. plotly.js's own land and border layers stay off: it fetches those from a CDN
+    and draws no map when it cannot, so the map would be blank offline.
     """
     reg = regions.copy()
     reg["region_id"] = _region_ids(reg)
@@ -239,6 +348,8 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
         workloads.setdefault(rid, []).append(f"{p.workload}: {p.peak_gpus:,.0f}×{p.gpu_model}")
     cmin, cmax = CI_RANGE_GCO2E_PER_KWH
     fig = go.Figure()
+    if outlines:
+        fig.add_trace(outline_trace())
 
     # Flows first so markers sit on top of the lines.
     met = metros.drop_duplicates("metro").set_index("metro")
@@ -298,11 +409,11 @@ def map_figure(plan: Plan, regions: pd.DataFrame, metros: pd.DataFrame,
             textfont={"size": 10, "color": "#3b6fb6"},
             hovertext=[f"<b>{m}</b> (users)<br>{metro_rps[m]:,.1f} req/s" for m in shown],
             hoverinfo="text", name="user metros"))
+    # plotly's own base layers stay off: any of them makes plotly.js fetch a CDN file
     fig.update_geos(projection_type="equirectangular", showframe=True, framecolor="#bbb",
-                    showland=outlines, landcolor="#f3f3ef", showcountries=outlines,
-                    countrycolor="#cfcfcf", showocean=outlines, oceancolor="#eaf2f8",
-                    showcoastlines=outlines, coastlinecolor="#aaa", showlakes=False,
-                    showrivers=False, bgcolor="#f7f9fb",
+                    showland=False, showcountries=False, showocean=False,
+                    showcoastlines=False, showlakes=False, showrivers=False,
+                    showsubunits=False, bgcolor="#f7f9fb",
                     lataxis={"range": [-48, 72], "showgrid": True, "dtick": 15,
                              "gridcolor": "#dde3ea"},
                     lonaxis={"range": [-180, 180], "showgrid": True, "dtick": 30,

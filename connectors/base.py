@@ -17,14 +17,21 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from connectors.redact import redact
+
 if TYPE_CHECKING:
     from connectors.settings import Settings
 
 
 class SourceError(Exception):
-    """A source could not deliver. The message names the source (and field / variable)."""
+    """A source could not deliver. The message names the source (and field / variable).
+
+    The message is redacted at birth (:func:`connectors.redact.redact`): SDK and server
+    texts quoted into it can carry credentials.
+    """
 
     def __init__(self, source: str, message: str) -> None:
+        message = redact(message)
         self.source = source
         self.detail = message
         super().__init__(f"{source}: {message}")
@@ -74,7 +81,7 @@ class ConnectorResult:
     """Canonical tables from one source, plus notes for the refresh log.
 
     ``tables`` maps a table name (``gpu_offers``, ``grid_hourly``, ``spend``) to rows that
-    already pass :func:`connectors.schema.validate_table`.
+    have the canonical columns; :func:`connectors.validate.validate_batch` judges the values.
     """
 
     source: str

@@ -3,6 +3,8 @@
 :func:`load_embedded` reads the snapshot that ships with the package (offline, no
 credentials). The tables are validated against :mod:`connectors.schema` on load, so a
 broken file is an error naming the file and the column, never a silent gap.
+:func:`load_catalog` lays the local store's refreshed rows over it. Data flows one way:
+this module reads :mod:`connectors.store`; the store knows nothing of the catalog.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.schema import validate_table
+from connectors.schema import TABLES, validate_table
+from connectors.store import Store
 
 EMBEDDED_TABLES = (
     "regions",
@@ -85,8 +88,6 @@ def load_catalog(store_path: Path | None = None) -> Catalog:
     with one, refreshed ``gpu_offers`` and ``grid_hourly`` rows replace embedded rows of
     the same key and ``origins`` names the store and its refresh time.
     """
-    from connectors.store import Store, overlay_catalog
-
     if store_path is None:
         from connectors.settings import load_settings
 
@@ -94,3 +95,31 @@ def load_catalog(store_path: Path | None = None) -> Catalog:
     catalog = load_embedded()
     store = Store(store_path)
     return overlay_catalog(catalog, store) if store.exists() else catalog
+
+
+def overlay_catalog(catalog: Catalog, store: Store) -> Catalog:
+    """``catalog`` with the store's ``gpu_offers`` and ``grid_hourly`` rows laid over it.
+
+    Store rows replace embedded rows with the same key; embedded rows the store has no
+    fresher figure for stay, each with its own ``source``/``as_of``. The origin reads
+    ``store <path> refreshed <time>`` (plus ``over embedded`` when rows were kept).
+    """
+    refreshed = store.refreshed_at()
+    if refreshed is None:
+        return catalog
+    stamp = refreshed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = catalog
+    for table in ("gpu_offers", "grid_hourly"):
+        fresh = store.read(table)
+        if fresh.empty:
+            continue
+        base: pd.DataFrame = getattr(catalog, table)
+        key = list(TABLES[table].key)
+        kept = base[~base.set_index(key).index.isin(fresh.set_index(key).index)]
+        for col in fresh.columns:  # DuckDB INTEGER → int32: align with the embedded dtypes
+            if col in base.columns and len(base) and fresh[col].dtype != base[col].dtype:
+                fresh[col] = fresh[col].astype(base[col].dtype)
+        merged = pd.concat([fresh, kept], ignore_index=True) if len(kept) else fresh
+        origin = f"store {store.path} refreshed {stamp}" + (" over embedded" if len(kept) else "")
+        out = out.with_tables(origin, **{table: merged})
+    return out

@@ -6,8 +6,10 @@ Every table carries provenance: a ``source`` column on every row, plus a per-fig
 ``*_source`` column wherever one row mixes figures from different sources.
 
 A column listed as *required* must be present; a *required value* column must also be
-non-null on every row. Nullable figures (``NaN``/``<NA>``) mean "not published": the
-planner treats them as missing and says so, it never fills them silently.
+non-null on every row. An *optional* column may be absent from an input (a table written
+before the column existed): it is then added empty, i.e. "not published". Nullable figures
+(``NaN``/``<NA>``) mean "not published": the planner treats them as missing and says so,
+it never fills them silently.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class TableSpec:
     description: str
     # groups of columns of which every row needs at least one non-null value
     any_of: tuple[tuple[str, ...], ...] = ()
+    optional_columns: tuple[str, ...] = ()
 
 
 REGIONS = TableSpec(
@@ -147,23 +150,35 @@ LATENCY = TableSpec(
         "kind",  # measured | modelled
         "source",
         "as_of",
+        "great_circle_km",  # between the two regions' coordinates; empty if one has none
     ),
     required_values=("from_id", "to_id", "rtt_ms", "kind", "source", "as_of"),
     description="Measured round-trip times between regions (P50).",
+    optional_columns=("great_circle_km",),
 )
 
 LATENCY_MODEL = TableSpec(
     name="latency_model",
     key=("scope",),
     columns=(
-        "scope",  # default | aws | azure ...
+        "scope",  # default (used by the planner) | previous_default | aws | azure
+        "form",  # two_segment | linear
         "intercept_ms",
-        "ms_per_100km",  # RTT ≈ intercept_ms + ms_per_100km · km/100
+        "ms_per_100km",  # up to knot_km (all distances when knot_km is empty)
+        "knot_km",  # empty for a straight line
+        "ms_per_100km_beyond_knot",
+        "fit_method",
+        "fit_pairs",  # directed measured pairs the fit used
+        "heldout_pairs",  # directed measured pairs it is scored on (never fitted on)
+        "heldout_median_abs_err_ms",
+        "heldout_p90_abs_err_ms",
         "source",
         "as_of",
     ),
     required_values=("scope", "intercept_ms", "ms_per_100km", "source", "as_of"),
-    description="Great-circle RTT model for pairs with no measurement.",
+    description="RTT from great-circle distance (user metro → region), with held-out error.",
+    optional_columns=("form", "knot_km", "ms_per_100km_beyond_knot", "fit_method", "fit_pairs",
+                      "heldout_pairs", "heldout_median_abs_err_ms", "heldout_p90_abs_err_ms"),
 )
 
 METROS = TableSpec(
@@ -287,6 +302,9 @@ def validate_table(name: str, df: pd.DataFrame, *, origin: str) -> pd.DataFrame:
     Raises :class:`SchemaError` naming the table, the column and the first offending key.
     """
     spec = TABLES[name]
+    absent = [c for c in spec.optional_columns if c not in df.columns]
+    if absent:
+        df = df.assign(**{c: float("nan") for c in absent})
     missing = [c for c in spec.columns if c not in df.columns]
     if missing:
         raise SchemaError(f"{origin}: table '{name}' lacks column(s) {missing}")

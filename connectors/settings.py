@@ -87,6 +87,18 @@ class HttpSettings(_Section):
     backoff_base_s: float = Field(default=0.5, ge=0)  # wait before try n+1: base · 2^(n-1)
     backoff_max_s: float = Field(default=30.0, ge=0)
     retry_after_max_s: float = Field(default=120.0, ge=0)  # a longer Retry-After fails fast
+    # Per source and run: seconds spent on failed tries (their own duration, timeouts
+    # included) plus waits before retrying. Once spent, the source gives up for this run.
+    retry_budget_s: float = Field(default=60.0, ge=0)
+
+
+class RefreshSettings(_Section):
+    """Bounds of one ``regionplan data refresh`` run and the acceptance of fetched batches."""
+
+    deadline_s: float = Field(default=600.0, gt=0)  # whole run; later sources give up
+    max_concurrency: int = Field(default=4, ge=1, le=16)  # sources/zones fetched at once
+    # A batch with fewer rows than this share of the last good batch is rejected whole.
+    min_row_share: float = Field(default=0.5, ge=0, le=1)
 
 
 class AwsSettings(_Section):
@@ -252,6 +264,7 @@ class Settings(BaseSettings):
     watttime: WattTimeSettings = Field(default_factory=WattTimeSettings)
     ukci: UkciSettings = Field(default_factory=UkciSettings)
     grid: GridSettings = Field(default_factory=GridSettings)
+    refresh: RefreshSettings = Field(default_factory=RefreshSettings)
 
 
 def _documented_env(environ: dict[str, str]) -> dict[str, Any]:
@@ -288,11 +301,22 @@ def _read_config_file(path: Path) -> dict[str, Any]:
             data = yaml.safe_load(text) or {}
         else:
             raise SettingsError(f"config file {path}: use a .toml, .yaml or .yml file")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise SettingsError(f"config file {path} is not valid: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message names the position only, never the offending text
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"config file {path} is not valid YAML: {_yaml_where(exc)}") from None
     if not isinstance(data, dict):
         raise SettingsError(f"config file {path}: the top level must be a table of sections")
     return data
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    """What and where a YAML error is, without quoting the file (a line may hold a secret)."""
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
 
 
 def _check_keys(data: dict[str, Any], model: type[BaseModel], where: str, origin: str) -> None:
@@ -309,13 +333,20 @@ def _check_keys(data: dict[str, Any], model: type[BaseModel], where: str, origin
             _check_keys(value, ann, f"{where}{key}.", origin)
 
 
-def _decode(value: str) -> Any:
-    """Lists and maps come as JSON (``'["DE","FR"]'``); everything else stays a string."""
+def _decode(var: str, value: str) -> Any:
+    """Lists and maps come as JSON (``'["DE","FR"]'``); everything else stays a string.
+
+    A value that starts like JSON but is not valid JSON is an error naming the variable
+    and the position only: the value itself may be a secret, so it is never quoted.
+    """
     if value[:1] in "[{":
         try:
             return json.loads(value)
         except json.JSONDecodeError as exc:
-            raise SettingsError(f"not valid JSON: {value[:40]!r}: {exc}") from exc
+            raise SettingsError(
+                f"{var} is not valid JSON ({exc.msg} at character {exc.pos}); lists and maps "
+                'are JSON, e.g. \'["DE", "FR"]\''
+            ) from None
     return value
 
 
@@ -329,7 +360,7 @@ def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = _decode(value)
+        node[parts[-1]] = _decode(var, value)
     return out
 
 
@@ -373,4 +404,4 @@ def load_settings(
         raise SettingsError(
             f"invalid setting {loc!r}: {first['msg']} (set it in {path or 'a config file'} "
             f"or as {ENV_PREFIX}{loc.upper().replace('.', '__')})"
-        ) from exc
+        ) from None  # the chained error would quote the input value

@@ -1,15 +1,20 @@
-"""The local store: one embedded DuckDB file holding refreshed tables and a refresh log.
+"""The local store: one embedded DuckDB file holding refreshed tables, a refresh log and
+the quarantine of rejected batches.
 
 Tables keep the canonical columns of :mod:`connectors.schema` plus ``connector`` (the
-registry name that wrote the row). A refresh is **atomic**: every write of a run, and its
-log rows, go through one transaction that is committed only when all of it succeeded; a
-failure (or a killed process) rolls back to the last good data. A source that failed
-this time keeps its previous rows, because rows are replaced per connector (prices,
-spend) or per grid zone (hourly carbon), never wholesale.
+registry name that wrote the row). Each :meth:`Store.commit` is **one transaction**:
+the refresh commits once per source (or grid zone), so a source's new rows, its log
+row and any quarantined batch become visible together or not at all; a failure (or a
+killed process) leaves that source's tables exactly as they were. A source that failed
+keeps its previous rows, because rows are replaced per connector (prices, spend) or per
+grid zone (hourly carbon), never wholesale.
+
+This module knows tables, not the catalog: :mod:`connectors.catalog` reads the store,
+never the other way round.
 
 Timestamps are stored as naive UTC ``TIMESTAMP`` (DuckDB's tz-aware type would need
 pytz) and come back tz-aware UTC. No credential is ever written here: the refresh log
-holds error messages that :mod:`connectors.refresh` has already redacted.
+and the quarantine hold texts that :mod:`connectors.refresh` has already redacted.
 """
 
 from __future__ import annotations
@@ -19,15 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from connectors.schema import TABLES
-
-if TYPE_CHECKING:
-    from connectors.catalog import Catalog
 
 # Columns stored per data table: canonical columns + connector, with DuckDB types.
 _TYPES: dict[str, dict[str, str]] = {
@@ -78,10 +79,17 @@ _TYPES: dict[str, dict[str, str]] = {
 }
 DATA_TABLES = ("gpu_offers", "grid_hourly", "spend")
 _TS_COLUMNS = {"grid_hourly": ("ts_utc",)}
+# What a connector that does not know a column leaves there (contract of gpu_offers).
+_ABSENT: dict[tuple[str, str], object] = {("gpu_offers", "multi_node"): False}
 
 _LOG_DDL = """CREATE TABLE IF NOT EXISTS refresh_log (
     run_id VARCHAR, source VARCHAR, started TIMESTAMP, finished TIMESTAMP,
     status VARCHAR, rows INTEGER, message VARCHAR)"""
+LOG_COLUMNS = ("run_id", "source", "started", "finished", "status", "rows", "message")
+_QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quarantine (
+    run_id VARCHAR, source VARCHAR, target VARCHAR, rejected_at TIMESTAMP,
+    reason VARCHAR, rows INTEGER, payload VARCHAR)"""
+QUARANTINE_COLUMNS = ("run_id", "source", "target", "rejected_at", "reason", "rows", "payload")
 
 
 class StoreError(RuntimeError):
@@ -99,8 +107,26 @@ class Write:
 
 
 @dataclass(frozen=True)
+class Quarantined:
+    """A rejected batch: who sent it (``source``), what it would have replaced (``target``:
+    a table, or ``zone:<id>``), why, and its rows as JSON records (``payload``, redacted;
+    empty when the body could not be read into rows at all)."""
+
+    run_id: str
+    source: str
+    target: str
+    rejected_at: datetime
+    reason: str
+    rows: int
+    payload: str
+
+
+@dataclass(frozen=True)
 class LogEntry:
-    """One source's outcome in one refresh run (status: ok | failed | fallback | skipped)."""
+    """One source's outcome in one refresh run.
+
+    ``status``: ok | failed | rejected | fallback | not-configured | not-covered.
+    """
 
     run_id: str
     source: str
@@ -113,6 +139,89 @@ class LogEntry:
 
 def _naive_utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name, cols in _TYPES.items():
+        typed = {**cols, "connector": "VARCHAR"}
+        ddl = ", ".join(f'"{c}" {t}' for c, t in typed.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+        for c, t in typed.items():  # a store written before a column existed
+            con.execute(f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{c}" {t}')
+    con.execute(_LOG_DDL)
+    con.execute(_QUARANTINE_DDL)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, w: Write, view: str) -> None:
+    """Replace the slice ``w.column == w.value`` of ``w.table`` by ``w.df``."""
+    cols = list(_TYPES[w.table])
+    df = w.df.copy()
+    for c in cols:
+        if c not in df.columns:
+            df[c] = _ABSENT.get((w.table, c))
+    for c in _TS_COLUMNS.get(w.table, ()):
+        df[c] = pd.to_datetime(df[c], utc=True).dt.tz_convert(None)
+    if "connector" not in df.columns:
+        df["connector"] = None
+    con.register(view, df[[*cols, "connector"]])
+    con.execute(f'DELETE FROM {w.table} WHERE "{w.column}" = ?', [w.value])
+    quoted = ", ".join(f'"{c}"' for c in [*cols, "connector"])
+    con.execute(f"INSERT INTO {w.table} ({quoted}) SELECT {quoted} FROM {view}")
+    con.unregister(view)
+
+
+@dataclass
+class StoreSession:
+    """An open connection to the store; each :meth:`commit` is its own transaction."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    def commit(
+        self,
+        writes: Sequence[Write],
+        log: Sequence[LogEntry],
+        quarantine: Sequence[Quarantined] = (),
+    ) -> None:
+        """Apply every write, log entry and quarantined batch in one transaction, or none.
+
+        Raises :class:`StoreError` (after rolling back) on any failure.
+        """
+        con = self.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for i, w in enumerate(writes):
+                _apply(con, w, f"_incoming_{i}")
+            for q in quarantine:
+                con.execute(
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        q.run_id,
+                        q.source,
+                        q.target,
+                        _naive_utc(q.rejected_at),
+                        q.reason,
+                        q.rows,
+                        q.payload,
+                    ],
+                )
+            for e in log:
+                con.execute(
+                    "INSERT INTO refresh_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        e.run_id,
+                        e.source,
+                        _naive_utc(e.started),
+                        _naive_utc(e.finished),
+                        e.status,
+                        e.rows,
+                        e.message,
+                    ],
+                )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"store {self.path}: write failed, nothing changed: {exc}") from exc
 
 
 class Store:
@@ -140,60 +249,29 @@ class Store:
         finally:
             con.close()
 
-    @staticmethod
-    def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-        for name, cols in _TYPES.items():
-            ddl = ", ".join(f'"{c}" {t}' for c, t in {**cols, "connector": "VARCHAR"}.items())
-            con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
-        con.execute(_LOG_DDL)
-
-    def commit(self, writes: Sequence[Write], log: Sequence[LogEntry]) -> None:
-        """Apply every write and log entry in one transaction, or none of them.
+    def commit(
+        self,
+        writes: Sequence[Write],
+        log: Sequence[LogEntry],
+        quarantine: Sequence[Quarantined] = (),
+    ) -> None:
+        """Apply every write, log entry and quarantined batch in one transaction, or none.
 
         Raises :class:`StoreError` (after rolling back) on any failure.
         """
+        with self.session() as session:
+            session.commit(writes, log, quarantine)
+
+    @contextmanager
+    def session(self) -> Iterator[StoreSession]:
+        """One open connection for several transactions (opening one costs more than a
+        small transaction); the file stays locked for writing while it is open."""
         with self._connect(read_only=False) as con:
             try:
-                con.execute("BEGIN TRANSACTION")
-                self._ensure_schema(con)
-                for i, w in enumerate(writes):
-                    self._apply(con, w, f"_incoming_{i}")
-                for e in log:
-                    con.execute(
-                        "INSERT INTO refresh_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            e.run_id,
-                            e.source,
-                            _naive_utc(e.started),
-                            _naive_utc(e.finished),
-                            e.status,
-                            e.rows,
-                            e.message,
-                        ],
-                    )
-                con.execute("COMMIT")
+                _ensure_schema(con)
             except duckdb.Error as exc:
-                con.execute("ROLLBACK")
-                raise StoreError(
-                    f"store {self.path}: write failed, nothing changed: {exc}"
-                ) from exc
-
-    @staticmethod
-    def _apply(con: duckdb.DuckDBPyConnection, w: Write, view: str) -> None:
-        cols = list(_TYPES[w.table])
-        df = w.df.copy()
-        for c in cols:
-            if c not in df.columns:
-                df[c] = None
-        for c in _TS_COLUMNS.get(w.table, ()):
-            df[c] = pd.to_datetime(df[c], utc=True).dt.tz_convert(None)
-        if "connector" not in df.columns:
-            df["connector"] = None
-        con.register(view, df[[*cols, "connector"]])
-        con.execute(f'DELETE FROM {w.table} WHERE "{w.column}" = ?', [w.value])
-        quoted = ", ".join(f'"{c}"' for c in [*cols, "connector"])
-        con.execute(f"INSERT INTO {w.table} ({quoted}) SELECT {quoted} FROM {view}")
-        con.unregister(view)
+                raise StoreError(f"store {self.path}: cannot prepare tables: {exc}") from exc
+            yield StoreSession(self.path, con)
 
     def read(self, table: str, with_connector: bool = False) -> pd.DataFrame:
         """All rows of ``table``; canonical columns (plus ``connector`` if asked), UTC-aware."""
@@ -216,19 +294,21 @@ class Store:
             try:
                 df = con.execute("SELECT * FROM refresh_log ORDER BY finished DESC").df()
             except duckdb.CatalogException:
-                return pd.DataFrame(
-                    columns=["run_id", "source", "started", "finished", "status", "rows", "message"]
-                )
+                return pd.DataFrame(columns=list(LOG_COLUMNS))
         for c in ("started", "finished"):
             df[c] = pd.to_datetime(df[c]).dt.tz_localize(UTC)
         return df.head(limit) if limit else df
 
-    def last_ok(self, source: str) -> datetime | None:
-        """When ``source`` last refreshed successfully (UTC), or None."""
-        if not self.exists():
-            return None
-        df = self.log()
-        ok = df[(df["source"] == source) & (df["status"] == "ok")]
+    def last_ok(self, source: str, log: pd.DataFrame | None = None) -> datetime | None:
+        """When ``source`` last refreshed successfully (UTC), or None.
+
+        ``log`` is a refresh log already read (:meth:`log`), to spare a read per source.
+        """
+        if log is None:
+            if not self.exists():
+                return None
+            log = self.log()
+        ok = log[(log["source"] == source) & (log["status"] == "ok")]
         return None if ok.empty else ok["finished"].max().to_pydatetime()
 
     def refreshed_at(self) -> datetime | None:
@@ -239,42 +319,37 @@ class Store:
         ok = df[df["status"] == "ok"]
         return None if ok.empty else ok["finished"].max().to_pydatetime()
 
+    def slice_rows(self, table: str, column: str) -> dict[str, int]:
+        """Rows of ``table`` per value of ``column`` (what each slice's last good batch had)."""
+        if not self.exists():
+            return {}
+        with self._connect(read_only=True) as con:
+            try:
+                rows = con.execute(
+                    f'SELECT "{column}", count(*) FROM {table} GROUP BY 1'
+                ).fetchall()
+            except duckdb.CatalogException:
+                return {}
+        return {str(k): int(n) for k, n in rows}
+
+    def quarantined(self, limit: int | None = None) -> pd.DataFrame:
+        """Rejected batches, newest first (``rejected_at`` tz-aware UTC)."""
+        with self._connect(read_only=True) as con:
+            try:
+                df = con.execute("SELECT * FROM quarantine ORDER BY rejected_at DESC").df()
+            except duckdb.CatalogException:
+                return pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+        df["rejected_at"] = pd.to_datetime(df["rejected_at"]).dt.tz_localize(UTC)
+        return df.head(limit) if limit else df
+
     def counts(self) -> dict[str, int]:
         """Row count per data table (0 when absent)."""
         with self._connect(read_only=True) as con:
             out: dict[str, int] = {}
-            for t in (*DATA_TABLES, "zone_map"):
+            for t in (*DATA_TABLES, "zone_map", "quarantine"):
                 try:
                     row = con.execute(f"SELECT count(*) FROM {t}").fetchone()
                 except duckdb.CatalogException:
                     row = (0,)
                 out[t] = int(row[0]) if row else 0
         return out
-
-
-def overlay_catalog(catalog: Catalog, store: Store) -> Catalog:
-    """``catalog`` with the store's ``gpu_offers`` and ``grid_hourly`` rows laid over it.
-
-    Store rows replace embedded rows with the same key; embedded rows the store has no
-    fresher figure for stay, each with its own ``source``/``as_of``. The origin reads
-    ``store <path> refreshed <time>`` (plus ``over embedded`` when rows were kept).
-    """
-    refreshed = store.refreshed_at()
-    if refreshed is None:
-        return catalog
-    stamp = refreshed.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = catalog
-    for table in ("gpu_offers", "grid_hourly"):
-        fresh = store.read(table)
-        if fresh.empty:
-            continue
-        base: pd.DataFrame = getattr(catalog, table)
-        key = list(TABLES[table].key)
-        kept = base[~base.set_index(key).index.isin(fresh.set_index(key).index)]
-        for col in fresh.columns:  # DuckDB INTEGER → int32: align with the embedded dtypes
-            if col in base.columns and len(base) and fresh[col].dtype != base[col].dtype:
-                fresh[col] = fresh[col].astype(base[col].dtype)
-        merged = pd.concat([fresh, kept], ignore_index=True) if len(kept) else fresh
-        origin = f"store {store.path} refreshed {stamp}" + (" over embedded" if len(kept) else "")
-        out = out.with_tables(origin, **{table: merged})
-    return out

@@ -74,6 +74,7 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
                     f"(hour {worst}) — the regions within {s.latency_slo_ms:g} ms that its rules "
                     f"allow ({', '.join(where)}) lack GPU quota; raise a quota there or relax "
                     f"the SLO")
+    reasons += _failover_reasons(problem, v)
     if "Service-min-regions-slack" in v:
         short = v["Service-min-regions-slack"]
         for s in sc.inference:
@@ -86,8 +87,45 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
     return reasons
 
 
+def _failover_reasons(problem: Problem, v: dict[str, xr.DataArray]) -> list[str]:
+    """Services whose demand cannot all be re-routed when some region is lost."""
+    short = v.get("Service-failover-demand-slack")
+    if short is None:
+        return []
+    reasons = []
+    for s in problem.scenario.inference:
+        mine = short.sel(service=s.name).fillna(0.0)  # [lost, metro, hour]
+        if float(mine.max()) <= EPS:
+            continue
+        worst = mine.max(["metro", "hour"])
+        lost = str(worst.idxmax("lost").item())
+        by_metro = mine.sel(lost=lost).max("hour")
+        metro = str(by_metro.idxmax("metro").item())
+        reasons.append(
+            f"inference '{s.name}': survive_region_loss cannot be met — with {lost} lost, up "
+            f"to {float(by_metro.max()):,.1f} rps from {metro} find no GPUs within "
+            f"{s.failover_slo_ms:g} ms under the quotas; raise a quota near {metro}, raise "
+            f"failover_latency_slo_ms or set survive_region_loss: false")
+    return reasons
+
+
 def explain_infeasible(problem: Problem, options: SolveOptions) -> list[str]:
-    """Name the rules in conflict for a scenario the solver found infeasible."""
+    """Name the rules in conflict for a scenario the solver found infeasible, and the
+    regions left out for missing data (they might have given the room that is lacking)."""
+    return _rule_reasons(problem, options) + _left_out_reasons(problem)
+
+
+def _left_out_reasons(problem: Problem) -> list[str]:
+    if not problem.excluded:
+        return []
+    named = "; ".join(f"{e['region']} ({e.get('figure', 'a figure')} not published; "
+                      f"{e.get('fix', '')})" for e in problem.excluded)
+    return [f"{len(problem.excluded)} region(s) were left out for missing data and could "
+            f"add room: {named}"]
+
+
+def _rule_reasons(problem: Problem, options: SolveOptions) -> list[str]:
+    """The rules whose slack stays positive, else the budgets that cannot be met."""
     reasons = _elastic_reasons(problem, options)
     if reasons:
         return reasons

@@ -27,3 +27,24 @@ def great_circle_km(
 def modelled_rtt_ms(km: FloatArray | float, intercept_ms: float, ms_per_100km: float) -> FloatArray:
     """RTT ≈ intercept_ms + ms_per_100km · km/100 (a linear fit on measured matrices)."""
     return np.asarray(intercept_ms + ms_per_100km * np.asarray(km, dtype=float) / 100.0)
+
+
+def piecewise_rtt_ms(
+    km: FloatArray | float,
+    intercept_ms: float,
+    ms_per_100km: float,
+    knot_km: float,
+    ms_per_100km_beyond_knot: float,
+) -> FloatArray:
+    """Two-segment RTT (ms) from great-circle distance (km).
+
+    RTT = intercept_ms + ms_per_100km · min(km, knot_km)/100
+          + ms_per_100km_beyond_knot · max(km − knot_km, 0)/100.
+    The segments meet at ``knot_km`` (continuous); a NaN knot means one straight line.
+    """
+    d = np.asarray(km, dtype=float)
+    if np.isnan(knot_km):
+        return modelled_rtt_ms(d, intercept_ms, ms_per_100km)
+    near = np.minimum(d, knot_km)
+    far = np.maximum(d - knot_km, 0.0)
+    return np.asarray(intercept_ms + (ms_per_100km * near + ms_per_100km_beyond_knot * far) / 100.0)

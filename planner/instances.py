@@ -38,6 +38,9 @@ INSTANCE_NAMES = ("Job-instances", "Service-instances", "Service-commitment")
 
 Slack = Callable[..., "linopy.LinearExpression | float"]
 GpuUse = dict[str, list[linopy.LinearExpression]]
+# Adds the run/start blocks of training jobs over Job-gpus; returns the restart work or None
+RunBlock = Callable[[linopy.Model, Problem, linopy.LinearExpression, xr.DataArray],
+                   "linopy.LinearExpression | None"]
 
 
 def job_work(p: Problem, inst: linopy.LinearExpression) -> linopy.LinearExpression:
@@ -98,8 +101,10 @@ def _gpu_use(o: Options, inst: linopy.LinearExpression, gpu_use: GpuUse) -> None
 
 
 def job_instances(m: linopy.Model, p: Problem, whole: bool, terms: dict, gpu_use: GpuUse,
-                  slack: Slack) -> linopy.LinearExpression:
-    """The training instance blocks; returns ``Job-gpus`` [job, region, hour]."""
+                  slack: Slack, runs: RunBlock
+                  ) -> tuple[linopy.LinearExpression, linopy.LinearExpression | None]:
+    """The training instance blocks; returns ``Job-gpus`` [job, region, hour] and the work
+    redone after (re)starts [job, region] (GPU-hours) that ``runs`` adds, or None."""
     o = p.job_options
     mask = p.job_allowed & p.job_hour_allowed
     imask = o.available & p.job_hour_allowed
@@ -109,13 +114,16 @@ def job_instances(m: linopy.Model, p: Problem, whole: bool, terms: dict, gpu_use
                            mask=mask).fillna(0)
     m.add_constraints(gpus - (inst * o.gpus_per_instance.fillna(0.0)).sum("option") == 0,
                       name="Job-gpus-link", mask=mask)
-    m.add_constraints(job_work(p, inst).sum(["region", "hour"])
-                      + slack("Job-completion", [p.jobs], p.job_gpu_hours)
+    restart_gpu_hours = runs(m, p, gpus, mask)
+    done = job_work(p, inst).sum(["region", "hour"])
+    if restart_gpu_hours is not None:
+        done = done - restart_gpu_hours.sum("region")
+    m.add_constraints(done + slack("Job-completion", [p.jobs], p.job_gpu_hours)
                       >= p.job_gpu_hours, name="Job-completion")
     _hardware_choice(m, p, inst)
     _terms(p, o, inst, terms, o.usd_per_instance_hour)
     _gpu_use(o, inst, gpu_use)
-    return gpus
+    return gpus, restart_gpu_hours
 
 
 def _hardware_choice(m: linopy.Model, p: Problem, inst: linopy.LinearExpression) -> None:

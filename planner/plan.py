@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from planner.datanotes import catalog_notes, grid_basis, market_notes
+from planner.failover import capacity_rps, check_plan
+from planner.gang import starts_of
 from planner.offers import Options
 from planner.problem import InputFigure, Problem
 from planner.scenario import InferenceService, TrainingJob
@@ -88,6 +91,10 @@ class Plan:
     grid_basis: dict[str, str]
     catalog: dict[str, Any]
     explanations: tuple[str, ...] = field(default_factory=tuple)
+    grid_carbon_basis: str = "lifecycle"
+    fallbacks: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    # survive_region_loss, re-checked from the plan's GPUs: one entry per service and region
+    failover: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
     def latency_ms_weighted(self) -> float | None:
@@ -184,6 +191,11 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
 
     v = solution.values
     moves_by_job: dict[str, float] = {}
+    starts_by_job: dict[str, int] = {}
+    if v.get("Job-run") is not None:
+        starts = starts_of(v["Job-run"]).sum("region")
+        starts_by_job = {j.name: int(starts.sel(job=j.name)) for j in sc.training
+                         if j.tracks_runs}
     if len(problem.jobs):
         site = v.get("Job-site")
         moves = v.get("Job-moves")
@@ -259,15 +271,36 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                    "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
         totals=totals,
         placements=tuple(placements),
-        workloads=tuple(_workloads(problem, placements, moves_by_job)),
+        workloads=tuple(_workloads(problem, placements, moves_by_job, starts_by_job)),
         flows=tuple(flows),
         schedule=schedule,
         inputs=tuple(problem.inputs),
         excluded=tuple(problem.excluded),
-        incomplete=tuple(d for d in problem.incomplete if d["region"] in used),
-        grid_basis={rid: problem.ci_basis[rid] for rid in sorted(used)},
-        catalog={"origins": problem.catalog_origins},
+        incomplete=tuple([d for d in problem.incomplete if d["region"] in used]
+                         + market_notes(problem, used)),
+        grid_basis=grid_basis(problem, used),
+        catalog={"origins": problem.catalog_origins, **catalog_notes(problem, used)},
+        grid_carbon_basis=sc.grid_carbon_basis,
+        fallbacks=tuple(f for f in problem.fallbacks if f["region"] in used),
+        failover=_failover_report(problem, None if "Service-instances" not in v else
+                                  capacity_rps(problem, v["Service-instances"])),
     )
+
+
+def _failover_report(problem: Problem, capacity: xr.DataArray | None
+                     ) -> tuple[dict[str, Any], ...]:
+    """Each region a surviving service runs in, lost in turn: demand left unserved (rps).
+
+    ``capacity``: requests/s the plan's instances serve [service, region, hour]."""
+    if capacity is None:
+        return ()
+    slo = {s.name: s.failover_slo_ms for s in problem.scenario.inference}
+    return tuple({"service": c.service, "lost_region": c.lost,
+                  "failover_latency_slo_ms": slo[c.service],
+                  "periods_checked": len(problem.hours),
+                  "worst_unserved_rps": _r(c.worst_unserved_rps),
+                  "worst_period": c.worst_period, "survives": c.survives}
+                 for c in check_plan(problem, capacity))
 
 
 def _whole(values: np.ndarray) -> list[float]:
@@ -289,8 +322,8 @@ def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
                         "latency_ms": None if lat is None else _r(lat, 2)})
 
 
-def _workloads(problem: Problem, placements: list[Placement],
-               moves_by_job: dict[str, float]) -> list[dict[str, Any]]:
+def _workloads(problem: Problem, placements: list[Placement], moves_by_job: dict[str, float],
+               starts_by_job: dict[str, int]) -> list[dict[str, Any]]:
     out = []
     sc = problem.scenario
     workloads: list[TrainingJob | InferenceService] = [*sc.training, *sc.inference]
@@ -313,6 +346,8 @@ def _workloads(problem: Problem, placements: list[Placement],
             "data_home": data.home if data else None,
             "data_size_gb": data.size_gb if data else None,
             "moves": round(moves_by_job[w.name]) if w.name in moves_by_job else None,
+            # (re)starts, each paying the job's restart overhead (jobs that model them)
+            "starts": starts_by_job.get(w.name),
         })
     return out
 

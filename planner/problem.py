@@ -15,13 +15,17 @@ Arrays are xarray DataArrays over the dimensions ``job``, ``service``, ``metro``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 
 from connectors.catalog import Catalog
 from planner.figures import InputFigure, Offer, dedupe
+from planner.freshness import catalog_tables, table_freshness
+from planner.names import resolve_scenario_names
 from planner.offers import Options
 from planner.prep.capacity import quotas
 from planner.prep.grid import GridCarbon, grid_carbon
@@ -76,8 +80,19 @@ class Problem:
     excluded: list[dict[str, str]] = field(default_factory=list)
     incomplete: list[dict[str, str]] = field(default_factory=list)
     catalog_origins: dict[str, str] = field(default_factory=dict)
+    # region → the provider-published CFE share behind its market-based figure, or a note
+    # that none is published and location-based stands in
+    market_basis: dict[str, str] = field(default_factory=dict)
+    # water figures taken from a country or provider-fleet mean (plan.json records)
+    fallbacks: list[dict[str, str]] = field(default_factory=list)
+    # the day freshness is measured on (UTC), and each catalog table's date
+    reference_date: date | None = None
+    freshness: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     period_weight_h: xr.DataArray = field(default_factory=lambda: xr.DataArray(1.0))
+    # [service, metro, region]: where a metro may be served while a region is lost
+    # (residency, jurisdiction, offer and the failover SLO); None without inference
+    failover_allowed: xr.DataArray | None = None
 
     @property
     def dt_h(self) -> xr.DataArray:
@@ -94,8 +109,12 @@ class InfeasibleError(ValueError):
         super().__init__(f"the scenario has no feasible plan:\n{lines}")
 
 
-def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
-    """Resolve the scenario against the catalog. Raises ScenarioError / InfeasibleError."""
+def prepare(scenario: Scenario, catalog: Catalog, *, today: date | None = None) -> Problem:
+    """Resolve the scenario against the catalog. Raises ScenarioError / InfeasibleError.
+
+    ``today`` is the day figure ages are measured on (default: the current UTC date).
+    """
+    scenario = resolve_scenario_names(scenario, catalog)  # catalog spelling of every name
     gpus = resolve_names(scenario, catalog)
     periods = make_periods(scenario)
     cands = candidate_regions(scenario, catalog, gpus)
@@ -109,8 +128,18 @@ def prepare(scenario: Scenario, catalog: Catalog) -> Problem:
         raise InfeasibleError(reasons)
     inputs = (offer_inputs + cands.site_inputs() + grid.inputs + training.inputs
               + inference.inputs + quota_inputs)
-    return _assemble(scenario, catalog, periods, cands, grid, training, inference, quota,
-                     offers, inputs)
+    problem = _assemble(scenario, catalog, periods, cands, grid, training, inference, quota,
+                        offers, inputs)
+    return _with_data_notes(problem, catalog, cands, grid, today or datetime.now(UTC).date())
+
+
+def _with_data_notes(problem: Problem, catalog: Catalog, cands: Candidates, grid: GridCarbon,
+                     today: date) -> Problem:
+    """``problem`` with what the data could not say plainly: market-basis notes, water
+    fallbacks, and the date of every catalog table."""
+    return replace(problem, market_basis=grid.market_basis,
+                   fallbacks=[f.as_record() for f in cands.fallbacks], reference_date=today,
+                   freshness=table_freshness(catalog_tables(catalog), today))
 
 
 def _assemble(
@@ -139,6 +168,7 @@ def _assemble(
         excluded=cands.excluded, incomplete=cands.incomplete,
         catalog_origins=dict(catalog.origins),
         period_weight_h=xr.DataArray(periods.weights_h, coords=[periods.hours]),
+        failover_allowed=inference.failover_allowed,
     )
 
 

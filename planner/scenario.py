@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,27 +22,103 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from planner.hardware import default_throughput
+from planner.loader import (
+    InputLimitError,
+    check_size,
+    decode_utf8,
+    load_yaml,
+    read_capped,
+    short_repr,
+)
 
 Cloud = Literal["aws", "gcp", "azure"]
-FillableFigure = Literal["grid_ci_gco2e_per_kwh", "pue", "wue_l_per_kwh", "grid_water_l_per_kwh"]
+FillableFigure = Literal["grid_ci_gco2e_per_kwh", "grid_ci_direct_gco2e_per_kwh", "pue",
+                         "wue_l_per_kwh", "grid_water_l_per_kwh"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
-REGION_ID_PATTERN = r"^(aws|gcp|azure)/[a-z0-9-]+$"
+REGION_ID_PATTERN = r"(?i)^(aws|gcp|azure)/[a-z0-9-]+$"  # any case; planner.names resolves it
 MAX_HORIZON_HOURS = 8_784
+# Default failover SLO = 1.5 × the service's SLO: a degraded but usable latency while one
+# region is lost (a planning convention of this project, stated in the field's description).
+FAILOVER_SLO_FACTOR = 1.5
+
+
+BOOL_NUMBER_ERROR = "bool_number"
+EARLIEST_YEAR = 2000
+"""Dates before this year are refused (the catalog describes grids from 2019 on)."""
+LATEST_YEAR = 2100
+"""Dates after this year are refused (and every date plus the horizon stays representable)."""
+
+# Upper bounds of figures: far above any real fleet, low enough that sums and products of
+# them stay finite in float64 (a value of 1e308 would overflow to inf in the model).
+MAX_GPU_HOURS = 1e9
+MAX_GPUS = 1e6
+MAX_DATA_GB = 1e9
+MAX_RPS = 1e9
+MAX_LATENCY_MS = 100_000.0
+MAX_PRICE_USD = 1e6
+MAX_BUDGET = 1e15
+MAX_CI_GCO2E_PER_KWH = 5_000.0
+MAX_PUE = 10.0
+MAX_WATER_L_PER_KWH = 1_000.0
 
 
 class ScenarioError(ValueError):
     """A scenario file or value is wrong; the message says where and how to fix it."""
 
 
+def _takes_number(annotation: Any) -> bool:
+    """The type accepts numbers but not booleans (``float``, ``int | None``, …)."""
+    if get_origin(annotation) is Annotated:
+        return _takes_number(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = get_args(annotation)
+        return bool not in args and any(_takes_number(a) for a in args)
+    return annotation in (float, int)
+
+
+def _bool_inside(annotation: Any, value: Any) -> bool:
+    """``value`` holds a boolean where ``annotation`` wants a number (also inside lists
+    and dict values)."""
+    if isinstance(value, bool):
+        return _takes_number(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bool_inside(args[0], value)
+    if origin in (Union, types.UnionType):
+        return any(_bool_inside(a, value) for a in args if a is not type(None))
+    if origin is list and isinstance(value, list):
+        return any(_bool_inside(args[0], v) for v in value)
+    if origin is dict and isinstance(value, dict):
+        return any(_bool_inside(args[1], v) for v in value.values())
+    return False
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every scenario model: unknown fields, inf/NaN and true/false as numbers
+    are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if name in data and _bool_inside(field.annotation, data[name]):
+                    raise PydanticCustomError(
+                        BOOL_NUMBER_ERROR, "true/false is not a number",
+                        {"field": name, "value": data[name]})
+        return data
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a timezone; write it in UTC, e.g. 2027-01-04T00:00Z")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}–{LATEST_YEAR}")
     return value.astimezone(UTC)
 
 
@@ -70,8 +146,9 @@ class Horizon(_Strict):
 class Window(_Strict):
     """When a training job may run: from ``start`` to ``deadline`` (UTC)."""
 
-    start: datetime
-    deadline: datetime
+    start: datetime = Field(description="Earliest start, ISO 8601 with timezone (UTC).")
+    deadline: datetime = Field(
+        description="The job must be done by then, ISO 8601 with timezone (UTC).")
 
     _utc_start = field_validator("start")(_utc)
     _utc_deadline = field_validator("deadline")(_utc)
@@ -87,13 +164,15 @@ class DataHome(_Strict):
     """Where a job's data lives and how big it is."""
 
     home: str = Field(pattern=REGION_ID_PATTERN, description="provider/region, e.g. aws/us-east-1")
-    size_gb: float = Field(ge=0, description="Data copied to the region that runs the job (GB).")
+    size_gb: float = Field(ge=0, le=MAX_DATA_GB,
+                           description="Data copied to the region that runs the job (GB).")
 
 
 class TrainingJob(_Strict):
     """A deferrable batch job measured in GPU-hours."""
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Unique workload name (letters, digits, '-', '_', '.').")
     gpu: str | None = Field(
         default=None,
         description="GPU model, e.g. H100 (see `regionplan regions --gpu`); or give `gpus`.")
@@ -107,14 +186,20 @@ class TrainingJob(_Strict):
             "GPU model per job."),
     )
     gpu_hours: float = Field(
-        gt=0, description="Work to do, in GPU-hours (of the first GPU model listed).")
-    max_gpus: float = Field(gt=0, description="Largest number of GPUs the job can use at once.")
-    window: Window | None = Field(default=None, description="Defaults to the whole horizon.")
+        gt=0, le=MAX_GPU_HOURS,
+        description="Work to do, in GPU-hours (of the first GPU model listed).")
+    max_gpus: float = Field(gt=0, le=MAX_GPUS,
+                            description="Largest number of GPUs the job can use at once.")
+    window: Window | None = Field(
+        default=None, description="When the job may run; defaults to the whole horizon.")
     single_region: bool = Field(default=False, description="Run the whole job in one region.")
-    data: DataHome | None = None
+    data: DataHome | None = Field(
+        default=None,
+        description="Where the job's data lives; running elsewhere pays one copy of it.")
     checkpoint_gb: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_DATA_GB,
         description=(
             "Checkpoint size (GB). With checkpoint_gb > 0 a job that is not single_region runs "
             "in one region at a time and pays a checkpoint copy for every move; with 0 it may "
@@ -123,6 +208,38 @@ class TrainingJob(_Strict):
     )
     allowed_jurisdictions: list[str] | None = Field(
         default=None, description="Jurisdictions the job may run in (EU or a country name)."
+    )
+    min_run_hours: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_HORIZON_HOURS,
+        description=(
+            "Shortest run (hours): once the job starts in a region it keeps running there for "
+            "at least this many consecutive hours. Default 1 (no constraint beyond one hour). "
+            "Hourly horizons only."
+        ),
+    )
+    restart_overhead_gpu_hours: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_GPU_HOURS,
+        description=(
+            "GPU-hours lost at every start or restart of the job in a region (loading the "
+            "checkpoint, starting the cluster, redoing the steps since the last checkpoint); "
+            "added to the work to do, so on/off cycles cost what they waste. Default 0 (not "
+            "modelled). A typical figure is the gang size × the restart time, e.g. 256 GPUs × "
+            "0.5 h = 128 GPU-hours. Hourly horizons only."
+        ),
+    )
+    min_gpus: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_GPUS,
+        description=(
+            "Fewest GPUs the job runs on in an hour it runs (the gang's smallest size); used "
+            "with min_run_hours or restart_overhead_gpu_hours, where a job that runs must hold "
+            "at least this many GPUs (default: 1 GPU)."
+        ),
     )
     spot: bool = Field(
         default=False,
@@ -171,6 +288,23 @@ class TrainingJob(_Strict):
         """Moves between regions are tracked and paid for."""
         return self.checkpoint_gb > 0 and not self.single_region
 
+    @property
+    def tracks_runs(self) -> bool:
+        """Starts and run lengths are modelled (binary run per region and hour)."""
+        return self.min_run_hours > 1 or self.restart_overhead_gpu_hours > 0
+
+    @property
+    def gang_min_gpus(self) -> float:
+        """GPUs the job holds at least in an hour it runs (``min_gpus``, default 1 GPU)."""
+        return self.min_gpus if self.min_gpus is not None else min(1.0, self.max_gpus)
+
+    @model_validator(mode="after")
+    def _gang_fits(self) -> TrainingJob:
+        if self.min_gpus is not None and self.min_gpus > self.max_gpus:
+            raise ValueError(f"min_gpus {self.min_gpus:g} exceeds max_gpus {self.max_gpus:g}; "
+                             f"lower min_gpus or raise max_gpus")
+        return self
+
 
 def _check_gpu_form(gpu: str | None, gpus: object) -> None:
     if (gpu is None) == (gpus is None):
@@ -182,8 +316,8 @@ def _check_gpu_form(gpu: str | None, gpus: object) -> None:
 class Demand(_Strict):
     """Requests per second from one user metro."""
 
-    metro: str
-    rps: float = Field(gt=0, description="Mean requests per second from this metro.")
+    metro: str = Field(description="User metro, e.g. London (the catalog's metro list).")
+    rps: float = Field(gt=0, le=MAX_RPS, description="Mean requests per second from this metro.")
     residency: str | None = Field(
         default=None, description="Jurisdiction the requests must be served in (EU or a country)."
     )
@@ -192,37 +326,67 @@ class Demand(_Strict):
 class InferenceService(_Strict):
     """An always-on service with a latency SLO per user metro."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    gpu: str | None = Field(default=None, description="GPU model; or give `gpus`.")
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Unique workload name (letters, digits, '-', '_', '.').")
+    gpu: str | None = Field(default=None, description="GPU model, e.g. L4; or give `gpus`.")
     requests_per_gpu_s: float | None = Field(
-        default=None, gt=0, description="Throughput of one GPU (requests/s), with `gpu`.")
+        default=None, gt=0, le=MAX_RPS,
+        description="Throughput of one GPU (requests/s), with `gpu`.")
     gpus: dict[str, float] | None = Field(
         default=None,
         description=(
             "Acceptable GPU models with the requests/s one GPU of each serves, e.g. "
             "{L4: 12, A10G: 10}; the model may mix them across regions and hours."),
     )
-    latency_slo_ms: float = Field(gt=0, description="Round-trip time limit, user metro → region.")
+    latency_slo_ms: float = Field(gt=0, le=MAX_LATENCY_MS,
+                                  description="Round-trip time limit, user metro → region (ms).")
     min_regions: int = Field(default=1, ge=1, description="Deploy in at least this many regions.")
-    min_gpus_per_region: float = Field(
-        default=1.0,
+    min_gpus_per_region: float | None = Field(
+        default=None,
         gt=0,
-        description="GPUs kept running in every deployed region, every hour (warm capacity).",
+        le=MAX_GPUS,
+        description=(
+            "GPUs kept running in every deployed region, every hour (warm capacity). Applied "
+            "whenever it is set; when unset, 1 GPU where deployed regions are tracked "
+            "(min_regions > 1 or survive_region_loss) and no floor otherwise."
+        ),
+    )
+    survive_region_loss: bool = Field(
+        default=False,
+        description=(
+            "For every deployed region, the other deployed regions can serve all of the demand "
+            "within failover_latency_slo_ms if that region is lost (N+1 capacity, checked in "
+            "every planning period)."
+        ),
+    )
+    failover_latency_slo_ms: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_LATENCY_MS,
+        description=(
+            "Round-trip limit (ms) while one region is lost (survive_region_loss); default "
+            "1.5 × latency_slo_ms. Residency still applies during a failover."
+        ),
     )
     max_region_share: float | None = Field(
         default=None,
         gt=0,
         le=1,
-        description="Largest share of the service's traffic any one region may carry.",
+        description=(
+            "Largest share (0–1] of the service's traffic any one region may carry; null "
+            "means no cap. E.g. 0.6 with two regions keeps at least 40 % elsewhere."),
     )
-    demand: list[Demand] = Field(min_length=1)
-    hourly_profile: list[float] | None = Field(
+    demand: list[Demand] = Field(
+        min_length=1, description="Requests per second from each user metro (at least one).")
+    hourly_profile: list[Annotated[float, Field(ge=0, le=24)]] | None = Field(
         default=None,
         min_length=24,
         max_length=24,
         description="Demand multiplier per UTC hour of day (24 values, mean 1).",
     )
-    allowed_jurisdictions: list[str] | None = None
+    allowed_jurisdictions: list[str] | None = Field(
+        default=None,
+        description="Jurisdictions the service may run in (EU or a country name); null: any.")
     spot: bool = Field(
         default=False,
         description="The service may run on spot capacity (its overhead buys extra instances).")
@@ -273,12 +437,45 @@ class InferenceService(_Strict):
             raise ValueError(f"the 24 multipliers must average 1 (they average {mean:.4f})")
         return v
 
+    @property
+    def tracks_sites(self) -> bool:
+        """Deployed regions are binary decisions (for min_regions, the warm floor, failover)."""
+        return (self.min_regions > 1 or self.survive_region_loss
+                or self.min_gpus_per_region is not None)
+
+    @property
+    def warm_gpus_per_region(self) -> float:
+        """The warm floor in GPUs of a deployed region (``min_gpus_per_region``, default 1)."""
+        return 1.0 if self.min_gpus_per_region is None else self.min_gpus_per_region
+
+    @property
+    def failover_slo_ms(self) -> float:
+        """Round-trip limit (ms) while a region is lost: the field, or 1.5 × the SLO."""
+        if self.failover_latency_slo_ms is not None:
+            return self.failover_latency_slo_ms
+        return FAILOVER_SLO_FACTOR * self.latency_slo_ms
+
+    @model_validator(mode="after")
+    def _failover_slo(self) -> InferenceService:
+        f = self.failover_latency_slo_ms
+        if f is not None and f < self.latency_slo_ms:
+            raise ValueError(f"failover_latency_slo_ms {f:g} is below latency_slo_ms "
+                             f"{self.latency_slo_ms:g}; a failover SLO is at least the SLO")
+        if f is not None and not self.survive_region_loss:
+            raise ValueError("failover_latency_slo_ms is set but survive_region_loss is not "
+                             "true; set survive_region_loss: true or remove it")
+        return self
+
 
 class Objective(_Strict):
     """Prices that turn carbon and water into dollars in the objective."""
 
-    carbon_price_usd_per_tco2e: float = Field(default=0.0, ge=0)
-    water_price_usd_per_m3: float = Field(default=0.0, ge=0)
+    carbon_price_usd_per_tco2e: float = Field(
+        default=0.0, ge=0, le=MAX_PRICE_USD,
+        description="Internal carbon price added to the objective, per tonne CO2e.")
+    water_price_usd_per_m3: float = Field(
+        default=0.0, ge=0, le=MAX_PRICE_USD,
+        description="Internal water price added to the objective, per m³ consumed.")
     water_scarcity_weighted: bool = Field(
         default=False,
         description="Multiply water by (1 + water stress score 0–5) in the objective.",
@@ -288,37 +485,97 @@ class Objective(_Strict):
 class Limits(_Strict):
     """Hard budgets over the horizon; null means no limit."""
 
-    carbon_tco2e: float | None = Field(default=None, ge=0)
-    cost_usd: float | None = Field(default=None, ge=0)
-    water_m3: float | None = Field(default=None, ge=0)
+    carbon_tco2e: float | None = Field(
+        default=None, ge=0, le=MAX_BUDGET,
+        description="Most carbon (the scenario's accounting basis, with embodied), tCO2e.")
+    cost_usd: float | None = Field(default=None, ge=0, le=MAX_BUDGET,
+                                   description="Most cost (compute and data egress), USD.")
+    water_m3: float | None = Field(default=None, ge=0, le=MAX_BUDGET,
+                                   description="Most water consumed (site and grid), m³.")
+
+
+_FILL_RANGES: dict[str, tuple[float, float]] = {
+    "grid_ci_gco2e_per_kwh": (0.0, MAX_CI_GCO2E_PER_KWH),
+    "pue": (1.0, MAX_PUE),
+    "wue_l_per_kwh": (0.0, MAX_WATER_L_PER_KWH),
+    "grid_water_l_per_kwh": (0.0, MAX_WATER_L_PER_KWH),
+}
 
 
 class Scenario(_Strict):
     """A planning question: workloads, where they may run, and what matters."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str | None = None
-    horizon: Horizon
-    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1)
-    objective: Objective = Objective()
-    accounting: Literal["location", "market"] = "location"
-    time_shifting: bool = Field(
-        default=True, description="Use hourly grid carbon; false uses the annual figure."
+    name: str = Field(pattern=NAME_PATTERN,
+                      description="Scenario name (letters, digits, '-', '_', '.'; ≤ 63).")
+    description: str | None = Field(default=None, max_length=2_000,
+                                    description="Free text shown with the plan.")
+    horizon: Horizon = Field(description="The period planned.")
+    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1,
+                                description="Clouds whose regions may be used.")
+    objective: Objective = Field(default=Objective(),
+                                 description="Prices of carbon and water in the objective.")
+    accounting: Literal["location", "market"] = Field(
+        default="location",
+        description=(
+            "Operational carbon basis of the objective and totals: location (grid intensity) "
+            "or market (× (1 − carbon-free-energy share) where the provider publishes a "
+            "regional share; elsewhere the plan says that none is published and uses "
+            "location-based)."
+        ),
     )
-    training: list[TrainingJob] = []
-    inference: list[InferenceService] = []
-    limits: Limits = Limits()
+    grid_carbon_basis: Literal["lifecycle", "direct"] = Field(
+        default="lifecycle",
+        description=(
+            "Grid intensity scope, gCO2e/kWh: lifecycle (Electricity Maps yearly zone mean "
+            "including upstream emissions of the generators; the default) or direct "
+            "(combustion only). Shaped hourly by the zone profiles either way."
+        ),
+    )
+    time_shifting: bool = Field(
+        default=True,
+        description=(
+            "Use hourly grid carbon (month × hour profiles, or a refreshed hourly series); "
+            "false uses each region's annual figure for every hour."))
+    training: list[TrainingJob] = Field(default=[], description="Deferrable training jobs.")
+    inference: list[InferenceService] = Field(default=[],
+                                              description="Always-on inference services.")
+    limits: Limits = Field(default=Limits(), description="Hard budgets over the horizon.")
     quotas: dict[
-        Annotated[str, Field(pattern=REGION_ID_PATTERN)], dict[str, Annotated[float, Field(ge=0)]]
-    ] = Field(default={}, description="GPU quota per region and GPU model, overriding the catalog.")
-    exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = []
+        Annotated[str, Field(pattern=REGION_ID_PATTERN)],
+        dict[str, Annotated[float, Field(ge=0, le=MAX_GPUS)]],
+    ] = Field(default={}, description=(
+        "GPU quota per region and GPU model (GPUs at once), replacing the catalog's: "
+        "{provider/region: {GPU model: GPUs}}."))
+    exclude_regions: list[Annotated[str, Field(pattern=REGION_ID_PATTERN)]] = Field(
+        default=[], description="Regions never used (provider/region).")
     fill_missing: dict[FillableFigure, Annotated[float, Field(ge=0)]] = Field(
         default={},
         description=(
             "Values to use where the catalog has no figure for a region (recorded as "
-            "provenance). Without a fill, a region missing a needed figure is left out."
+            "provenance). Without a fill, a region missing a needed figure is left out. "
+            "Units: grid_ci_gco2e_per_kwh g/kWh (≤ 5000), pue ratio (1–10), wue_l_per_kwh "
+            "and grid_water_l_per_kwh L/kWh (≤ 1000)."
         ),
     )
+    water_fallback: bool = Field(
+        default=True,
+        description=(
+            "Where a region has no water figure of its own (site WUE or grid water, L/kWh), "
+            "use the mean of the catalog's regions in the same country, else the provider's "
+            "fleet mean, recorded as provenance. false is the strict behaviour: such a "
+            "region is left out when water is priced or limited, and its water is counted "
+            "as 0 (listed under incomplete) otherwise."
+        ),
+    )
+
+    @field_validator("fill_missing")
+    @classmethod
+    def _fill_in_range(cls, v: dict[str, float]) -> dict[str, float]:
+        for figure, value in v.items():
+            low, high = _FILL_RANGES[figure]
+            if not low <= value <= high:
+                raise ValueError(f"{figure}: {value:g} is outside {low:g}–{high:g}")
+        return v
 
     @property
     def water_matters(self) -> bool:
@@ -335,11 +592,12 @@ class Scenario(_Strict):
             raise ValueError(f"workload names must be unique; repeated: {dup}")
         if self.horizon.representative is not None:
             for job in self.training:
-                if job.window is not None or job.migrates:
+                if job.window is not None or job.migrates or job.tracks_runs:
                     raise ValueError(
                         f"training job '{job.name}': with horizon.representative, jobs run over "
-                        f"the whole horizon (no window, no checkpoint_gb moves); remove them or "
-                        f"plan hourly")
+                        f"the whole horizon (no window, no checkpoint_gb moves, no "
+                        f"min_run_hours or restart_overhead_gpu_hours: periods are not "
+                        f"consecutive hours); remove them or plan hourly")
         for job in self.training:
             w = job.window
             if w is not None and (w.start < self.horizon.start or w.deadline > self.horizon.end):
@@ -421,6 +679,8 @@ _FIXES = {
     "datetime_parsing": "write a date-time such as 2027-01-04T00:00Z",
     "float_parsing": "write a number",
     "int_parsing": "write a whole number",
+    BOOL_NUMBER_ERROR: "write a number (true and false are not numbers)",
+    "finite_number": "write a finite number (not .inf or .nan)",
     "too_short": "give at least {min_length} item(s)",
     "too_long": "give at most {max_length} item(s)",
 }
@@ -440,17 +700,22 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
             close = difflib.get_close_matches(bad, valid, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             lines.append(
-                f"  - {where}: unknown field '{bad}'; {hint}valid fields here: {', '.join(valid)}"
-            )
+                f"  - {where}: unknown field {short_repr(bad)}; {hint}valid fields here: "
+                f"{', '.join(valid)}")
             continue
+        if kind == BOOL_NUMBER_ERROR:  # raised by the model, about one of its fields
+            ctx = e.get("ctx") or {}
+            where = _path_of((*loc, str(ctx.get("field"))))
+            e = {**e, "input": ctx.get("value")}
         msg = e["msg"].removeprefix("Value error, ")
         fix = _FIXES.get(kind, "")
         if fix:
             try:
-                fix = fix.format(**(e.get("ctx") or {}))
+                fix = fix.format(**{k: f"{v:g}" if isinstance(v, int | float) else v
+                                    for k, v in (e.get("ctx") or {}).items()})
             except (KeyError, IndexError):
                 pass
-        value = "" if kind == "missing" else f" (found {e.get('input')!r})"
+        value = "" if kind == "missing" else f" (found {short_repr(e.get('input'))})"
         lines.append(f"  - {where}: {msg}{value}" + (f"; fix: {fix}" if fix else ""))
     return "\n".join(lines)
 
@@ -469,26 +734,36 @@ def parse_scenario(data: Any, origin: str = "scenario") -> Scenario:
 
 
 def load_scenario_text(text: str, origin: str = "scenario") -> Scenario:
-    """Parse and validate scenario YAML text."""
+    """Parse (:func:`planner.loader.load_yaml`: size, depth, alias and duplicate-key
+    limits) and validate scenario YAML text."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ScenarioError(f"{origin}: not valid YAML{where}: {problem}") from None
+        data = load_yaml(text, origin)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
     return parse_scenario(data, origin)
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
+def load_scenario_bytes(data: bytes, origin: str = "scenario") -> Scenario:
+    """Validate the bytes of a scenario file (an upload), size-checked before decoding."""
     try:
-        text = path.read_text(encoding="utf-8")
+        check_size(len(data), origin)
+        text = decode_utf8(data, origin)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
+    return load_scenario_text(text, origin)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file (at most :data:`planner.loader.MAX_INPUT_BYTES`)."""
+    try:
+        data = read_capped(path)
+    except InputLimitError as err:
+        raise ScenarioError(str(err)) from None
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+    except (IsADirectoryError, PermissionError, OSError) as err:
         raise ScenarioError(f"{path}: cannot read it ({err.__class__.__name__})") from None
-    return load_scenario_text(text, origin=str(path))
+    return load_scenario_bytes(data, origin=str(path))
 
 
 def suggest(value: str, valid: list[str]) -> str:

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import highspy
 import linopy
@@ -19,6 +19,7 @@ from linopy.solvers import Highs
 
 from planner.instances import INSTANCE_NAMES
 from planner.model import BuiltModel
+from planner.options import SolveOptions
 
 
 class Status(enum.StrEnum):
@@ -29,34 +30,6 @@ class Status(enum.StrEnum):
     UNBOUNDED = "unbounded"
     TIME_LIMIT = "time_limit"
     ERROR = "error"
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Solver settings. ``backend`` is ``highs`` (default) or ``pulp``.
-
-    ``solver_name`` picks the PuLP solver (e.g. ``HiGHS``, ``GLPK_CMD``) when ``backend`` is
-    ``pulp``; None means PuLP's bundled CBC.
-    """
-
-    backend: str = "highs"
-    time_limit_s: float | None = None
-    # A MILP plan is accepted when proven within 0.1 % of the optimum (LPs: exact optimum).
-    # Input figures are uncertain by far more than that; see README "Solving".
-    mip_rel_gap: float = 1e-3
-    threads: int | None = None
-    verbose: bool = False
-    solver_name: str | None = None
-    # "auto": for a MILP, first try LP relaxation + rounding and accept it when the rounded
-    # plan is proven within mip_rel_gap of the relaxation's bound; else branch and bound.
-    mip_strategy: Literal["auto", "branch-and-bound"] = "auto"
-    # LP algorithm for HiGHS. "auto": dual simplex, but the interior-point method (with
-    # crossover) from IPM_MIN_VARIABLES up, where it was measured ~3× faster (benchmarks/).
-    lp_method: Literal["auto", "simplex", "ipm"] = "auto"
-    # With whole instances, branch and bound (after rounding could not prove the gap) stops
-    # after this long and returns its best plan with the gap it proved (solver.mip_gap);
-    # None: run to mip_rel_gap. An explicit time_limit_s takes precedence.
-    mip_time_limit_s: float | None = 60.0
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ def test_plan_every_example(example, tmp_path):
         assert all(float(n).is_integer() for n in p["schedule_instances"])
     csv = (tmp_path / "plan.csv").read_text().splitlines()
     assert len(csv) == len(doc["placements"]) + 1
+    # every region left out for data is named in the printed output, with its figure
+    for e in doc["excluded"]:
+        assert f"left out {e['region']}" in res.output and e["figure"] in res.output
     assert run("validate", str(example)).exit_code == 0
 
 
@@ -165,3 +168,14 @@ def test_pareto_grid_mistakes_are_named(tmp_path, grid, message):
               "--out", str(tmp_path), "--no-png")
     assert res.exit_code == 2
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_plan_quiet_prints_the_totals_only(tmp_path):
+    res = run("plan", str(EXAMPLES[0]), "--out", str(tmp_path), "-q")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    lines = [ln.split("\t") for ln in res.stdout.splitlines()]
+    assert [ln[0] for ln in lines] == ["cost_usd", "carbon_tco2e", "water_m3", "objective_usd"]
+    for key, value, *_rest in lines:
+        assert float(value) == pytest.approx(doc["totals"][key], rel=1e-6)
+    assert lines[1][2] == f"{doc['accounting']}-based"

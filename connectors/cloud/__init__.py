@@ -9,12 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from connectors.gpu_families import is_multi_node
-from connectors.schema import TABLES, validate_table
+from connectors.schema import TABLES
+from connectors.validate import canonical
 
 
 def offers_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
-    """Validated ``gpu_offers`` rows: per-GPU prices = instance prices / GPUs (on-demand and,
-    where a row has one, spot); ``multi_node`` from the instance family."""
+    """Canonical ``gpu_offers`` rows: per-GPU prices = instance prices / GPUs (on-demand and,
+    where a row has one, spot); ``multi_node`` from the instance family. Values are judged
+    by :func:`connectors.validate.validate_batch` before anything is stored."""
     df = pd.DataFrame(rows, columns=list(TABLES["gpu_offers"].columns))
     for col in ("usd_per_instance_hour_spot", "quota_gpus"):
         df[col] = df[col].astype("float64")
@@ -23,11 +25,11 @@ def offers_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
         df["usd_per_gpu_hour_spot"] = df["usd_per_instance_hour_spot"] / df["gpus_per_instance"]
         df["multi_node"] = [is_multi_node(str(p), str(t))
                             for p, t in zip(df["provider"], df["instance_type"], strict=True)]
-    return validate_table("gpu_offers", df, origin=origin)
+    return canonical("gpu_offers", df)
 
 
 def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
-    """Validated ``spend`` rows, summed over duplicate keys (projects, accounts)."""
+    """Canonical ``spend`` rows, summed over duplicate keys (projects, accounts)."""
     spec = TABLES["spend"]
     df = pd.DataFrame(rows, columns=list(spec.columns))
     if not df.empty:
@@ -40,4 +42,4 @@ def spend_frame(rows: list[dict[str, object]], origin: str) -> pd.DataFrame:
             source=("source", "first"),
             as_of=("as_of", "first"),
         )
-    return validate_table("spend", df, origin=origin)
+    return canonical("spend", df)

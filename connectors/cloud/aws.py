@@ -11,6 +11,8 @@ dimension keys are opaque codes, so they are iterated, never hard-coded.
 from __future__ import annotations
 
 import json
+import math
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +33,8 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
+from connectors.http import number_of
+from connectors.redact import brief
 from connectors.settings import Settings
 
 CRED_VARS = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
@@ -65,6 +69,16 @@ def _boto_config(settings: Settings) -> Config:
     )
 
 
+_CLIENT_LOCK = threading.Lock()
+
+
+def _make_client(service: str, **kwargs: Any) -> Any:
+    """A boto3 client from the default session, one at a time: creating clients on a shared
+    session is not thread-safe, and the session's loader caches the service models."""
+    with _CLIENT_LOCK:
+        return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+
+
 def _has_credentials() -> bool:
     return boto3.session.Session().get_credentials() is not None
 
@@ -75,13 +89,13 @@ def sdk_error(source: str, exc: BotoCoreError | ClientError) -> SourceError:
         return SourceNotConfigured(source, f"no AWS credentials; {ENV_HINT}")
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        code, msg = err.get("Code", "?"), err.get("Message", "")
+        code, msg = err.get("Code", "?"), brief(err.get("Message", ""))
         if code in AUTH_CODES:
             return SourceAuthError(source, f"{code}: {msg}; {ENV_HINT} (and check IAM permissions)")
         if code in RETRY_CODES:
             return SourceUnavailable(source, f"{code}: {msg} after retries")
         return SourceRequestError(source, f"{code}: {msg}")
-    return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+    return SourceUnavailable(source, f"{type(exc).__name__}: {brief(str(exc))}")
 
 
 def parse_price_item(source: str, raw: str) -> tuple[dict[str, str], float]:
@@ -102,10 +116,16 @@ def parse_price_item(source: str, raw: str) -> tuple[dict[str, str], float]:
                 raise SourceDataError(
                     source, f"priceDimensions.unit is {dim.get('unit')!r}, not 'Hrs'"
                 )
-            try:
-                prices.append(float(dim["pricePerUnit"]["USD"]))
-            except (KeyError, ValueError) as exc:
-                raise SourceDataError(source, f"priceDimensions.pricePerUnit.USD: {exc}") from None
+            text = dim.get("pricePerUnit", {}).get("USD")
+            try:  # a decimal string by design ("55.0400000000")
+                usd = float(text)
+            except (TypeError, ValueError):
+                raise SourceDataError(
+                    source, "priceDimensions.pricePerUnit.USD is not a decimal number"
+                ) from None
+            if math.isnan(usd):
+                raise SourceDataError(source, "priceDimensions.pricePerUnit.USD is NaN")
+            prices.append(usd)
     if len(prices) != 1:
         raise SourceDataError(
             source,
@@ -130,7 +150,7 @@ class AwsPriceConnector:
         """The pricing client (built on first use, never at import)."""
         if self._client is None:
             cfg = self.settings.aws
-            self._client = boto3.client(
+            self._client = _make_client(
                 "pricing",
                 region_name=cfg.pricing_region,
                 endpoint_url=cfg.pricing_endpoint_url,
@@ -211,7 +231,7 @@ class AwsCarbonConnector:
     def client(self) -> Any:
         """The sustainability client (built on first use)."""
         if self._client is None:
-            self._client = boto3.client(
+            self._client = _make_client(
                 "sustainability",
                 region_name="us-east-1",
                 endpoint_url=self.settings.aws.carbon_endpoint_url,
@@ -277,7 +297,8 @@ class AwsCarbonConnector:
                     "period_start": start.strftime("%Y-%m-%d"),
                     "period_end": end.strftime("%Y-%m-%d"),
                     "cost_usd": None,
-                    "carbon_kgco2e": float(v["Value"]) * KG_PER_METRIC_TON,
+                    "carbon_kgco2e": number_of(self.name, v.get("Value"), f"Results[{i}].{etype}")
+                    * KG_PER_METRIC_TON,
                     "carbon_basis": basis,
                     "source": f"AWS Sustainability API ({res.get('ModelVersion', '?')})",
                     "as_of": as_of,

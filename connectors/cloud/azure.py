@@ -30,7 +30,9 @@ from azure.core.exceptions import (
     HttpResponseError,
     ServiceRequestError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
+from azure.core.pipeline.policies import RetryPolicy
 from azure.core.rest import HttpRequest
 
 from connectors.base import (
@@ -45,7 +47,8 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
-from connectors.http import HttpClient, field_of
+from connectors.http import HttpClient, field_of, number_of, time_left_s
+from connectors.redact import brief
 from connectors.settings import Settings
 
 RETAIL = "azure"
@@ -125,7 +128,11 @@ class AzurePriceConnector:
                 ):
                     best[region] = it
             for region, it in sorted(best.items()):
-                price = field_of(RETAIL, it, "retailPrice", where=f"{size} {region}")
+                price = number_of(
+                    RETAIL,
+                    field_of(RETAIL, it, "retailPrice", where=f"{size} {region}"),
+                    f"{size} {region}.retailPrice",
+                )
                 if it.get("currencyCode", "USD") != "USD":
                     raise SourceDataError(
                         RETAIL,
@@ -138,7 +145,7 @@ class AzurePriceConnector:
                         "gpu_model": shape.gpu_model,
                         "instance_type": size,
                         "gpus_per_instance": shape.gpus,
-                        "usd_per_instance_hour": float(price),
+                        "usd_per_instance_hour": price,
                         "quota_gpus": None,
                         "source": "Azure Retail Prices API (Linux pay-as-you-go)",
                         "as_of": as_of,
@@ -162,6 +169,34 @@ class StaticTokenCredential:
         return "StaticTokenCredential(***)"
 
 
+class RetryAfterTooLong(ServiceResponseTimeoutError):
+    """The service asked to wait longer than ``http.retry_after_max_s`` (or the deadline)."""
+
+
+class CappedRetryPolicy(RetryPolicy):
+    """azure-core's retry policy with ``Retry-After`` honoured only up to a cap.
+
+    azure-core sleeps for any ``Retry-After`` it is given (a 429 with ``Retry-After:
+    100000`` would wait 28 hours); here a longer wait, or one past the refresh deadline,
+    gives up at once with :class:`RetryAfterTooLong`.
+    """
+
+    def __init__(self, cap_s: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cap_s = cap_s
+
+    def get_retry_after(self, response: Any) -> float | None:
+        """The server's wait in seconds, or raise when it exceeds the cap or the deadline."""
+        wait_s = super().get_retry_after(response)
+        left = time_left_s()
+        if wait_s is not None and (wait_s > self.cap_s or (left is not None and wait_s > left)):
+            raise RetryAfterTooLong(
+                f"Retry-After {wait_s:.0f} s exceeds http.retry_after_max_s={self.cap_s:g} "
+                "or the refresh deadline"
+            )
+        return wait_s
+
+
 def _months(now: datetime, n: int) -> tuple[datetime, datetime]:
     end = datetime(now.year, now.month, 1, tzinfo=UTC)
     y, m = end.year, end.month - n
@@ -173,20 +208,23 @@ def _months(now: datetime, n: int) -> tuple[datetime, datetime]:
 def sdk_error(source: str, exc: AzureError) -> SourceError:
     """An azure-core exception as a typed error naming the source (never the token)."""
     if isinstance(exc, ClientAuthenticationError):
-        return SourceAuthError(source, f"{exc.message}; {COST_ENV_HINT}")
+        return SourceAuthError(source, f"{brief(exc.message)}; {COST_ENV_HINT}")
     if isinstance(exc, DecodeError):
-        return SourceDataError(source, f"malformed response body: {exc.message}")
+        return SourceDataError(source, f"malformed response body: {brief(exc.message)}")
     if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0
-        msg = f"HTTP {status} ({exc.error.code if exc.error else ''} {exc.message})"
+        code = exc.error.code if exc.error else ""
+        msg = f"HTTP {status} ({brief(f'{code} {exc.message}')})"
         if status in (401, 403):
             return SourceAuthError(source, f"{msg}; {COST_ENV_HINT} (needs Cost Management Reader)")
         if status == 429 or status >= 500:
             return SourceUnavailable(source, f"{msg} after retries")
         return SourceRequestError(source, msg)
+    if isinstance(exc, RetryAfterTooLong):
+        return SourceUnavailable(source, f"{exc.message}; retry later")
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc.message}")
-    return SourceUnavailable(source, f"{type(exc).__name__}: {exc}")
+        return SourceUnavailable(source, f"{type(exc).__name__}: {brief(exc.message)}")
+    return SourceUnavailable(source, f"{type(exc).__name__}: {brief(str(exc))}")
 
 
 class AzureCostConnector:
@@ -231,12 +269,17 @@ class AzureCostConnector:
 
                 cred = DefaultAzureCredential()
             h = self.settings.http
-            self._client = CostManagementClient(
-                credential=cred,
-                base_url=self.cfg.management_url.rstrip("/"),
+            retry = CappedRetryPolicy(
+                h.retry_after_max_s,
                 retry_total=h.max_tries - 1,
                 retry_backoff_factor=h.backoff_base_s,
                 retry_backoff_max=h.backoff_max_s,
+                timeout=h.retry_budget_s + h.timeout_s,  # whole operation, retries included
+            )
+            self._client = CostManagementClient(
+                credential=cred,
+                base_url=self.cfg.management_url.rstrip("/"),
+                retry_policy=retry,
                 connection_timeout=h.connect_timeout_s,
                 read_timeout=h.timeout_s,
             )
@@ -313,7 +356,7 @@ class AzureCostConnector:
                     "service_or_meter": str(r[idx["Meter"]] or "unassigned"),
                     "period_start": start.strftime("%Y-%m-%d"),
                     "period_end": end.strftime("%Y-%m-%d"),
-                    "cost_usd": float(r[idx["PreTaxCost"]]),
+                    "cost_usd": number_of(COST, r[idx["PreTaxCost"]], f"rows[{i}].PreTaxCost"),
                     "carbon_kgco2e": None,
                     "carbon_basis": None,
                     "source": "Azure Cost Management query (ActualCost)",

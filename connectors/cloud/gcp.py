@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import requests
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.api_core.client_options import ClientOptions
@@ -36,6 +37,8 @@ from connectors.base import (
     utc_now_iso,
 )
 from connectors.cloud import offers_frame, spend_frame
+from connectors.http import number_of
+from connectors.redact import brief
 from connectors.settings import Settings
 
 CRED_VARS = "REGIONPLAN_GCP__API_KEY or GOOGLE_APPLICATION_CREDENTIALS"
@@ -51,13 +54,14 @@ def _adc_file() -> Path:
 
 def sdk_error(source: str, exc: Exception) -> SourceError:
     """A google-api-core/google-auth exception as a typed error naming the source."""
+    text = f"{type(exc).__name__}: {brief(str(exc))}"  # the SDK quotes whole error bodies
     if isinstance(exc, gexc.Unauthenticated | gexc.PermissionDenied | GoogleAuthError):
-        return SourceAuthError(source, f"{type(exc).__name__}: {exc}; {ENV_HINT}")
+        return SourceAuthError(source, f"{text}; {ENV_HINT}")
     if isinstance(exc, gexc.TooManyRequests | gexc.ServerError | gexc.RetryError):
-        return SourceUnavailable(source, f"{type(exc).__name__}: {exc} after retries")
+        return SourceUnavailable(source, f"{text} after retries")
     if isinstance(exc, ParseError):
-        return SourceDataError(source, f"malformed catalog response: {exc}")
-    return SourceRequestError(source, f"{type(exc).__name__}: {exc}")
+        return SourceDataError(source, f"malformed catalog response: {brief(str(exc))}")
+    return SourceRequestError(source, text)
 
 
 def money_usd(money: Any) -> float:
@@ -155,6 +159,17 @@ class GcpPriceConnector:
             skus = self._skus()
         except (gexc.GoogleAPIError, GoogleAuthError, ParseError) as exc:
             raise sdk_error(self.name, exc) from exc
+        except requests.RequestException as exc:  # the REST transport does not wrap these
+            raise SourceUnavailable(
+                self.name, f"{type(exc).__name__} from the Cloud Billing Catalog API"
+            ) from exc
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # google-api-core reading an error body of an unexpected shape, e.g.
+            # {"error": "not found"} where it expects {"error": {"message": ...}}
+            raise SourceDataError(
+                self.name,
+                f"unreadable response from the Cloud Billing Catalog API ({type(exc).__name__})",
+            ) from exc
         as_of = utc_now_iso(scope.now)
         rows: list[dict[str, object]] = []
         notes: list[str] = []
@@ -200,6 +215,8 @@ def carbon_export_rows(records: list[dict[str, Any]], as_of: str, origin: str) -
             region = (rec.get("location") or {}).get("region") or "global"
         except (KeyError, TypeError, ValueError) as exc:
             raise SourceDataError("gcp-carbon", f"{origin} row {i} lacks field {exc}") from None
+        if not isinstance(totals, dict):
+            raise SourceDataError("gcp-carbon", f"{origin} row {i}: totals are not an object")
         for basis in ("location_based", "market_based"):
             if totals.get(basis) is None:
                 continue
@@ -211,7 +228,9 @@ def carbon_export_rows(records: list[dict[str, Any]], as_of: str, origin: str) -
                     "period_start": month.strftime("%Y-%m-%d"),
                     "period_end": (month + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d"),
                     "cost_usd": None,
-                    "carbon_kgco2e": float(totals[basis]),
+                    "carbon_kgco2e": number_of(
+                        "gcp-carbon", totals[basis], f"{origin} row {i} {basis}"
+                    ),
                     "carbon_basis": basis.removesuffix("_based"),
                     "source": "GCP Carbon Footprint export (model "
                     f"{rec.get('carbon_model_version')})",
@@ -249,6 +268,8 @@ class GcpCarbonExportConnector:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise SourceUnavailable(self.name, f"cannot read {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise SourceDataError(self.name, f"{path} is not UTF-8 text") from exc
         try:
             stripped = text.strip()
             if stripped.startswith("["):

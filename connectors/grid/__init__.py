@@ -13,7 +13,8 @@ from datetime import datetime
 import pandas as pd
 
 from connectors.base import SourceDataError
-from connectors.schema import validate_table
+from connectors.http import number_of
+from connectors.validate import canonical
 
 Point = tuple[datetime, float, bool]  # (timestamp, gCO2e/kWh, is_forecast)
 
@@ -30,10 +31,9 @@ def parse_ts(source: str, value: object, field: str) -> pd.Timestamp:
 
 
 def parse_number(source: str, value: object, field: str) -> float:
-    """A number, or :class:`SourceDataError` naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SourceDataError(source, f"field '{field}' is not a number: {value!r}")
-    return float(value)
+    """A JSON number (not a string, boolean or NaN), or :class:`SourceDataError` naming
+    ``field`` (see :func:`connectors.http.number_of`)."""
+    return number_of(source, value, field)
 
 
 def hourly(
@@ -50,7 +50,7 @@ def hourly(
     """
     df = pd.DataFrame(list(points), columns=["ts", "ci", "fc"])
     if df.empty:
-        return validate_table("grid_hourly", _empty(), origin=source)
+        return canonical("grid_hourly", _empty())
     df["ts_utc"] = pd.to_datetime(df["ts"], utc=True).dt.floor("h")
     measured_hours = set(df.loc[~df["fc"], "ts_utc"])
     df = df[~(df["fc"] & df["ts_utc"].isin(measured_hours))]
@@ -63,7 +63,7 @@ def hourly(
     out["signal"] = signal
     out["source"] = source
     out["as_of"] = as_of
-    return validate_table("grid_hourly", out, origin=source)
+    return canonical("grid_hourly", out)
 
 
 def _empty() -> pd.DataFrame:

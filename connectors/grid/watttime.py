@@ -9,6 +9,7 @@ and are converted with :data:`G_PER_KWH_PER_LBS_PER_MWH` and averaged per hour.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,6 +29,7 @@ from connectors.base import (
 )
 from connectors.grid import Point, hourly, parse_number, parse_ts
 from connectors.http import HttpClient, field_of
+from connectors.redact import register_basic, register_secret
 from connectors.settings import Settings
 
 NAME = "watttime"
@@ -73,6 +75,7 @@ class WattTimeConnector:
         self._token_at = 0.0
         self._regions: dict[tuple[float, float], str] = {}
         self.logins = 0
+        self._login_lock = threading.Lock()  # zones are fetched concurrently
 
     def missing_settings(self) -> list[str]:
         """Empty when username and password are set."""
@@ -88,6 +91,7 @@ class WattTimeConnector:
         if self.cfg.username is None or self.cfg.password is None:
             raise SourceNotConfigured(NAME, f"no credentials; set {ENV[0]} and {ENV[1]}")
         auth = (self.cfg.username.get_secret_value(), self.cfg.password.get_secret_value())
+        register_basic(*auth)  # the Basic header is a derived form of the password
         try:
             body = self.http.get_json(self._url("login"), auth=auth)
         except SourceRequestError as exc:  # e.g. 404 from a wrong base_url, not auth
@@ -95,21 +99,29 @@ class WattTimeConnector:
         token = field_of(NAME, body, "token", where="login")
         if not isinstance(token, str) or not token:
             raise SourceDataError(NAME, "login response field 'token' is empty")
+        register_secret(token)  # before anything could quote it
         self._token, self._token_at = token, self.clock()
         self.logins += 1
 
+    def _fresh_token(self, stale: str | None = None) -> str | None:
+        """The current token; log in when there is none, it is old, or it is ``stale``."""
+        with self._login_lock:
+            age = self.clock() - self._token_at
+            old = age >= self.cfg.token_ttl_s - self.cfg.token_margin_s
+            if self._token is None or old or (stale is not None and self._token == stale):
+                self.login()
+            return self._token
+
     def _get(self, path: str, **params: Any) -> Any:
-        age = self.clock() - self._token_at
-        if self._token is None or age >= self.cfg.token_ttl_s - self.cfg.token_margin_s:
-            self.login()
+        token = self._fresh_token()
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self._token}"}
+            headers = {"Authorization": f"Bearer {token}"}
             try:
                 return self.http.get_json(self._url(path), params=params, headers=headers)
             except SourceAuthError as exc:
                 if attempt == 2 or "HTTP 401" not in exc.detail:
                     raise
-                self.login()  # token expired early or was revoked: once more
+                token = self._fresh_token(stale=token)  # expired early or revoked: once more
         raise AssertionError("unreachable")
 
     def region_from_loc(self, lat_deg: float, lon_deg: float) -> str:

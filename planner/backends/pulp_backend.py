@@ -31,11 +31,10 @@ from linopy.common import values_to_lookup_array
 from linopy.constants import Result, Solution, Status, TerminationCondition
 
 from planner.model import BuiltModel
+from planner.options import SolveOptions
 
 if TYPE_CHECKING:
     import linopy
-
-    from planner.solve import SolveOptions
 
 DEFAULT_SOLVER = "PULP_CBC_CMD"
 

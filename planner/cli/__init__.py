@@ -21,16 +21,18 @@ def _register_all() -> None:
         app_cmd,
         data_cmd,
         memo_cmd,
+        metros_cmd,
         model_cmd,
         pareto_cmd,
         plan_cmd,
         regions_cmd,
+        schema_cmd,
         sweep_cmd,
         tf_cmd,
     )
 
-    for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, data_cmd, model_cmd,
-                   sweep_cmd, app_cmd, memo_cmd):
+    for module in (plan_cmd, pareto_cmd, tf_cmd, regions_cmd, metros_cmd, data_cmd, model_cmd,
+                   sweep_cmd, app_cmd, memo_cmd, schema_cmd):
         module.register(app)
 
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
@@ -28,19 +29,20 @@ err_console = make_console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-screen error (no traceback) and exit with ``code``."""
-    err_console.print(f"[bold red]error[/]: {message}")
+    err_console.print(f"[bold red]error[/]: {escape(message)}")
     raise typer.Exit(code=code)
 
 
 def fail_infeasible(console: Console, what: str, err: InfeasibleError) -> NoReturn:
     """Print why a scenario has no plan, one reason a line, and exit 1."""
-    console.print(f"[bold red]infeasible[/]: {what}")
+    console.print(f"[bold red]infeasible[/]: {escape(what)}")
     for reason in err.reasons:
-        console.print(f"  - {reason}")
+        console.print(f"  - {escape(reason)}")
     raise typer.Exit(code=1)
 
 
 def load_scenario_or_fail(path: Path) -> Scenario:
+    """The validated scenario at ``path`` (the guarded loader), or a clean exit 2."""
     try:
         return load_scenario(path)
     except ScenarioError as err:
@@ -70,7 +72,10 @@ def read_plan_json(path: Path) -> dict[str, Any]:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file and rename: never half a file."""
+    from planner.emit.files import remove_stale_temps
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; outputs are ordinary files

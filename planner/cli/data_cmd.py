@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from connectors.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,34 @@ def _settings(store: Path | None, config: Path | None):  # type: ignore[no-untyp
         raise typer.Exit(2) from exc
 
 
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log every request, retry and traceback (redacted).")
+]
+
+
+def _logging(verbose: bool) -> None:
+    """Connector logs: redacted on stderr with ``--verbose``, otherwise kept out of output."""
+    from connectors.redact import RedactingFormatter
+
+    logger = logging.getLogger("connectors")
+    for h in list(logger.handlers):
+        if getattr(h, "regionplan", False):
+            logger.removeHandler(h)
+    handler: logging.Handler = logging.StreamHandler() if verbose else logging.NullHandler()
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.regionplan = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def outcome_line(source: str, status: str, rows: int, message: str) -> str:
+    """One line per source or zone: ``status  source: message`` (message without its prefix)."""
+    text = message.removeprefix(f"{source}: ")
+    if status == "ok":
+        return f"{'ok':<14} {source}: {rows} rows" + (f"; {text}" if text else "")
+    return f"{status:<14} {source}: {text}"
+
+
 def refresh_cmd(
     source: Annotated[
         list[str] | None,
@@ -37,41 +71,71 @@ def refresh_cmd(
     ] = None,
     store: StoreOpt = None,
     config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Fetch prices, spend and grid carbon into the local store (atomic, with fallback)."""
+    """Fetch prices, spend and grid carbon into the local store.
+
+    Every batch is validated before it replaces the last good one; each source commits on
+    its own. Exit 1 when a source failed or its batch was rejected (its data is kept).
+    """
     from connectors.base import UnknownSourceError
+    from connectors.redact import redact
     from connectors.refresh import refresh
     from connectors.store import StoreError
 
+    _logging(verbose)
     settings = _settings(store, config)
-    console = Console()
     try:
         report = refresh(settings, sources=source or None)
     except UnknownSourceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     except StoreError as exc:
-        typer.echo(f"error: {exc}; the previous data is intact", err=True)
+        typer.echo(redact(f"error: {exc}; the previous data is intact"), err=True)
         raise typer.Exit(1) from exc
-    table = Table(title=f"refresh → {report.store}")
-    for col in ("source", "status", "rows", "message"):
-        table.add_column(col, overflow="fold")
+    typer.echo(f"refresh -> {report.store}")
     for o in report.outcomes:
-        table.add_row(o.source, o.status, str(o.rows), o.message)
-    console.print(table)
-    bad = report.by_status("failed") + report.by_status("fallback")
+        typer.echo(outcome_line(o.source, o.status, o.rows, o.message))
+    bad = report.failing()
     if bad:
-        console.print(
-            f"{len(bad)} source(s)/zone(s) failed; their previous data in the store is kept "
-            "(see messages above)."
+        typer.echo(
+            f"{len(bad)} source(s)/zone(s) failed or were rejected; their previous data in "
+            "the store is kept (see `regionplan data status`)."
         )
         raise typer.Exit(1)
 
 
-def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
-    """Show the store: rows per table, freshness, configured sources, last fallbacks."""
-    from connectors.base import REGISTRY, make_connector
+def _age(when: datetime | None, now: datetime) -> str:
     from connectors.refresh import age_text
+
+    return "none" if when is None else f"{when:%Y-%m-%dT%H:%MZ} ({age_text(when, now)} old)"
+
+
+def _rejections(console: Console, st: Store, logdf: pd.DataFrame, now: datetime) -> None:
+    """The latest rejected batch per source/zone: reason, rows, and the data still in use."""
+    rejected = st.quarantined()
+    if rejected.empty:
+        return
+    latest = rejected.drop_duplicates(["source", "target"])
+    table = Table(title="rejected batches (quarantined; the data in use is kept)")
+    for col in ("source", "for", "rejected", "rows", "reason", "data in use"):
+        table.add_column(col, overflow="fold")
+    for r in latest.itertuples():
+        key = r.target if str(r.target).startswith("zone:") else r.source
+        table.add_row(
+            str(r.source),
+            str(r.target),
+            _age(r.rejected_at.to_pydatetime(), now),
+            str(r.rows),
+            str(r.reason),
+            _age(st.last_ok(str(key), logdf), now),
+        )
+    console.print(table)
+
+
+def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
+    """Show the store: rows per table, freshness, sources, fallbacks and rejected batches."""
+    from connectors.base import REGISTRY, make_connector
     from connectors.store import Store
 
     settings = _settings(store, config)
@@ -82,8 +146,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         console.print(f"store {st.path}: none yet (the planner uses the embedded snapshot)")
     else:
         when = st.refreshed_at()
-        age = f" ({age_text(when, now)} old)" if when else ""
-        console.print(f"store {st.path}: last good refresh {when or 'never'}{age}")
+        console.print(f"store {st.path}: last good refresh {_age(when, now)}")
         counts = Table(title="rows")
         counts.add_column("table")
         counts.add_column("rows", justify="right")
@@ -92,7 +155,7 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
         console.print(counts)
     logdf = st.log() if st.exists() else None
     table = Table(title="sources")
-    for col in ("source", "configured", "last run", "last good", "message"):
+    for col in ("source", "configured", "last run", "data in use", "message"):
         table.add_column(col, overflow="fold")
     for name in REGISTRY:
         missing = make_connector(name, settings).missing_settings()
@@ -102,16 +165,38 @@ def status_cmd(store: StoreOpt = None, config: ConfigOpt = None) -> None:
             rows = logdf[logdf["source"] == name]
             if len(rows):
                 last, msg = str(rows.iloc[0]["status"]), str(rows.iloc[0]["message"])
-            ok = st.last_ok(name)
+            ok = st.last_ok(name, logdf)
             if ok:
-                good = f"{ok:%Y-%m-%dT%H:%MZ} ({age_text(ok, now)} old)"
+                good = _age(ok, now)
         table.add_row(name, configured, last, good, msg)
     console.print(table)
     if logdf is not None and len(logdf):
         latest = logdf[logdf["run_id"] == logdf.iloc[0]["run_id"]]
-        fell = latest[latest["status"].isin(["failed", "fallback"])]
+        fell = latest[latest["status"].isin(["failed", "rejected", "fallback"])]
         for r in fell.itertuples():
-            console.print(f"fell back: {r.source}: {r.message}")
+            message = str(r.message).removeprefix(f'{r.source}: ')
+            console.print(f"fell back: {escape(str(r.source))}: {escape(message)}")
+        _rejections(console, st, logdf, now)
+    console.print(freshness_table(settings.store.path, now.date()))
+
+
+def freshness_table(store_path: Path, today: date) -> Table:
+    """The date of every catalog table the planner reads (embedded + store), its age on
+    ``today`` and whether it is older than 18 months."""
+    from connectors.catalog import load_catalog
+    from planner.freshness import STALE_AFTER_MONTHS, catalog_tables, table_freshness
+
+    tables = catalog_tables(load_catalog(store_path))
+    table = Table(title=f"catalog dates on {today.isoformat()} (stale: older than "
+                        f"{STALE_AFTER_MONTHS} months)")
+    for col in ("table", "date", "as of (oldest)", "newest", "age days", "stale"):
+        table.add_column(col, overflow="fold")
+    for name, f in table_freshness(tables, today).items():
+        undated = f" (+{f['undated_rows']} undated rows)" if f["undated_rows"] else ""
+        table.add_row(name, f["meaning"], f"{f['as_of'] or 'undated'}{undated}",
+                      f["newest_as_of"] or "", "" if f["age_days"] is None else str(f["age_days"]),
+                      {True: "STALE", False: "ok", None: "undated"}[f["stale"]])
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from planner.cli.common import (
     fail,
@@ -73,7 +74,7 @@ def _write(doc: Any, out: Path, stem: str, fmt: str, pdf: bool) -> None:
         paths = write_memo(doc, out, stem, _formats(fmt), pdf)
     except (MemoError, PdfError) as err:
         fail(str(err))
-    console.print("wrote " + ", ".join(str(p) for p in paths))
+    console.print("wrote " + escape(", ".join(str(p) for p in paths)))
 
 
 def register(app: typer.Typer) -> None:
@@ -101,14 +102,26 @@ def register(app: typer.Typer) -> None:
         ] = None,
         api_region: Annotated[str | None, typer.Option(
             "--api-region", help="provider/region whose catalog grid intensity to use.")] = None,
-        months: Annotated[float | None, typer.Option("--horizon-months")] = None,
-        trainings: Annotated[float | None, typer.Option("--trainings")] = None,
+        months: Annotated[float | None, typer.Option(
+            "--horizon-months", help="Months the comparison covers [12].")] = None,
+        trainings: Annotated[float | None, typer.Option(
+            "--trainings", help="Training runs over those months [1].")] = None,
         volume: Annotated[float | None, typer.Option(
-            "--volume", help="Million requests per month to evaluate [the plan's].")] = None,
-        volume_max: Annotated[float | None, typer.Option("--volume-max")] = None,
-        training: Annotated[str | None, typer.Option("--training")] = None,
-        service: Annotated[str | None, typer.Option("--service")] = None,
-        carbon_price: Annotated[float | None, typer.Option("--carbon-price")] = None,
+            "--volume", help="Million requests per month to evaluate (default: the "
+            "plan's).")] = None,
+        volume_max: Annotated[float | None, typer.Option(
+            "--volume-max", help="Right end of the volume axis, million requests/month "
+            "(default: past the break-even).")] = None,
+        training: Annotated[str | None, typer.Option(
+            "--training", help="Training job to count (default: the plan's only one).")
+        ] = None,
+        service: Annotated[str | None, typer.Option(
+            "--service", help="Inference service to compare (default: the plan's only "
+            "one).")] = None,
+        carbon_price: Annotated[float | None, typer.Option(
+            "--carbon-price", help="$/tCO2e to price carbon in the memo (default: the "
+            "plan's).")
+        ] = None,
         out: OutOpt = Path("out"), fmt: FormatOpt = "md,html", pdf: PdfOpt = False,
         seed: SeedOpt = 20270104, samples: SamplesOpt = 2000,
     ) -> None:
@@ -134,9 +147,9 @@ def register(app: typer.Typer) -> None:
         if sc is not None:
             svc = next((s for s in sc.inference if s.name == (service or s.name)), None)
             if svc is not None:
-                floor = svc.min_regions * svc.min_gpus_per_region
+                floor = svc.min_regions * svc.warm_gpus_per_region
                 basis = (f"the scenario's min_regions {svc.min_regions} × "
-                         f"min_gpus_per_region {svc.min_gpus_per_region:g}")
+                         f"min_gpus_per_region {svc.warm_gpus_per_region:g}")
         try:
             res = build_vs_buy_memo(plan, params, load_catalog_or_fail(), floor_gpus=floor,
                                     floor_basis=basis, samples=samples, seed=seed)
@@ -153,10 +166,16 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[Path | None, typer.Option(
             "--scenario", help="Alone: compare the scenario's cost-only placement (carbon "
             "price 0) with its optimum.")] = None,
-        dual_run_hours: Annotated[float | None, typer.Option("--dual-run-hours")] = None,
-        max_payback_days: Annotated[float | None, typer.Option("--max-payback-days")] = None,
-        carbon_price: Annotated[float | None, typer.Option("--carbon-price")] = None,
-        water_price: Annotated[float | None, typer.Option("--water-price")] = None,
+        dual_run_hours: Annotated[float | None, typer.Option(
+            "--dual-run-hours", help="Hours old and new run side by side [168].")] = None,
+        max_payback_days: Annotated[float | None, typer.Option(
+            "--max-payback-days", help="Recommend only moves that pay back within this "
+            "many days [365].")] = None,
+        carbon_price: Annotated[float | None, typer.Option(
+            "--carbon-price", help="$/tCO2e to price carbon in the memo (default: the plans').")
+        ] = None,
+        water_price: Annotated[float | None, typer.Option(
+            "--water-price", help="$/m³ to price water in the memo (default: the plans').")] = None,
         out: OutOpt = Path("out"), fmt: FormatOpt = "md,html", pdf: PdfOpt = False,
         seed: SeedOpt = 20270104, samples: SamplesOpt = 2000,
     ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from planner.cli.common import fail, load_catalog_or_fail, load_scenario_or_fail, make_console
 from planner.problem import InfeasibleError, prepare
@@ -44,5 +45,5 @@ def register(app: typer.Typer) -> None:
             fail(str(err), code=1)
         path = write_model_file(built, out)
         matrices = built.model.matrices
-        console.print(f"wrote {path} ({matrices.vlabels.size:,} variables, "
+        console.print(f"wrote {escape(str(path))} ({matrices.vlabels.size:,} variables, "
                       f"{matrices.clabels.size:,} constraints)")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -19,6 +20,7 @@ from planner.cli.common import (
     load_scenario_or_fail,
     make_console,
 )
+from planner.datanotes import left_out_lines
 from planner.problem import InfeasibleError
 from planner.scenario import Scenario, ScenarioError
 from planner.session import PlanSession, SolverError
@@ -59,15 +61,19 @@ def register(app: typer.Typer) -> None:
         for values, variant in variants:
             label = _label(values)
             try:
-                frontier = _trace(PlanSession(variant, catalog, scenario_path=str(scenario),
-                                              relaxed=relaxed), points, label)
+                session = PlanSession(variant, catalog, scenario_path=str(scenario),
+                                      relaxed=relaxed)
+                for line in left_out_lines(session.problem.excluded):
+                    console.print(f"! {label + ': ' if values else ''}{line}", markup=False,
+                                  highlight=False)
+                frontier = _trace(session, points, label)
             except ScenarioError as err:
                 fail(str(err))
             except InfeasibleError as err:
                 if not values:
                     fail_infeasible(console, str(scenario), err)
-                console.print(f"[yellow]no frontier[/] for {label}: "
-                              + "; ".join(err.reasons[:2]))
+                console.print(f"[yellow]no frontier[/] for {escape(label)}: "
+                              + escape("; ".join(err.reasons[:2])))
                 continue
             except SolverError as err:
                 fail(f"{label + ': ' if values else ''}{err}", code=1)
@@ -89,7 +95,7 @@ def register(app: typer.Typer) -> None:
             _print_table(sc, frontier, _label(values))
         if relaxed:
             console.print("instances: relaxed (fractional; --relaxed): costs are lower bounds")
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
 
 def _variants(sc: Scenario, grid: list[str]) -> list[tuple[dict[str, Any], Scenario]]:

@@ -10,18 +10,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.baselines import BaselineResult
 from planner.baselines import compare as compare_baselines
 from planner.cli.common import (
-    atomic_write_text,
     fail,
     fail_infeasible,
     load_catalog_or_fail,
     load_scenario_or_fail,
     make_console,
 )
+from planner.datanotes import data_lines, left_out_lines, market_stand_ins
 from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
@@ -61,7 +62,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"data egress ${tot['egress_usd']:,.0f}) · {tot['carbon_tco2e']:,.3f} tCO2e "
         f"({tot['carbon_operational_tco2e']:,.3f} operational {plan.accounting}-based + "
         f"{tot['carbon_embodied_tco2e']:,.3f} embodied; location-based operational "
-        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}) · "
+        f"{tot['carbon_location_tco2e']:,.3f}, market-based {tot['carbon_market_tco2e']:,.3f}"
+        f"{_market_caveat(plan)}) · "
         f"{tot['water_m3']:,.1f} m³ water · {tot['energy_mwh']:,.2f} MWh")
     out.print(
         f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
@@ -72,10 +74,66 @@ def render_plan(plan: Plan, out: Console) -> None:
            else f", proven within {plan.solver['mip_gap']:.2%}")
         + f" · instances: {plan.solver.get('instances', 'whole')}")
     for note in plan.explanations:
-        out.print(f"• {note}")
-    if plan.excluded:
-        out.print(f"[dim]{len(plan.excluded)} region(s) left out for missing figures "
-                  f"(listed in plan.json 'excluded').[/]")
+        out.print(f"• {escape(note)}")
+    for line in failover_lines(plan) + gang_lines(plan):
+        out.print(f"• {line}")
+    render_data_notes(plan, out)
+
+
+def _market_caveat(plan: Plan) -> str:
+    """Says how many used regions have no published market-based figure (their market
+    figure is the location-based one), so equal totals are never left unexplained."""
+    missing = market_stand_ins(plan.grid_basis)
+    if not missing:
+        return ""
+    return (f", of which location-based stands in for {len(missing)} of "
+            f"{len(plan.grid_basis)} region(s): no market-based figure published")
+
+
+def render_data_notes(plan: Plan, out: Console) -> None:
+    """Regions left out (named, with the figure and the fix), fallbacks, data gaps and
+    stale figures: what the plan's numbers rest on."""
+    for line in data_lines(plan.excluded, plan.fallbacks, plan.incomplete, plan.catalog):
+        out.print(f"! {line}", markup=False, highlight=False)
+
+
+QUIET_TOTALS = ("cost_usd", "carbon_tco2e", "water_m3", "objective_usd")
+
+
+def print_totals(plan: Plan) -> None:
+    """``plan -q``: the totals alone on stdout, one ``key<TAB>value`` line each (USD, tCO2e
+    on the plan's accounting basis, m³); regions left out for data go to stderr."""
+    for key in QUIET_TOTALS:
+        value = f"{plan.totals[key]:.6f}".rstrip("0").rstrip(".")
+        basis = f"\t{plan.accounting}-based" if key == "carbon_tco2e" else ""
+        typer.echo(f"{key}\t{value}{basis}")
+    for line in left_out_lines(plan.excluded):
+        typer.echo(f"! {line}", err=True)
+
+
+def gang_lines(plan: Plan) -> list[str]:
+    """One line per job whose starts are modelled: how many runs the plan starts."""
+    return [f"{w['name']} starts {w['starts']} run(s) (each (re)start pays its restart "
+            f"overhead; see workloads[].starts)" for w in plan.workloads
+            if w.get("starts") is not None]
+
+
+def failover_lines(plan: Plan) -> list[str]:
+    """One line per service with survive_region_loss: does every region's loss leave enough?"""
+    out = []
+    for service in sorted({f["service"] for f in plan.failover}):
+        mine = [f for f in plan.failover if f["service"] == service]
+        short = [f for f in mine if not f["survives"]]
+        head = (f"{service} survives the loss of any one of its {len(mine)} region(s) within "
+                f"{mine[0]['failover_latency_slo_ms']:g} ms (re-checked in all "
+                f"{mine[0]['periods_checked']} periods)")
+        if short:
+            worst = max(short, key=lambda f: f["worst_unserved_rps"])
+            head = (f"[red]{service} does NOT survive[/] the loss of "
+                    f"{', '.join(f['lost_region'] for f in short)}: up to "
+                    f"{worst['worst_unserved_rps']:,.1f} rps unserved")
+        out.append(head)
+    return out
 
 
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
@@ -86,7 +144,7 @@ def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
     try:
         notes = tuple(v.describe() for v in slo_values(session, catalog, plan))
     except (ScenarioError, InfeasibleError, SolverError) as err:
-        console.print(f"[yellow]--slo-value[/]: not priced: {err}")
+        console.print(f"[yellow]--slo-value[/]: not priced: {escape(str(err))}")
         return plan
     return replace(plan, explanations=plan.explanations + notes)
 
@@ -122,18 +180,78 @@ def baselines_json(results: tuple[BaselineResult, ...]) -> list[dict[str, Any]]:
             for r in results]
 
 
-def write_plan(plan: Plan, out_dir: Path,
-               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
-    """Write plan.json (with the baselines when compared) and plan.csv atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pj = out_dir / "plan.json"
-    pc = out_dir / "plan.csv"
+PLAN_FILES = ("plan.json", "plan.csv")
+
+
+def plan_files(plan: Plan, baselines: tuple[BaselineResult, ...] | None = None
+               ) -> dict[str, str]:
+    """``{file name: text}`` of plan.json (with the baselines when compared) and plan.csv.
+
+    Raises ValueError when the plan holds a non-finite number: JSON has no NaN/Infinity,
+    and a reader would take them for figures."""
     doc = plan.to_dict()
     if baselines is not None:
         doc["baselines"] = baselines_json(baselines)
-    atomic_write_text(pj, json.dumps(doc, indent=2, sort_keys=False) + "\n")
-    atomic_write_text(pc, plan.placements_csv())
-    return [pj, pc]
+    try:
+        text = json.dumps(doc, indent=2, sort_keys=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError("the plan holds a non-finite number (NaN or Infinity); "
+                         "plan.json was not written") from None
+    return {"plan.json": text, "plan.csv": plan.placements_csv()}
+
+
+def write_plan(plan: Plan, out_dir: Path,
+               baselines: tuple[BaselineResult, ...] | None = None) -> list[Path]:
+    """Write plan.json and plan.csv into ``out_dir`` together (one file set)."""
+    from planner.emit.files import write_file_set
+
+    return write_file_set(out_dir, plan_files(plan, baselines))
+
+
+def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | None,
+                   tfvars: Path | None) -> list[Path]:
+    """plan.json + plan.csv in ``out`` and, with ``tfvars``, the Terraform files: staged
+    first, then put in place together (a failure leaves every old file as it was)."""
+    from planner.emit.files import (
+        OutputPathError,
+        OverwriteRefusedError,
+        commit_file_sets,
+        stage_files,
+    )
+    from planner.emit.tfvars import TfvarsError, stage_tfvars
+
+    sets = []
+    try:
+        files = plan_files(plan, results)
+        sets.append(stage_files(out, files, manifest=False))
+        if tfvars is not None:
+            try:
+                sets.extend(stage_tfvars(plan.to_dict(), tfvars))
+            except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
+                fail(f"--tfvars {tfvars}: {err} (nothing was written)")
+        return commit_file_sets(sets)
+    except OutputPathError as err:
+        fail(str(err))
+    except ValueError as err:
+        fail(str(err), code=1)
+    except OSError as err:
+        fail(f"cannot write to {out}: {err.strerror or err}")
+    finally:
+        for staged in sets:
+            if staged.staging.exists() and not (staged.staging / "COMMITTED").exists():
+                staged.abandon()
+
+
+def _check_out_dirs(out: Path, tfvars: Path | None) -> None:
+    """Fail before solving when an output directory cannot be written."""
+    from planner.emit.files import OutputPathError, check_out_dir
+
+    try:
+        check_out_dir(out, PLAN_FILES)
+        if tfvars is not None:
+            check_out_dir(tfvars, ())
+    except OutputPathError as err:
+        fail(str(err))
 
 
 def register(app: typer.Typer) -> None:
@@ -144,9 +262,10 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[Path | None, typer.Argument(
             help="Scenario YAML; defaults to the bundled example.")] = None,
         carbon_price: Annotated[float | None, typer.Option(
-            "--carbon-price", min=0, help="Override objective.carbon_price_usd_per_tco2e.")] = None,
+            "--carbon-price", min=0, help="Carbon price, $/tCO2e (overrides the scenario's).")
+        ] = None,
         water_price: Annotated[float | None, typer.Option(
-            "--water-price", min=0, help="Override objective.water_price_usd_per_m3.")] = None,
+            "--water-price", min=0, help="Water price, $/m³ (overrides the scenario's).")] = None,
         out: Annotated[Path, typer.Option("--out", help="Directory for plan.json and plan.csv."
                                           )] = Path("out"),
         backend: Annotated[str, typer.Option("--backend", help="highs (default) or pulp.")
@@ -169,6 +288,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
         path = scenario or default_scenario_path()
+        _check_out_dirs(out, tfvars)
         sc = load_scenario_or_fail(path)
         overrides: dict[str, Any] = {}
         if carbon_price is not None:
@@ -199,18 +319,13 @@ def register(app: typer.Typer) -> None:
             plan = _with_slo_values(plan, session, catalog)
         if not quiet:
             render_plan(plan, console)
-        if results is not None:
+        if results is not None and not quiet:
             render_baselines(plan, results, console)
-        written = write_plan(plan, out, results)
-        if tfvars is not None:
-            from planner.emit.files import OverwriteRefusedError
-            from planner.emit.tfvars import TfvarsError, write_tfvars
-
-            try:
-                written += write_tfvars(plan.to_dict(), tfvars)
-            except (TfvarsError, OverwriteRefusedError) as err:
-                fail(f"--tfvars {tfvars}: {err} (plan.json was written to {out})")
-        console.print("wrote " + ", ".join(str(p) for p in written))
+        written = _write_outputs(plan, out, results, tfvars)
+        if quiet:
+            print_totals(plan)
+        else:
+            console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
     @app.command("validate")
     def validate_cmd(
@@ -222,21 +337,31 @@ def register(app: typer.Typer) -> None:
         sc = load_scenario_or_fail(scenario)
         catalog = load_catalog_or_fail()
         try:
-            prepare(sc, catalog)
+            problem = prepare(sc, catalog)
         except ScenarioError as err:
             fail(str(err))
         except InfeasibleError as err:
             fail_infeasible(console, f"{scenario} is valid but cannot be planned:", err)
         n_t, n_i = len(sc.training), len(sc.inference)
-        console.print(f"[green]ok[/]: {scenario} — {n_t} training job(s), {n_i} inference "
-                      f"service(s), {sc.horizon.hours} h from {sc.horizon.start:%Y-%m-%dT%H:%MZ}")
+        console.print(f"[green]ok[/]: {escape(str(scenario))} — {n_t} training job(s), "
+                      f"{n_i} inference service(s), {sc.horizon.hours} h from "
+                      f"{sc.horizon.start:%Y-%m-%dT%H:%MZ}; {len(problem.regions)} candidate "
+                      f"region(s)")
+        for line in left_out_lines(problem.excluded):
+            console.print(f"! {line}", markup=False, highlight=False)
+        for f in problem.fallbacks:
+            console.print(f"! fallback {f['region']}: {f['figure']} = {f['value']} from the "
+                          f"{f['level']} mean", markup=False, highlight=False)
 
     @app.command("check")
     def check_cmd(
         plan_json: Annotated[Path, typer.Argument(help="A plan.json written by regionplan plan.")],
-        max_carbon_tco2e: Annotated[float | None, typer.Option(min=0)] = None,
-        max_cost_usd: Annotated[float | None, typer.Option(min=0)] = None,
-        max_water_m3: Annotated[float | None, typer.Option(min=0)] = None,
+        max_carbon_tco2e: Annotated[float | None, typer.Option(
+            min=0, help="Carbon budget, tCO2e (the plan's accounting basis).")] = None,
+        max_cost_usd: Annotated[float | None, typer.Option(
+            min=0, help="Cost budget, USD.")] = None,
+        max_water_m3: Annotated[float | None, typer.Option(
+            min=0, help="Water budget, m³.")] = None,
     ) -> None:
         """CI gate: exit 1 with a reason when a plan breaks a budget."""
         from planner.cli.common import read_plan_json
@@ -252,9 +377,9 @@ def register(app: typer.Typer) -> None:
                               f"{limit:,.3f} {unit} by {float(totals[key]) - limit:,.3f} {unit}")
         if broken:
             for b in broken:
-                console.print(f"[bold red]over budget[/]: {b}")
+                console.print(f"[bold red]over budget[/]: {escape(b)}")
             raise typer.Exit(code=1)
-        console.print(f"[green]within budget[/]: {plan_json} (carbon "
+        console.print(f"[green]within budget[/]: {escape(str(plan_json))} (carbon "
                       f"{float(totals['carbon_tco2e']):,.3f} tCO2e {doc.get('accounting', '')}"
                       f"-based, cost ${float(totals['cost_usd']):,.0f}, water "
                       f"{float(totals['water_m3']):,.1f} m³)")

@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.catalog import Catalog, load_catalog
 from connectors.schema import SchemaError
+from planner.names import NameResolver
+from planner.scenario import ScenarioError
 
 PROVIDERS = ("aws", "azure", "gcp")
 LISTING_COLUMNS = (
@@ -61,6 +65,14 @@ def _choose(values: list[str] | None, valid: list[str], flag: str) -> list[str] 
     return [by_key[v.casefold()] for v in values]
 
 
+def _resolved(resolve: Callable[[str, str], str], value: str, flag: str) -> str:
+    """``resolve(value)`` (case-insensitive, aliases); BadParameter names the valid values."""
+    try:
+        return resolve(value, "value")
+    except ScenarioError as err:
+        raise typer.BadParameter(str(err).split(": ", 1)[1], param_hint=flag) from None
+
+
 def region_listing(
     catalog: Catalog,
     clouds: list[str] | None = None,
@@ -79,10 +91,11 @@ def region_listing(
     """
     regions, offers = catalog.regions, catalog.gpu_offers
     clouds = _choose(clouds, list(PROVIDERS), "--cloud")
-    valid_j = sorted(regions.jurisdiction.dropna().unique().tolist())
-    jurisdictions = _choose(jurisdictions, valid_j, "--jurisdiction")
+    names = NameResolver(catalog)
+    if jurisdictions:
+        jurisdictions = [_resolved(names.jurisdiction, j, "--jurisdiction") for j in jurisdictions]
     if gpu is not None:
-        gpu = _choose([gpu], sorted(offers.gpu_model.unique().tolist()), "--gpu")[0]  # type: ignore[index]
+        gpu = _resolved(names.gpu, gpu, "--gpu")
         offers = offers[offers.gpu_model == gpu]
     grouped = offers.groupby(["provider", "region"])
     per_region = pd.DataFrame({
@@ -180,7 +193,7 @@ def register(app: typer.Typer) -> None:
         try:
             catalog = load_catalog()
         except (SchemaError, FileNotFoundError) as err:
-            Console(stderr=True).print(f"[bold red]error[/]: catalog: {err}")
+            Console(stderr=True).print(f"[bold red]error[/]: catalog: {escape(str(err))}")
             raise typer.Exit(code=2) from err
         listing = region_listing(catalog, cloud, jurisdiction, gpu)
         if output is OutputFormat.csv:
@@ -192,6 +205,5 @@ def register(app: typer.Typer) -> None:
 
 
 def listing_gpu_name(catalog: Catalog, gpu: str) -> str:
-    """The catalog's spelling of ``gpu`` (the filter is case-insensitive)."""
-    names = {m.casefold(): m for m in catalog.gpu_offers.gpu_model.unique()}
-    return names.get(gpu.casefold(), gpu)
+    """The catalog's spelling of ``gpu`` (the filter is case-insensitive, with aliases)."""
+    return NameResolver(catalog).gpu(gpu, "--gpu")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -160,4 +161,4 @@ def register(app: typer.Typer) -> None:
         if counts.get(Status.OPTIMAL, 0) < report.total_points:
             console.print("[yellow]some points are not optimal; their status and message "
                           "are in results.parquet[/]")
-        console.print("wrote " + ", ".join(str(p) for p in report.written))
+        console.print("wrote " + escape(", ".join(str(p) for p in report.written)))

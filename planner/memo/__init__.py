@@ -55,8 +55,19 @@ def migrate_memo(current: Mapping[str, Any], proposed: Mapping[str, Any], catalo
 
 def write_memo(doc: Document, out_dir: Path, stem: str, formats: Sequence[str],
                pdf: bool = False) -> list[Path]:
-    """Write ``stem``.md / .html (and .pdf via Chromium) into ``out_dir``; return paths."""
+    """Write ``stem``.md / .html (and .pdf via Chromium) into ``out_dir``; return paths.
+
+    ``stem`` may come from a file (a plan's scenario name): it is reduced to one plain file
+    name (:func:`planner.emit.files.safe_file_name`), so every file lands inside ``out_dir``.
+    """
     from planner.cli.common import atomic_write_text
+    from planner.emit.files import OutputPathError, check_out_dir, safe_file_name
+
+    stem = safe_file_name(stem, fallback="memo")
+    try:
+        check_out_dir(out_dir, [f"{stem}.{ext}" for ext in ("md", "html", "pdf")])
+    except OutputPathError as err:
+        raise MemoError(str(err)) from None
 
     bad = [f for f in formats if f not in FORMATS]
     if bad:

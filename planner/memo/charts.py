@@ -18,9 +18,29 @@ CURRENT = "#8c8c8c"
 PROPOSED = "#2166ac"
 
 
+TITLE_MAX_CHARS = 60  # ~ what fits the chart width at the title's font (a PDF page too)
+TITLE_LINE_PX = 20
+TOP_MARGIN_PX = 50
+
+
+def wrap_title(title: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """``title`` broken at spaces into lines of at most ``max_chars`` (plotly ``<br>``), so
+    that a long title wraps instead of running past the figure's edge."""
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False) -> go.Figure:
-    fig.update_layout(title=title, width=WIDTH_PX, height=HEIGHT_PX, template="plotly_white",
-                      margin={"l": 70, "r": 20, "t": 50, "b": 60}, font={"size": 12},
+    wrapped = wrap_title(title)
+    top = TOP_MARGIN_PX + TITLE_LINE_PX * wrapped.count("<br>")
+    fig.update_layout(title=wrapped, width=WIDTH_PX, height=HEIGHT_PX + top - TOP_MARGIN_PX,
+                      template="plotly_white",
+                      margin={"l": 70, "r": 20, "t": top, "b": 60}, font={"size": 12},
                       legend={"orientation": "h", "y": -0.22})
     fig.update_xaxes(title=x)
     if log_x:
@@ -29,10 +49,29 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False) -> 
     return fig
 
 
+def crossing(x: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The first ``x`` where curve ``a`` meets curve ``b`` (sign change of a − b), linearly
+    interpolated between the two samples around it; None if they never meet on ``x``."""
+    xs, d = np.asarray(x, float), np.asarray(a, float) - np.asarray(b, float)
+    for i in range(len(xs) - 1):
+        if d[i] == 0.0:
+            return float(xs[i])
+        if d[i] * d[i + 1] < 0.0:
+            return float(xs[i] + (xs[i + 1] - xs[i]) * d[i] / (d[i] - d[i + 1]))
+    return float(xs[-1]) if len(xs) and d[-1] == 0.0 else None
+
+
 def curves(key: str, title: str, x: Sequence[float], lines: Sequence[tuple[str, Sequence[float],
            str, str]], x_label: str, y_label: str, marks: Sequence[tuple[str, float]],
-           caption: str, money: bool) -> Chart:
-    """Lines over a log volume axis with vertical markers (break-even, planned volume)."""
+           caption: str, money: bool, crossing_label: str | None = "break-even") -> Chart:
+    """Lines over a log volume axis with vertical markers (planned volume, ...). With
+    ``crossing_label``, the point where the first two lines cross is marked too: each
+    chart marks its own crossing, computed from its own curves."""
+    marks = list(marks)
+    if crossing_label is not None and len(lines) >= 2:
+        where = crossing(x, lines[0][1], lines[1][1])
+        if where is not None:
+            marks.append((crossing_label, where))
     fig = go.Figure()
     for name, ys, color, dash in lines:
         fig.add_trace(go.Scatter(x=list(x), y=list(ys), name=name, mode="lines",
@@ -62,7 +101,7 @@ def tornado(key: str, t: Tornado, caption: str, money: bool = True) -> Chart:
     fig.add_vline(x=t.base, line={"color": "#222", "width": 1})
     _layout(fig, f"Sensitivity: {t.outcome_label}", t.outcome_label, "")
     fig.update_layout(barmode="overlay", height=max(HEIGHT_PX, 60 + 48 * len(bars)),
-                      margin={"l": 230, "r": 20, "t": 50, "b": 60})
+                      margin={"l": 230, "r": 20, "t": fig.layout.margin.t, "b": 60})
     fmt = usd if money else (lambda v: num(v))
     rows = tuple((b.label, b.range_text, fmt(b.outcome_at_low), fmt(b.outcome_at_high))
                  for b in t.bars)

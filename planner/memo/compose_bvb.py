@@ -111,10 +111,8 @@ def compose(r: BuildVsBuy, tornado: unc.Tornado, mc: unc.MonteCarlo,
     ))
     cv = r.curve
     xs = [c.m_requests_per_month for c in cv]
+    # each chart marks the break-even where its own two curves cross (charts.curves)
     marks = [("planned", r.volume_m_requests_per_month)]
-    be = r.breakeven_m_requests_per_month
-    if be:
-        marks.append(("break-even", be))
     cost_chart = charts.curves(
         "tco", f"Total cost over {mo}", xs,
         [("build", [c.build_usd for c in cv], charts.BUILD, "solid"),
@@ -219,7 +217,7 @@ def _formulas(r: BuildVsBuy) -> tuple[Para | Bullets, ...]:
     return (Bullets((
         f"Requests in the plan R = {num(r.service_rps)} requests/s × 3600 s/h × "
         f"{r.plan_hours:g} h = {num(r.requests_in_plan)}.",
-        f"Self-hosted $ per request = serving $ {usd(r.serving.usd)} ÷ R = "
+        f"Self-hosted $ per request = serving cost {usd(r.serving.usd)} ÷ R = "
         f"{usd(r.self_usd_per_request)}; tCO2e likewise ({num(r.serving.tco2e)} ÷ R).",
         "API $ per request = (input tokens × $/1M input + output tokens × $/1M output) ÷ 10⁶ "
         f"= {usd(r.api_usd_per_request)}.",

@@ -1,9 +1,15 @@
 """Grid carbon intensity of each candidate region in each planning period (gCO2e/kWh).
 
-Location-based intensity starts from the region's annual level and is shaped hour by hour
-where the catalog can: an hourly series covering the horizon is used as is; otherwise a
-grid zone's typical month × hour profile shapes the annual level. Market-based intensity
-scales location-based by (1 − carbon-free-energy share) where a share is published.
+Location-based intensity starts from the region's annual level on the scenario's basis
+(``grid_carbon_basis``: lifecycle by default, or direct) and is shaped hour by hour where
+the catalog can: an hourly series covering the horizon is used as is on the lifecycle
+basis (as a shape of the direct level otherwise); else a grid zone's typical month × hour
+profile shapes the annual level.
+
+Market-based intensity scales location-based by (1 − carbon-free-energy share) only where
+the provider publishes a regional share (``cfe_fraction``). Elsewhere no market-based
+figure exists: the location-based intensity stands in and ``market_basis`` says so for
+that region, so that a market-based total is never silently a location-based one.
 """
 
 from __future__ import annotations
@@ -32,7 +38,12 @@ class GridCarbon:
     ci_location_gco2e_per_kwh: xr.DataArray
     ci_market_gco2e_per_kwh: xr.DataArray
     ci_basis: dict[str, str]
+    market_basis: dict[str, str] = field(default_factory=dict)
     inputs: list[InputFigure] = field(default_factory=list)
+
+
+MARKET_PUBLISHED = "provider-published CFE share"
+MARKET_MISSING = "no market-based figure published"
 
 
 def grid_carbon(
@@ -40,7 +51,8 @@ def grid_carbon(
 ) -> GridCarbon:
     """Location- and market-based intensity of each candidate in each period."""
     reg = cands.table
-    ci_hourly, ci_basis, inputs = hourly_ci(scenario, catalog, reg, periods.all_hours)
+    ci_hourly, ci_basis, inputs = hourly_ci(scenario, catalog, reg, periods.all_hours,
+                                            cands.ci_column)
     ci_loc = periods.mean(ci_hourly)
     cfe = reg["cfe_fraction"].to_numpy(float)
     market_factor = np.where(np.isnan(cfe), 1.0, 1.0 - cfe)
@@ -50,21 +62,38 @@ def grid_carbon(
     coords = [cands.regions, periods.hours]
     return GridCarbon(xr.DataArray(ci_loc, coords=coords),
                       xr.DataArray(ci_loc * market_factor[:, None], coords=coords),
-                      ci_basis, inputs)
+                      ci_basis, market_basis(reg, scenario.grid_carbon_basis), inputs)
+
+
+def market_basis(reg: pd.DataFrame, carbon_basis: str) -> dict[str, str]:
+    """Per region: the provider-published CFE share behind its market-based intensity, or
+    that none is published and the location-based intensity stands in."""
+    out: dict[str, str] = {}
+    for row in reg.itertuples(index=False):
+        if pd.notna(row.cfe_fraction):
+            out[row.id] = (f"{MARKET_PUBLISHED} {float(row.cfe_fraction):.2f}: market-based = "
+                           f"location-based × (1 − share)")
+        else:
+            out[row.id] = (f"{MARKET_MISSING} by {row.provider} for this region; the "
+                           f"location-based {carbon_basis} intensity is used instead")
+    return out
 
 
 def hourly_ci(
-    scenario: Scenario, catalog: Catalog, regions: pd.DataFrame, timestamps: pd.DatetimeIndex
+    scenario: Scenario, catalog: Catalog, regions: pd.DataFrame, timestamps: pd.DatetimeIndex,
+    level_column: str = "grid_ci_gco2e_per_kwh",
 ) -> tuple[np.ndarray, dict[str, str], list[InputFigure]]:
     """Location-based intensity [region, hour] (g/kWh) and the basis used per region.
 
-    Levels come from the region's annual figure; where the catalog has an hourly series
-    covering the horizon (a live refresh) it is used as is; otherwise, where the region's
-    grid zone has a typical month × hour profile, the annual level is shaped by it
-    (value × profile / profile annual mean), so that regions with and without profiles
-    stay on one consistent level basis.
+    Levels come from the region's annual figure in ``level_column``; where the catalog
+    has an hourly series covering the horizon (a live refresh) it is used as is on the
+    lifecycle basis, and as a shape of the annual level on the direct basis; otherwise,
+    where the region's grid zone has a typical month × hour profile, the annual level is
+    shaped by it (value × profile / profile annual mean), so that regions with and
+    without profiles stay on one consistent level basis.
     """
-    annual = regions["grid_ci_gco2e_per_kwh"].to_numpy(dtype=float)
+    annual = regions[level_column].to_numpy(dtype=float)
+    direct = level_column != "grid_ci_gco2e_per_kwh"
     out = np.repeat(annual[:, None], len(timestamps), axis=1)
     basis: dict[str, str] = {}
     inputs: list[InputFigure] = []
@@ -76,7 +105,10 @@ def hourly_ci(
             continue
         series = _zone_series(catalog, zone, timestamps)
         if series is not None:
-            out[i], basis[rid], figure = series
+            values, basis[rid], figure = series
+            out[i] = annual[i] * values / values.mean() if direct else values
+            if direct:
+                basis[rid] = f"annual direct level × shape of the {basis[rid]}"
             inputs.append(figure)
             continue
         shape = _zone_shape(catalog, zone, timestamps)

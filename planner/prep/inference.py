@@ -9,9 +9,9 @@ import pandas as pd
 import xarray as xr
 
 from connectors.catalog import Catalog
-from planner.feasibility import check_service
+from planner.feasibility import check_failover, check_service
 from planner.figures import InputFigure, Offer, as_of_text
-from planner.geo import great_circle_km, modelled_rtt_ms
+from planner.latency import rtt_model, user_rtt_ms
 from planner.offers import Options, build_options
 from planner.prep.periods import Periods
 from planner.prep.regions import Candidates, offer_rows
@@ -29,6 +29,7 @@ class InferenceArrays:
     flow_allowed: xr.DataArray  # [service, metro, region]
     rtt_ms: xr.DataArray  # [metro, region]
     demand_rps: xr.DataArray  # [service, metro, hour]
+    failover_allowed: xr.DataArray  # [service, metro, region], within the failover SLO
     reasons: list[str] = field(default_factory=list)
     inputs: list[InputFigure] = field(default_factory=list)
 
@@ -46,42 +47,54 @@ def inference_arrays(
     allowed = opts.available.any("option")  # jurisdictions applied per option
     metros = pd.Index(sorted({d.metro for s in scenario.inference for d in s.demand}),
                       name="metro")
-    rtt, rtt_figure = round_trips(catalog, metros, cands)
+    rtt, rtt_figures = round_trips(catalog, metros, cands)
     if len(services):
-        inputs.append(rtt_figure)
+        inputs += rtt_figures
     flow = np.zeros((len(services), len(metros), len(cands.regions)), bool)
+    failover = np.zeros_like(flow)
     demand = np.zeros((len(services), len(metros), periods.n))
     reasons: list[str] = []
     for i, s in enumerate(scenario.inference):
         flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
                                                 periods)
+        failover[i] = _routes(s, allowed.values[i], metros, rtt, cands, s.failover_slo_ms)
         reasons += check_service(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
-                                 cands.series("jurisdiction"))
+                                 cands.series("jurisdiction"),
+                                 _left_out_servers(s, catalog, metros, cands))
+        reasons += check_failover(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
+                                  cands.series("jurisdiction"))
     inputs += _metro_inputs(catalog, metros)
     return InferenceArrays(
         services, metros, allowed, opts,
         xr.DataArray(flow, coords=[services, metros, cands.regions]), rtt,
         xr.DataArray(demand, coords=[services, metros, periods.hours]),
-        reasons, inputs)
+        xr.DataArray(failover, coords=[services, metros, cands.regions]), reasons, inputs)
 
 
 def round_trips(catalog: Catalog, metros: pd.Index,
-                cands: Candidates) -> tuple[xr.DataArray, InputFigure]:
-    """Modelled round trip (ms) [metro, region] from great-circle distance, and its source."""
-    metros_df = catalog.metros.set_index("metro")
-    used = list(metros)
-    m_lat = metros_df.loc[used, "lat_deg"].to_numpy(float) if used else np.zeros(0)
-    m_lon = metros_df.loc[used, "lon_deg"].to_numpy(float) if used else np.zeros(0)
-    reg = cands.table
-    km = great_circle_km(m_lat[:, None], m_lon[:, None], reg["lat_deg"].to_numpy(float)[None, :],
-                         reg["lon_deg"].to_numpy(float)[None, :])
-    lm = catalog.latency_model.set_index("scope").loc["default"]
-    rtt = xr.DataArray(modelled_rtt_ms(km, float(lm["intercept_ms"]), float(lm["ms_per_100km"])),
-                       coords=[metros, cands.regions])
-    figure = InputFigure("rtt_model", "user metro → region",
-                         f"{lm['intercept_ms']} ms + {lm['ms_per_100km']} ms/100 km",
-                         "ms", str(lm["source"]), as_of_text(lm["as_of"]))
-    return rtt, figure
+                cands: Candidates) -> tuple[xr.DataArray, list[InputFigure]]:
+    """Modelled round trip (ms) [metro, region] (see :mod:`planner.latency`), and its sources."""
+    rtt = user_rtt_ms(catalog, list(metros), cands.table.assign(id=list(cands.regions)))
+    return rtt, rtt_model(catalog).input_figures()
+
+
+def _left_out_servers(s: InferenceService, catalog: Catalog, metros: pd.Index,
+                      cands: Candidates) -> dict[str, list[str]]:
+    """Per metro of the service: regions left out for data that would have served it
+    (GPU offered, jurisdiction and residency allowed, round trip within the SLO)."""
+    hosts = cands.left_out_hosts(s.gpu, s.allowed_jurisdictions)
+    if hosts.empty:
+        return {}
+    rtt = user_rtt_ms(catalog, list(metros), hosts).to_numpy()
+    out: dict[str, list[str]] = {}
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        ok = rtt[m] <= s.latency_slo_ms
+        if d.residency is not None:
+            ok &= (hosts["jurisdiction"] == d.residency).to_numpy()
+        out[d.metro] = [f"{cands.describe_left_out(r)} at {rtt[m][j]:.0f} ms"
+                        for j, r in enumerate(hosts["id"]) if ok[j]]
+    return out
 
 
 def _routes_and_demand(
@@ -89,18 +102,26 @@ def _routes_and_demand(
     cands: Candidates, periods: Periods,
 ) -> tuple[np.ndarray, np.ndarray]:
     """[metro, region] routes within the SLO and residency, and [metro, hour] demand (req/s)."""
-    flow = np.zeros((len(metros), len(cands.regions)), bool)
     demand = np.zeros((len(metros), periods.n))
     profile = np.asarray(s.hourly_profile, float) if s.hourly_profile else np.ones(24)
     hour_of_day = periods.all_hours.hour.to_numpy()
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        demand[m] += periods.mean(d.rps * profile[hour_of_day][None, :])[0]
+    return _routes(s, allowed, metros, rtt, cands, s.latency_slo_ms), demand
+
+
+def _routes(s: InferenceService, allowed: np.ndarray, metros: pd.Index, rtt: xr.DataArray,
+            cands: Candidates, slo_ms: float) -> np.ndarray:
+    """[metro, region] routes within ``slo_ms`` (round trip) and each metro's residency."""
+    flow = np.zeros((len(metros), len(cands.regions)), bool)
     jurisdiction = cands.series("jurisdiction")
     for d in s.demand:
         m = metros.get_loc(d.metro)
         res_ok = np.ones(len(cands.regions), bool) if d.residency is None else (
             jurisdiction == d.residency).to_numpy()
-        flow[m] = allowed & res_ok & (rtt.values[m] <= s.latency_slo_ms)
-        demand[m] += periods.mean(d.rps * profile[hour_of_day][None, :])[0]
-    return flow, demand
+        flow[m] = allowed & res_ok & (rtt.values[m] <= slo_ms)
+    return flow
 
 
 def _metro_inputs(catalog: Catalog, metros: pd.Index) -> list[InputFigure]:

@@ -15,6 +15,7 @@ def resolve_names(scenario: Scenario, catalog: Catalog) -> set[str]:
     gpus = _workload_gpus(scenario, catalog)
     _check_metros(scenario, catalog)
     _check_region_ids(scenario, catalog)
+    _check_quota_gpus(scenario, catalog)
     return gpus
 
 
@@ -52,3 +53,12 @@ def _check_region_ids(scenario: Scenario, catalog: Catalog) -> None:
     for where, rid in named:
         if rid not in all_ids:
             raise ScenarioError(f"{where}: unknown region '{rid}'{suggest(rid, sorted(all_ids))}")
+
+
+def _check_quota_gpus(scenario: Scenario, catalog: Catalog) -> None:
+    known = sorted(catalog.hardware["gpu_model"])
+    for rid, per_gpu in scenario.quotas.items():
+        for gpu in per_gpu:
+            if gpu not in known:
+                raise ScenarioError(f"quotas.{rid}: unknown gpu '{gpu}'{suggest(gpu, known)}; "
+                                    f"known models: {', '.join(known)}")

@@ -52,9 +52,11 @@ def training_arrays(
     for i, job in enumerate(scenario.training):
         hour_ok[i] = _window_mask(job, scenario, periods)
         egress_usd[i], egress_kwh[i] = _egress(job, catalog, cands, inputs)
+        left = cands.left_out_hosts(job.gpu, job.allowed_jurisdictions)
         reasons += check_job(job, allowed.values[i], hour_ok[i] * periods.weights_h,
                              cands.regions, offers, cands.series("jurisdiction"),
-                             cands.series("provider"), scenario)
+                             cands.series("provider"), scenario,
+                             [cands.describe_left_out(r) for r in left["id"]])
     move = [move_cost(job, scenario, catalog, inputs) for job in scenario.training]
     coords = [jobs, cands.regions]
     return TrainingArrays(

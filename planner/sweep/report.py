@@ -5,8 +5,8 @@
   (over the Monte Carlo samples; with no samples the three are the one nominal value), and
   the most frequent set of regions used.
 - ``charts.html`` (self-contained, plotly inlined, works offline): distributions of cost
-  and carbon per grid point (P10–P90 bars over the samples), the cost–carbon frontier
-  coloured by carbon price, and — when two numeric parameters are swept — the surface of
+  and carbon per grid point (P10–P90 bars over the samples), cost vs carbon of every
+  solve coloured by carbon price, and — when two numeric parameters are swept — the surface of
   median carbon over them.
 """
 
@@ -125,6 +125,40 @@ def _colour_param(spec: SweepSpec) -> str | None:
     return numeric[0].column if numeric else None
 
 
+def cost_carbon_figure(ok: pd.DataFrame, summary: list[dict[str, Any]], spec: SweepSpec,
+                       title: str) -> Any:
+    """Cost (USD) against carbon (tCO2e) of every optimal solve, coloured by the swept
+    carbon price (or first numeric parameter), with the P50 of each grid point.
+
+    The cloud is every solve (Monte Carlo samples included), not an efficient frontier,
+    and the title says so. The legend sits under the plot so the colour bar on the right
+    never covers it.
+    """
+    import plotly.graph_objects as go
+
+    colour = _colour_param(spec)
+    labels = [e["label"] for e in summary]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=ok["carbon_tco2e"], y=ok["cost_usd"], mode="markers", name="solves",
+        marker={"size": 6, "opacity": 0.6,
+                **({"color": ok[colour], "colorscale": "Viridis", "showscale": True,
+                    "colorbar": {"title": {"text": colour, "side": "right"}, "x": 1.02}}
+                   if colour else {})},
+        text=ok["label"], hovertemplate="%{text}<br>%{x:.3f} tCO2e, $%{y:,.0f}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[e["carbon_tco2e"]["p50"] for e in summary], y=[e["cost_usd"]["p50"] for e in summary],
+        mode="lines+markers", name="P50 per grid point", line_color="black", text=labels,
+        hovertemplate="%{text}<br>%{x:.3f} tCO2e, $%{y:,.0f}<extra></extra>"))
+    what = "every solve (samples and grid points)" if spec.samples else "every grid point"
+    fig.update_layout(title=f"{title}: cost vs carbon of {what}",
+                      xaxis_title="carbon (tCO2e)", yaxis_title="cost (USD)", height=580,
+                      legend={"orientation": "h", "x": 0.0, "xanchor": "left",
+                              "y": -0.18, "yanchor": "top"},
+                      margin={"b": 110})
+    return fig
+
+
 def charts_html(df: pd.DataFrame, spec: SweepSpec, summary: list[dict[str, Any]],
                 title: str) -> str:
     """All charts in one self-contained HTML page (plotly.js inlined once)."""
@@ -155,21 +189,7 @@ def charts_html(df: pd.DataFrame, spec: SweepSpec, summary: list[dict[str, Any]]
     dist.update_layout(title=f"{title}: distributions per grid point", height=700)
     figs.append(dist)
 
-    colour = _colour_param(spec)
-    frontier = go.Figure()
-    frontier.add_trace(go.Scatter(
-        x=ok["carbon_tco2e"], y=ok["cost_usd"], mode="markers", name="solves",
-        marker={"size": 6, "opacity": 0.6,
-                **({"color": ok[colour], "colorscale": "Viridis", "showscale": True,
-                    "colorbar": {"title": colour}} if colour else {})},
-        text=ok["label"], hovertemplate="%{text}<br>%{x:.3f} tCO2e, $%{y:,.0f}<extra></extra>"))
-    frontier.add_trace(go.Scatter(
-        x=[e["carbon_tco2e"]["p50"] for e in summary], y=[e["cost_usd"]["p50"] for e in summary],
-        mode="lines+markers", name="P50 per grid point", line_color="black", text=labels,
-        hovertemplate="%{text}<br>%{x:.3f} tCO2e, $%{y:,.0f}<extra></extra>"))
-    frontier.update_layout(title=f"{title}: cost–carbon frontier", xaxis_title="carbon (tCO2e)",
-                           yaxis_title="cost (USD)", height=550)
-    figs.append(frontier)
+    figs.append(cost_carbon_figure(ok, summary, spec, title))
 
     numeric = [p for p in spec.grid.params if p.kind in ("number", "optional_number")]
     if len(numeric) >= 2 and len(ok):

@@ -157,10 +157,11 @@ class ResultStore:
                     f"rerun with the same scenario, catalog and sweep options, or choose "
                     f"another --out")
         self.parts_dir.mkdir(parents=True, exist_ok=True)
-        for tmp in self.parts_dir.glob(".tmp-*"):  # left by a run killed mid-write
-            tmp.unlink()
+        for folder in (self.parts_dir, self.out_dir):  # left by a run killed mid-write
+            for tmp in folder.glob(".tmp-*"):
+                tmp.unlink()
         if not path.exists():
-            path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            write_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode())
         seqs = [int(m.group(1)) for f in self.parts_dir.iterdir()
                 if (m := _PART_RE.match(f.name))]
         self._next = max(seqs, default=-1) + 1

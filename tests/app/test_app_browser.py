@@ -117,3 +117,34 @@ def test_slider_moves_the_kpis(app_url: str) -> None:
         finally:
             browser.close()
     assert ARTIFACT.stat().st_size > 10_000
+
+
+def test_map_outlines_draw_with_the_network_blocked(app_url: str) -> None:
+    """Every request leaving 127.0.0.1 is refused; the map still draws country outlines
+    (shipped Natural Earth rings), and nothing asks a CDN for map shapes."""
+    from playwright.sync_api import sync_playwright
+
+    refused: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1400})
+
+            def block(route) -> None:  # type: ignore[no-untyped-def]
+                if route.request.url.startswith(app_url):
+                    route.continue_()
+                else:
+                    refused.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", block)
+            page.goto(app_url)
+            page.get_by_text("Where the plan runs").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+            # the outline trace is one long path (≈10,000 points) inside the geo subplot
+            page.wait_for_function(
+                """() => Array.from(document.querySelectorAll('.geo .scattergeo path.js-line'))
+                         .some(p => (p.getAttribute('d') || '').length > 20000)""",
+                timeout=SOLVE_TIMEOUT_MS)
+        finally:
+            browser.close()
+    assert not [u for u in refused if "plot.ly" in u or "topojson" in u]

@@ -116,8 +116,27 @@ def test_map_figure_marks_used_regions_metros_and_flows(plan: Plan) -> None:
     assert sum(t.name == "served traffic" for t in fig.data) == len(plan.flows)
     candidates = by_name["candidate regions"]
     assert len(candidates.lat) == 4 - len(used.text)
-    assert fig.layout.geo.showland is False  # works offline unless outlines are asked for
-    assert views.map_figure(plan, cat.regions, cat.metros, outlines=True).layout.geo.showland
+    # outlines come from the shipped Natural Earth file; plotly's CDN layers stay off
+    geo = fig.layout.geo
+    assert not any((geo.showland, geo.showcountries, geo.showocean, geo.showcoastlines,
+                    geo.showlakes, geo.showrivers, geo.showsubunits))
+    outline = by_name[views.OUTLINE_TRACE_NAME]
+    assert len(outline.lon) > 10_000 and outline.mode == "lines"
+    plain = views.map_figure(plan, cat.regions, cat.metros, outlines=False)
+    assert views.OUTLINE_TRACE_NAME not in {t.name for t in plain.data}
+
+
+def test_world_outlines_are_whole_and_cut_at_the_antimeridian() -> None:
+    rings = views.world_rings()
+    assert len(rings) > 200  # every country polygon of Natural Earth 1:110m
+    lons = [lon for r in rings for lon, _ in r]
+    lats = [lat for r in rings for _, lat in r]
+    assert min(lons) == pytest.approx(-180, abs=0.01) and max(lons) == pytest.approx(180, abs=0.01)
+    assert max(lats) > 80 and min(lats) < -80
+    lo, _ = views.outline_lonlat()
+    steps = [abs(b - a) for a, b in zip(lo, lo[1:], strict=False)
+             if a is not None and b is not None]
+    assert max(steps) <= 180.0  # no line drawn across the whole map
 
 
 def test_hourly_figure_shows_the_schedule(plan: Plan) -> None:
@@ -209,3 +228,23 @@ def test_app_command_line(tmp_path: Path) -> None:
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[-3:] == ["--", "--scenario", str(sc.resolve())]
     assert "--server.headless" not in streamlit_command(None, None, False)
+
+
+def test_display_frame_shows_no_none_and_readable_numbers() -> None:
+    frame = pd.DataFrame({"Workload": ["a", "b"], "Cost $": [108024.945, 12.3456],
+                          "tCO2e": [3.03456, None], "Requests/s": [None, 12.0],
+                          "GPU-h": [20000.0, 0.3192], "Instances": [2, 3]})
+    shown = views.display_frame(frame)
+    assert shown.to_dict("records") == [
+        {"Workload": "a", "Cost $": "108,025", "tCO2e": "3.03", "Requests/s": "—",
+         "GPU-h": "20,000", "Instances": "2"},
+        {"Workload": "b", "Cost $": "12.35", "tCO2e": "—", "Requests/s": "12",
+         "GPU-h": "0.32", "Instances": "3"},
+    ]
+
+
+def test_display_frame_of_a_plan_has_no_none(plan: Plan) -> None:
+    shown = views.display_frame(views.placements_frame(plan))
+    text = " ".join(shown.astype(str).to_numpy().ravel())
+    assert "None" not in text and "nan" not in text
+    assert all("." not in c or len(c.split(".")[-1]) <= 2 for c in shown["Cost $"])

@@ -159,3 +159,25 @@ def test_a_planted_secret_appears_in_no_output_log_or_file(
     for blob in blobs:
         assert b"PLANTED" not in blob
     assert "failed" in outputs[0]  # the failure paths ran
+
+
+def test_verbose_logs_retries_redacted_and_plain_output_has_one_line_per_source(
+    cli: typer.Typer, env: Any, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/v3/carbon-intensity/history").respond_with_json(
+        {"error": f"bad key {fakes.EM_KEY}"}, status=503
+    )
+    fakes.serve_all(httpserver)
+    env(REGIONPLAN_GRID__ZONES='["US-MIDA-PJM"]')
+    plain = CliRunner().invoke(cli, ["data", "refresh", "--source", "electricitymaps"])
+    assert plain.exit_code == 1
+    lines = [ln for ln in plain.output.splitlines() if ln.startswith(("failed", "fallback"))]
+    assert [ln.split()[:2] for ln in lines] == [
+        ["fallback", "zone:US-MIDA-PJM:"],
+        ["failed", "electricitymaps:"],
+    ]
+    assert "retry 1/3" not in plain.output and "Traceback" not in plain.output
+    verbose = CliRunner().invoke(cli, ["data", "refresh", "--source", "electricitymaps", "-v"])
+    assert verbose.exit_code == 1
+    assert "retry 1/3" in verbose.output  # the details, on stderr
+    assert fakes.EM_KEY not in plain.output + verbose.output

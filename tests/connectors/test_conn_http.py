@@ -20,7 +20,7 @@ def client(sleeps: list[float], **over: float) -> HttpClient:
     cfg = HttpSettings(
         timeout_s=over.pop("timeout_s", 2.0),
         connect_timeout_s=1.0,
-        backoff_base_s=0.5,
+        backoff_base_s=over.pop("backoff_base_s", 0.5),
         backoff_max_s=4.0,
         **over,
     )  # type: ignore[arg-type]
@@ -124,3 +124,60 @@ def test_fastapi_422_detail() -> None:
         json={"detail": [{"loc": ["query", "region"], "msg": "field required", "type": "missing"}]},
     )
     assert error_text(r) == "field required"
+
+
+def test_retry_budget_gives_up_before_a_wait_it_cannot_afford(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_json({"error": "busy"}, status=503)
+    sleeps: list[float] = []
+    # backoff 0.5 s after the first try, budget 0.3 s: give up instead of waiting
+    with pytest.raises(SourceUnavailable, match=r"exceed http.retry_budget_s=0.3; retry after"):
+        client(sleeps, retry_budget_s=0.3, max_tries=5).get_json(httpserver.url_for("/x"))
+    assert sleeps == [] and [r.path for r, _ in httpserver.log].count("/x") == 1
+
+
+def test_retry_budget_counts_the_time_of_failed_tries(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.4)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    sleeps: list[float] = []
+    c = client(sleeps, timeout_s=0.15, max_tries=10, retry_budget_s=0.25, backoff_base_s=0.0)
+    with pytest.raises(SourceUnavailable, match="retry budget spent"):
+        c.get_json(httpserver.url_for("/slow"))
+    assert c.spent_s >= 0.25 and len(sleeps) <= 1  # at most two timed-out tries, then stop
+    assert [r.path for r, _ in httpserver.log].count("/slow") <= 2
+
+
+def test_the_refresh_deadline_stops_requests(httpserver: HTTPServer) -> None:
+    from connectors.http import deadline_at
+
+    httpserver.expect_request("/x").respond_with_json({"ok": 1})
+    with (
+        deadline_at(time.monotonic() - 1),
+        pytest.raises(SourceUnavailable, match=r"refresh deadline reached \(refresh.deadline_s\)"),
+    ):
+        client([]).get_json(httpserver.url_for("/x"))
+    assert httpserver.log == []
+
+
+def test_error_bodies_are_described_not_quoted() -> None:
+    import httpx
+
+    echo = "GET /x HTTP/1.1\nAuthorization: Bearer tok-ECHOED\nX-Api-Key: k-ECHOED"
+    assert error_text(httpx.Response(500, text=echo)) == f"non-JSON body, {len(echo)} bytes"
+    quoted = error_text(httpx.Response(400, json={"message": f"bad request: {echo}"}))
+    assert "ECHOED" not in quoted and quoted.startswith("bad request: GET /x")
+    assert error_text(httpx.Response(503, json={"e": 1})) == "no error message; body keys: e"
+
+
+def test_a_spent_budget_fails_later_requests_at_once(httpserver: HTTPServer) -> None:
+    """An unresponsive source costs its budget once per run, not once per zone."""
+    httpserver.expect_request("/x").respond_with_json({"error": "down"}, status=503)
+    c = client([], max_tries=2, retry_budget_s=0.0001, backoff_base_s=0.0)
+    with pytest.raises(SourceUnavailable):
+        c.get_json(httpserver.url_for("/x"))
+    tries = len(httpserver.log)
+    with pytest.raises(SourceUnavailable, match="retry budget spent on failed tries"):
+        c.get_json(httpserver.url_for("/x"))
+    assert len(httpserver.log) == tries  # no request made

@@ -3,7 +3,10 @@ a server killed mid-refresh, atomic writes, and the catalog overlay."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -45,7 +48,13 @@ def test_refresh_fills_the_store_for_all_sources(
     assert {s: st[s] for s in ALL} == dict.fromkeys(ALL, "ok")
     assert st["zone:US-MIDA-PJM"] == st["zone:GB"] == "ok"
     store = Store(settings.store.path)
-    assert store.counts() == {"gpu_offers": 5, "grid_hourly": 144, "spend": 7, "zone_map": 8}
+    assert store.counts() == {
+        "gpu_offers": 5,
+        "grid_hourly": 144,
+        "spend": 7,
+        "zone_map": 8,
+        "quarantine": 0,
+    }
     grid = store.read("grid_hourly", with_connector=True)
     assert dict(grid.groupby("grid_zone")["connector"].first()) == {
         "GB": "ukci",
@@ -91,7 +100,7 @@ def test_failed_source_keeps_last_good_data_and_shows_its_age(
     (out,) = report.outcomes
     assert out.status == "failed"
     assert out.message == (
-        'azure: HTTP 503 ({"e": 1}) on GET /api/retail/prices after 3 tries; '
+        "azure: HTTP 503 (no error message; body keys: e) on GET /api/retail/prices after 3 tries; "
         "using data from 2026-11-22T10:00Z (2 d old)"
     )
     offers = Store(settings.store.path).read("gpu_offers")
@@ -208,3 +217,101 @@ def test_zone_no_selected_source_serves_is_not_a_failure(
     st = statuses(report)
     assert st == {"zone:US-MIDA-PJM": "not-covered", "zone:GB": "ok", "ukci": "ok"}
     assert report.by_status("failed") == report.by_status("fallback") == []
+
+
+def _em_server(delay_s: float, seen: dict[str, int]) -> HTTPServer:
+    """A threaded fake Electricity Maps that answers any zone after ``delay_s``."""
+    lock = threading.Lock()
+
+    def answer(request: Request) -> Response:
+        with lock:
+            seen["now"] += 1
+            seen["peak"] = max(seen["peak"], seen["now"])
+        time.sleep(delay_s)
+        with lock:
+            seen["now"] -= 1
+        zone = request.args["zone"]
+        body = fakes.em_history(zone) if "history" in request.path else fakes.em_forecast(zone)
+        return Response(json.dumps(body), content_type="application/json")
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.expect_request(re.compile("/v3/carbon-intensity/.*")).respond_with_handler(answer)
+    server.start()
+    return server
+
+
+ZONES = [f"Z{i}" for i in range(8)]
+
+
+def test_zones_are_fetched_concurrently_within_the_polite_limit(
+    env: Any, regions: pd.DataFrame
+) -> None:
+    seen = {"now": 0, "peak": 0}
+    server = _em_server(0.5, seen)
+    try:
+        settings = env(
+            url=server.url_for("").rstrip("/"),
+            REGIONPLAN_GRID__ZONES=json.dumps(ZONES),
+            REGIONPLAN_REFRESH__MAX_CONCURRENCY="4",
+        )
+        started = time.monotonic()
+        report = refresh(settings, regions=regions, now=fakes.NOW, sources=["electricitymaps"])
+        elapsed_s = time.monotonic() - started
+    finally:
+        server.stop()
+    assert statuses(report) == {**{f"zone:{z}": "ok" for z in ZONES}, "electricitymaps": "ok"}
+    assert seen["peak"] == 4  # 8 zones × 2 requests, never more than 4 at once
+    assert elapsed_s < 8 * 2 * 0.5  # one request at a time would take 8 s
+
+
+def test_the_refresh_deadline_bounds_the_run_and_keeps_data(
+    env: Any, regions: pd.DataFrame
+) -> None:
+    seen = {"now": 0, "peak": 0}
+    server = _em_server(3.0, seen)
+    try:
+        settings = env(
+            url=server.url_for("").rstrip("/"),
+            REGIONPLAN_GRID__ZONES=json.dumps(ZONES),
+            REGIONPLAN_HTTP__TIMEOUT_S="10",
+            REGIONPLAN_REFRESH__DEADLINE_S="0.6",
+        )
+        started = time.monotonic()
+        report = refresh(settings, regions=regions, now=fakes.NOW, sources=["electricitymaps"])
+        elapsed_s = time.monotonic() - started
+    finally:
+        server.stop()
+    zones = [o for o in report.outcomes if o.source.startswith("zone:")]
+    assert {o.status for o in zones} == {"fallback"} and len(zones) == len(ZONES)
+    assert all("deadline" in o.message for o in zones)
+    assert elapsed_s < 0.6 + 1.5  # the deadline, plus committing the outcomes
+    assert Store(settings.store.path).counts()["grid_hourly"] == 0
+
+
+def test_an_unresponsive_source_costs_its_budget_once_not_once_per_zone(
+    env: Any, regions: pd.DataFrame
+) -> None:
+    """46 zones against an API that never answers in time: one retry budget, then every
+    other zone gives up at once (before: tries × timeout for each zone, one at a time)."""
+    seen = {"now": 0, "peak": 0}
+    zones = [f"Z{i}" for i in range(46)]
+    server = _em_server(1.0, seen)
+    try:
+        settings = env(
+            url=server.url_for("").rstrip("/"),
+            REGIONPLAN_GRID__ZONES=json.dumps(zones),
+            REGIONPLAN_HTTP__TIMEOUT_S="0.2",
+            REGIONPLAN_HTTP__MAX_TRIES="3",
+            REGIONPLAN_HTTP__RETRY_BUDGET_S="0.6",
+        )
+        started = time.monotonic()
+        report = refresh(settings, regions=regions, now=fakes.NOW, sources=["electricitymaps"])
+        elapsed_s = time.monotonic() - started
+    finally:
+        server.stop()
+    fell = [o for o in report.outcomes if o.status == "fallback"]
+    assert len(fell) == 46
+    assert sum("retry budget spent" in o.message for o in fell) >= 46 - 4
+    # 46 zones × 3 tries × 0.2 s = 27.6 s of timeouts before; now the 0.6 s budget (spent
+    # by at most 4 zones in flight at once) plus bookkeeping
+    assert elapsed_s < 10.0

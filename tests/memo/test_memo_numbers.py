@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from planner.memo import build_vs_buy_memo, migrate_memo, render
@@ -26,7 +27,7 @@ def test_build_vs_buy_numbers(example_plans, catalog, name):
     sc, plan, _ = example_plans[name]
     svc, job = sc.inference[0], sc.training[0]
     res = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=IN_TOKENS), catalog,
-                            floor_gpus=svc.min_regions * svc.min_gpus_per_region, samples=200)
+                            floor_gpus=svc.min_regions * svc.warm_gpus_per_region, samples=200)
     r = res.result
     serving = _svc(plan, svc.name)
     training = _svc(plan, job.name)
@@ -128,3 +129,42 @@ def test_monte_carlo_is_reproducible(example_plans, catalog):
     assert i.p10 <= i.p50 <= i.p90
     swings = [bar.swing for bar in a.tornado.bars]
     assert swings == sorted(swings, reverse=True)
+
+
+def test_crossing_is_interpolated_between_samples():
+    from planner.memo.charts import crossing
+
+    # a − b = −2, −0.5, +2: crosses between x = 1 and 2 at 1 + 0.5 / 2.5 = 1.2
+    assert crossing([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [3.0, 2.5, 1.0]) == pytest.approx(1.2)
+    assert crossing([0.0, 10.0], [0.0, 1.0], [2.0, 1.5]) is None
+    assert crossing([1.0, 2.0], [5.0, 4.0], [5.0, 1.0]) == 1.0
+
+
+def test_each_build_vs_buy_chart_marks_its_own_break_even(example_plans, catalog):
+    from planner.memo.document import Chart
+
+    sc, plan, _ = example_plans["llm-fleet"]
+    svc = sc.inference[0]
+    res = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=IN_TOKENS), catalog,
+                            floor_gpus=svc.min_regions * svc.warm_gpus_per_region, samples=50)
+    r = res.result
+    charts = {b.key: b for s in res.document.sections for b in s.blocks if isinstance(b, Chart)}
+    expected = {"tco": r.breakeven_m_requests_per_month,
+                "footprint": r.breakeven_carbon_m_requests_per_month,
+                "tco_adjusted": r.breakeven_adjusted_m_requests_per_month}
+    assert r.breakeven_carbon_m_requests_per_month != pytest.approx(
+        r.breakeven_m_requests_per_month, rel=0.05)  # the bug: one mark for all charts
+    for key, be in expected.items():
+        fig = charts[key].figure
+        labels = [a.text for a in fig.layout.annotations]
+        xs = [10 ** a.x for a in fig.layout.annotations]
+        marked = dict(zip(labels, xs, strict=True))
+        if be is None:
+            assert "break-even" not in marked
+            continue
+        assert marked["break-even"] == pytest.approx(be, rel=1e-3)
+        # and the chart's own curves are equal there (recomputed from the traces)
+        build, buy = fig.data[0], fig.data[1]
+        at = np.interp(marked["break-even"], build.x, build.y) / np.interp(
+            marked["break-even"], buy.x, buy.y)
+        assert at == pytest.approx(1.0, rel=1e-3)

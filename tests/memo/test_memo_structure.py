@@ -67,3 +67,22 @@ def test_html_inlines_plotly_once_and_nothing_external(example_plans, catalog):
     for bad in ('src="http', "src='http", 'href="http', "@import", "cdn.plot.ly/plotly"):
         assert bad not in html.split("</style>")[0] + "".join(
             part.split(">", 1)[0] for part in html.split("<script")[1:]), bad
+
+
+def test_chart_titles_wrap_and_money_has_one_sign(example_plans, catalog):
+    from planner.memo.charts import TITLE_LINE_PX, TITLE_MAX_CHARS, TOP_MARGIN_PX
+    from planner.memo.document import Chart
+
+    _, plan, _ = example_plans["llm-fleet"]
+    doc = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=300), catalog,
+                            samples=50).document
+    charts = [b for s in doc.sections for b in s.blocks if isinstance(b, Chart)]
+    mc = next(c for c in charts if c.key == "monte_carlo")
+    assert len(mc.figure.layout.title.text.replace("<br>", " ")) > TITLE_MAX_CHARS
+    for c in charts:
+        lines = c.figure.layout.title.text.split("<br>")
+        assert all(len(line) <= TITLE_MAX_CHARS for line in lines), c.key
+        # the top margin makes room for every line of the title
+        assert c.figure.layout.margin.t >= TOP_MARGIN_PX + TITLE_LINE_PX * (len(lines) - 1)
+    md = render.to_markdown(doc)
+    assert "$ $" not in md and "serving cost $" in md

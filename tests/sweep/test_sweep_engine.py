@@ -64,7 +64,7 @@ def test_nominal_rows_equal_direct_plans(catalog, tmp_path) -> None:
                                              "charts.html"}
     assert pd.read_parquet(rep.results_path).equals(df)
     html = (tmp_path / "charts.html").read_text()
-    assert "frontier" in html and "<script src=" not in html  # plotly inlined
+    assert "cost vs carbon" in html and "<script src=" not in html  # plotly inlined
     assert "carbon_price=6000, latency_slo=60" in (tmp_path / "summary.md").read_text()
 
 

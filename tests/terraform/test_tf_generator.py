@@ -25,8 +25,13 @@ from planner.emit.tfvars import (
     TfvarsError,
     hcl_quote,
     tfvars_values,
-    write_tfvars,
 )
+
+
+def write_tfvars(plan: dict[str, Any], out: Path, *args: Any, **kwargs: Any) -> list[Path]:
+    """The writer with the stack-relative module path (no copied modules in ``out``)."""
+    kwargs.setdefault("modules_source", "../../modules")
+    return gen.write_tfvars(plan, out, *args, **kwargs)
 
 
 def test_values_hand_checked() -> None:
@@ -55,6 +60,8 @@ def test_json_and_hcl_carry_the_same_values(fixture: str) -> None:
             return v[1:-1]
         if isinstance(v, dict):
             return {unq(k): unq(x) for k, x in v.items() if not k.startswith("__")}
+        if isinstance(v, list):
+            return [unq(x) for x in v]
         return v
     assert unq(from_hcl) == from_json
 
@@ -182,7 +189,8 @@ def test_every_allowed_workload_name_is_accepted(name: str) -> None:
 def test_writes_all_files_and_manifest(tmp_path: Path) -> None:
     paths = write_tfvars(load_fixture("seven_regions.json"), tmp_path)
     names = {p.name for p in paths}
-    assert names == {TFVARS_JSON, TFVARS_HCL, gen.PROVIDERS_FILE, gen.FLEET_FILE}
+    assert names == {TFVARS_JSON, TFVARS_HCL, gen.PROVIDERS_FILE, gen.FLEET_FILE,
+                     gen.COST_REPORT}
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text(encoding="utf-8"))
     for p in paths:
         assert manifest["files"][p.name] == [gen.sha256_text(p.read_text(encoding="utf-8"))]
@@ -192,7 +200,8 @@ def test_writes_all_files_and_manifest(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["json", "hcl"])
 def test_single_format(fmt: str, tmp_path: Path) -> None:
     paths = write_tfvars(load_fixture("seven_regions.json"), tmp_path, fmt=fmt, stack=False)
-    assert [p.name for p in paths] == [TFVARS_JSON if fmt == "json" else TFVARS_HCL]
+    assert [p.name for p in paths] == [TFVARS_JSON if fmt == "json" else TFVARS_HCL,
+                                       gen.COST_REPORT]
 
 
 def test_rerun_overwrites_own_files(tmp_path: Path) -> None:
@@ -246,7 +255,7 @@ def test_crash_mid_write_leaves_whole_files(
     calls = {"n": 0}
 
     def crashing_replace(src: str, dst: str) -> None:
-        # 1st replace is the widened manifest, then the files: die on the 3rd file.
+        # the staged files are renamed into place one by one: die on the 4th.
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt("simulated crash")
@@ -266,6 +275,28 @@ def test_crash_mid_write_leaves_whole_files(
     write_tfvars(new_plan, tmp_path)  # no OverwriteRefusedError: all still vouched for
     for name, text in new.items():
         assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+def test_recovery_completes_a_committed_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """Killed after the set was committed: the next run's recovery rolls it forward, so
+    every file is new; killed before: the staging directory goes and every file is old."""
+    old_plan, new_plan = load_fixture("llm_fleet_carbon0.json"), load_fixture(
+        "llm_fleet_carbon200.json")
+    write_tfvars(old_plan, tmp_path)
+    old = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    new = gen.generate(new_plan)
+    staged = files_mod.stage_files(tmp_path, new)  # killed here: not committed
+    files_mod.recover(tmp_path)
+    assert not staged.staging.exists()
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()} == old
+    staged = files_mod.stage_files(tmp_path, new)
+    staged.mark_committed()  # killed here: committed, nothing in place yet
+    files_mod.recover(tmp_path)
+    assert not staged.staging.exists()
+    for name, text in new.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text
+    assert not files_mod.foreign_files(tmp_path, list(new))
 
 
 def test_modules_source_cannot_inject(tmp_path: Path) -> None:
