@@ -30,3 +30,7 @@ class SolveOptions:
     # LP algorithm for HiGHS. "auto": dual simplex, but the interior-point method (with
     # crossover) from IPM_MIN_VARIABLES up, where it was measured ~3× faster (benchmarks/).
     lp_method: Literal["auto", "simplex", "ipm"] = "auto"
+    # With whole instances, branch and bound (after rounding could not prove the gap) stops
+    # after this long and returns its best plan with the gap it proved (solver.mip_gap);
+    # None: run to mip_rel_gap. An explicit time_limit_s takes precedence.
+    mip_time_limit_s: float | None = 60.0
