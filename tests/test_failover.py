@@ -100,15 +100,15 @@ def test_a_failover_slo_below_the_slo_is_refused():
 
 
 def test_baselines_are_flagged_for_max_region_share_and_a_carbon_limit():
-    # The optimum keeps eu-west-1 at 75 rps: 180 GPU-h × 300 g + 60 × 100 g + 240 × 1e-5 t
-    # = 0.0624 t ≤ 0.07. cheapest-region (blind to the SLO) puts all 100 rps in
+    # The optimum in whole GPUs: 7 in eu-west-1 (70 rps ≤ 75) and 3 in europe-north1:
+    # 168 GPU-h × 300 g + 72 × 100 g + 240 × 1e-5 t = 0.06 t ≤ 0.07. cheapest-region (blind to the SLO) puts all 100 rps in
     # azure/japaneast: 240 × 450 g + 0.0024 t = 0.1104 t > 0.07, and 100 % of the traffic in
     # one region under a 0.75 cap.
     text = service_scenario(50, min_regions=2).replace(
         "min_regions: 2", "min_regions: 2\n    max_region_share: 0.75") + \
         "limits: {carbon_tco2e: 0.07}\n"
     sc = load_scenario_text(text)
-    assert make_plan(sc, tiny_catalog()).totals["carbon_tco2e"] == pytest.approx(0.0624)
+    assert make_plan(sc, tiny_catalog()).totals["carbon_tco2e"] == pytest.approx(0.06)
     result = run_baseline(prepare(sc, tiny_catalog()), "cheapest-region")
     assert result.plan.totals["carbon_tco2e"] == pytest.approx(0.1104)
     broken = baselines_json((result,))[0]["violations"]
