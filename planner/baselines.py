@@ -86,6 +86,12 @@ class _Builder:
             hour=p.hours).transpose("service", "metro", "region", "hour").copy()
         self.used: dict[tuple[str, str], np.ndarray] = {}  # GPUs used per hour
 
+    @property
+    def job_gpus(self) -> xr.DataArray:
+        """[job, region, hour] GPUs in use: instances × GPUs per instance, over options."""
+        gpi = self.p.job_options.gpus_per_instance.fillna(0.0)
+        return (self.job_inst * gpi).sum("option").transpose("job", "region", "hour")
+
     def service_instances(self) -> xr.DataArray:
         """Whole instances of each region's baseline option serving the routed traffic."""
         p, o = self.p, self.p.service_options
