@@ -58,6 +58,8 @@ EXTRA_EXAMPLES: dict[str, Any] = {
     "Scenario.limits": {"carbon_tco2e": 25},
     "Scenario.time_shifting": False,
     "Scenario.accounting": "market",
+    "Scenario.grid_carbon_basis": "direct",
+    "Scenario.water_fallback": False,
     "Horizon.representative": "month-hour",
     "TrainingJob.checkpoint_gb": 500,
     "TrainingJob.single_region": True,
