@@ -5,16 +5,22 @@ Maintainer tool, run as::
     .venv/bin/python -m connectors.compile_catalog \\
         --reference ../shared/data/reference --hourly ../shared/data/hourly --out connectors/data
 
-It reads the sourced reference CSVs (see ``shared/data/reference/README.md``) and the
-hourly Electricity Maps series (``shared/data/hourly/README.md``) and writes the canonical
-tables of :mod:`connectors.schema` plus ``SOURCES.md``. Every figure keeps a source;
+It reads the sourced reference CSVs (see ``shared/data/reference/README.md`` and
+``UPDATE-2026-12.md``) and the hourly Electricity Maps series
+(``shared/data/hourly/README.md``) and writes the canonical tables of
+:mod:`connectors.schema` plus ``SOURCES.md``. Tables are built by
+:mod:`connectors.compile_catalog_regions` (``regions``),
+:mod:`connectors.compile_catalog_offers` (``gpu_offers``),
+:mod:`connectors.compile_catalog_hardware` (``hardware``, ``purchase_options``) and this
+module (latency, metros, transfer, grid profiles). Every figure keeps a source;
 anything computed here says ``derived: <formula> from <source>``. Missing figures stay
 empty. The output is deterministic: same inputs, byte-identical files (rows sorted,
 fixed float formatting, no timestamps).
 
 The few figures that are not in ``shared/data`` (GPU datasheet power, DGX system power,
-data-transfer prices, coordinates of metros without a cloud region) are constants in
-:mod:`connectors.compile_catalog_figures`, each with the URL it was read from.
+data-transfer prices, committed-use discounts, coordinates of metros without a cloud
+region) are constants in :mod:`connectors.compile_catalog_figures` and
+:mod:`connectors.compile_catalog_hardware`, each with the URL it was read from.
 """
 
 from __future__ import annotations

@@ -273,35 +273,46 @@ class PurchaseOption:
 
 PURCHASE_OPTIONS: tuple[PurchaseOption, ...] = (
     PurchaseOption(
-        "aws", "committed_1y", 0.40,
-        "EC2 Instance Savings Plan (= Standard Reserved Instance rates), Linux, 1 year, "
-        "typical rate for an instance family in one region; not a GPU-specific figure "
-        "(AWS's cap is 72 %)",
-        "ProsperOps, 'AWS Savings Plans: What you need to know' "
-        "(https://www.prosperops.com/blog/aws-savings-plans/): '~40% for a Linux 1 year'; "
-        "cap: https://aws.amazon.com/savingsplans/faqs",
-        "2019-11-06",
+        "aws", "committed_1y", 0.349,
+        "EC2 Standard Reserved Instance, 1 year, no upfront, Linux: the lowest GPU-family "
+        "rate, so a lower bound for GPU instances (g6/gr6 0.349; p4d/p4de 0.366; g5, g6e, "
+        "g4dn 0.37; p3dn 0.384); p5, p5en and p6-b200 list no Reserved Instance price "
+        "(Savings Plans only)",
+        "derived: 1 - reserved / onDemand (reserved = yrTerm1Standard.noUpfront, per the "
+        "repository's scripts/utils.py), median per instance family over regions, from "
+        "tsaol/aws-gpu@7412fd256c5e:data/all_gpu_instances.js (instances.vantage.sh data, "
+        "'Last updated: 2026-01-21')",
+        "2026-01-21",
     ),
     PurchaseOption(
         "aws", "committed_3y", 0.60,
         "EC2 Instance Savings Plan (= Standard Reserved Instance rates), Linux, 3 years, "
         "typical rate for an instance family in one region; not a GPU-specific figure "
-        "(AWS's cap is 72 %)",
+        "(AWS's cap is 72 %); no sourced 3-year GPU-instance price was found",
         "ProsperOps, 'AWS Savings Plans: What you need to know' "
         "(https://www.prosperops.com/blog/aws-savings-plans/): '~60% for a Linux 3 year'; "
         "cap: https://aws.amazon.com/savingsplans/faqs",
         "2019-11-06",
     ),
     PurchaseOption(
-        "gcp", "committed_3y", 0.55,
-        "Compute Engine resource-based commitment (vCPU, memory, GPUs, Local SSD in one "
-        "region), 3 years; Google's stated maximum for 'most resources like machine types "
-        "or GPUs', an upper bound",
-        "Google Cloud docs, Resource-based committed use discounts "
-        "(https://docs.cloud.google.com/compute/docs/instances/signing-up-committed-use-"
-        "discounts): 'The discount is up to 55% for most resources like machine types or "
-        "GPUs' (earlier versions of the page said 57 %)",
-        "2026",
+        "gcp", "committed_1y", 0.306,
+        "Compute Engine resource-based commitment, 1 year, for a3-highgpu-8g (H100): the "
+        "lowest GPU-family rate, so a lower bound for GPU instances (other families in the "
+        "same file: a3-megagpu 0.312, a2 (A100) 0.37, g2 (L4) 0.37)",
+        "derived: 1 - month_1y / month for a3-highgpu-8g, median over 40 regions (range "
+        "0.305-0.306), from Cyclenerd/google-cloud-pricing-cost-calculator@fd66b26ff84f:"
+        "pricing.yml (Cloud Billing Catalog API, generated 2026-07-30; Apache-2.0)",
+        "2026-07-30",
+    ),
+    PurchaseOption(
+        "gcp", "committed_3y", 0.561,
+        "Compute Engine resource-based commitment, 3 years, for a3-highgpu-8g (H100) (other "
+        "families in the same file: a3-megagpu 0.564, a2 (A100) 0.65, g2 (L4) 0.55); "
+        "Google's stated maximum for GPUs is 55-57 %",
+        "derived: 1 - month_3y / month for a3-highgpu-8g, median over 40 regions (range "
+        "0.560-0.561), from Cyclenerd/google-cloud-pricing-cost-calculator@fd66b26ff84f:"
+        "pricing.yml (Cloud Billing Catalog API, generated 2026-07-30; Apache-2.0)",
+        "2026-07-30",
     ),
     PurchaseOption(
         "azure", "committed_3y", 0.72,

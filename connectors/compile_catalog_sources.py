@@ -114,10 +114,13 @@ found", never zero.
   (GPUDirect-TCPX/TCPXO/RDMA); Azure ND96asr_v4, ND96amsr_A100_v4, ND96isr_H100_v5,
   ND96isr_H200_v5 (InfiniBand). A2 (A100) shapes are not: no source found that gives them
   a cluster network. Azure NC H100 v5 is `H100-NVL` (1 or 2 PCIe GPUs), never multi-node.
-- **purchase_options.csv**: committed-use discounts are **not GPU-specific** in the sources
-  found: AWS's are the typical EC2 Instance Savings Plan / Standard RI rates for Linux,
-  GCP's and Azure's are the providers' stated maxima (upper bounds). No sourced figure was
-  found for GCP or Azure 1-year commitments on GPU instances, so those rows are absent.
+- **purchase_options.csv**: one row per provider and term. GCP's are GPU-specific: the
+  a3-highgpu-8g (H100) commitment prices of the Cyclenerd `pricing.yml` (`month_1y`,
+  `month_3y` vs `month`), the lowest of the GPU families there. AWS 1-year is the lowest
+  GPU-family Standard RI (1 year, no upfront) rate in the instances.vantage.sh data; AWS
+  3-year is the typical Linux EC2 Instance Savings Plan rate (not GPU-specific); Azure's 3-year
+  row is Microsoft's advertised maximum (an upper bound). No sourced Azure 1-year figure
+  for GPU VMs was found, so that row is absent.
 - **hardware.csv**: every offered GPU has power and embodied figures. `power_w` is board
   power at full load (CCF for A100, V100, T4, A10G; vendor figures otherwise);
   `host_power_w_per_gpu` is an upper bound from vendor DGX maximum system power, not

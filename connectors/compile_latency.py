@@ -47,6 +47,7 @@ GCP_SOURCE_DETAIL = (
     "stated; captured on or before the commit date"
 )
 GCP_AS_OF = "2023-11-27"
+AS_OFS = (AZURE_AS_OF, AWS_AS_OF, GCP_AS_OF)
 KNOT_KM = 1000.0  # fixed a priori: metro/regional segment vs long-haul segment
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_SALT = "regionplan-rtt-holdout-v1"  # the split's fixed seed
@@ -254,7 +255,7 @@ def build_latency_model_v2(latency: pd.DataFrame, previous: pd.DataFrame) -> pd.
             f"{HOLDOUT_FRACTION:.0%} of unordered pairs, both directions together, chosen by "
             f"SHA-256 of '{HOLDOUT_SALT}|pair'; {dropped} directed pairs without region "
             "coordinates not used; region-to-region RTT, user access network not included"),
-        "as_of": f"{AWS_AS_OF}/{AZURE_AS_OF}/{GCP_AS_OF}",
+        "as_of": "/".join((min(AS_OFS), max(AS_OFS))),  # ISO 8601 interval: oldest/newest
     }]  # fmt: skip
     for row in previous.itertuples(index=False):
         if row.scope == "default":

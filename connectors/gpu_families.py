@@ -9,11 +9,13 @@ Basis (provider documentation pages; the classification is by instance family):
 - AWS: p4d/p4de (400 Gbps EFA), p5/p5en (3,200 Gbps EFA) and p6-b200 (EFAv4) are the
   EC2 UltraCluster instance families, https://aws.amazon.com/ec2/ultraclusters/ and
   https://aws.amazon.com/ec2/instance-types/p5/ ; p5.4xlarge is a single-GPU slice.
-- GCP: a3-highgpu-8g (GPUDirect-TCPX), a3-megagpu-8g (GPUDirect-TCPXO) and
-  a3-ultragpu-8g (GPUDirect RDMA) are the accelerator-optimized shapes Google documents
-  for multi-node clusters, https://cloud.google.com/compute/docs/gpus/gpudirect ;
-  A2 (A100) machine types have no such network in the sources found, so they are not
-  multi-node here.
+- GCP: a3-highgpu-8g (GPUDirect-TCPX) and a3-megagpu-8g (GPUDirect-TCPXO), per
+  https://docs.cloud.google.com/ai-hypercomputer/docs/nccl/test-gke-custom-a3-mega-high ;
+  a3-ultragpu-8g (8 x H200, CX-7 RDMA over RoCE), per the GoogleCloudPlatform
+  cluster-toolkit v1.44.1 release notes. A2 (A100) machine types are not multi-node here:
+  NVIDIA's GKE recipes note that GPUDirect-TCPXO "targets H100 a3-megagpu-8g nodes, not
+  the A100 a2-highgpu/a2-ultragpu machine family"
+  (https://docs.nvidia.com/aicr/latest/integrator-guide/gke-tcpxo-networking.md).
 - Azure: ND A100 v4 (ND96asr_v4, ND96amsr_A100_v4), ND H100 v5 and ND H200 v5 carry
   8 x 200/400 Gb/s InfiniBand for scale-out,
   https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/nd-h100-v5-series ;

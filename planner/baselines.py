@@ -10,7 +10,9 @@
 - ``cheapest-region``: each workload whole in its cheapest allowed region, as soon as allowed.
 
 Every baseline respects a workload's ``allowed_jurisdictions`` and GPU availability; what
-else it ignores shows up as violations (SLO, residency, quota, min regions) in the result.
+else it ignores shows up as violations in the result: SLO, residency, unserved demand,
+quota, min_regions, max_region_share, min_gpus_per_region, survive_region_loss (re-checked
+from its GPUs), min_run_hours, and the budgets (carbon, cost, water).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from planner.evaluate import as_solution
+from planner.failover import check_plan
 from planner.plan import Plan, extract
 from planner.problem import Problem
 from planner.session import PlanSession
@@ -177,7 +180,10 @@ def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
                     break
 
 
-def _violations(p: Problem, b: _Builder, unplaced: list[str]) -> tuple[float, int, list[str]]:
+def _violations(p: Problem, b: _Builder, unplaced: list[str], plan: Plan
+                ) -> tuple[float, int, list[str]]:
+    """Every rule of the scenario the baseline breaks, in words; with the share of traffic
+    beyond SLO or residency and the count of (region, GPU, hour) cells over quota."""
     out = list(unplaced)
     total = float(p.demand_rps.sum())
     bad_rps = float((b.rps * (~p.flow_allowed)).sum()) if total else 0.0
@@ -194,6 +200,7 @@ def _violations(p: Problem, b: _Builder, unplaced: list[str]) -> tuple[float, in
         regions = int((b.rps[i].sum(["metro", "hour"]) > EPS).sum())
         if regions < s.min_regions:
             out.append(f"{s.name}: served from {regions} region(s), min_regions {s.min_regions}")
+        out += _service_rule_violations(p, b, i)
     cells = 0
     for (rid, gpu), used in b.used.items():
         q = p.quota_gpus.sel(region=rid, gpu=gpu).item()
@@ -203,7 +210,83 @@ def _violations(p: Problem, b: _Builder, unplaced: list[str]) -> tuple[float, in
                 cells += over
                 out.append(f"quota exceeded in {rid} for {gpu} ({over} h, peak "
                            f"{used.max():,.0f} > {q:,.0f} GPUs)")
+    out += _job_rule_violations(p, b) + _budget_violations(p, plan)
+    out += _failover_violations(p, b)
     return (bad_rps / total if total else 0.0), cells, out
+
+
+def _service_rule_violations(p: Problem, b: _Builder, i: int) -> list[str]:
+    """max_region_share and the warm floor of service ``i`` (min_gpus_per_region)."""
+    s = p.scenario.inference[i]
+    out: list[str] = []
+    served = b.rps[i].sum("metro")  # [region, hour]
+    total = p.demand_rps[i].sum("metro")  # [hour]
+    if s.max_region_share is not None:
+        share = (served / total.where(total > EPS)).max("hour").fillna(0.0)
+        worst = share.idxmax("region").item() if float(share.max()) > 0 else None
+        if worst is not None and float(share.max()) > s.max_region_share + 1e-9:
+            out.append(f"{s.name}: {worst} carries up to {float(share.max()):.0%} of traffic, "
+                       f"max_region_share {s.max_region_share:g}")
+    if s.tracks_sites:
+        gpus = served / s.requests_per_gpu_s
+        used = served.sum("hour") > EPS
+        low = ((gpus < s.warm_gpus_per_region - 1e-9) & used).sum("hour")
+        for rid in p.regions[(low > 0).values]:
+            out.append(f"{s.name}: {rid} runs fewer than min_gpus_per_region "
+                       f"{s.warm_gpus_per_region:g} GPUs in {int(low.sel(region=rid))} h")
+    return out
+
+
+def _failover_violations(p: Problem, b: _Builder) -> list[str]:
+    """survive_region_loss, re-checked from the baseline's GPUs: one line per service."""
+    failed = [c for c in check_plan(p, b.values()["Service-gpus"]) if not c.survives]
+    out = []
+    for s in p.scenario.inference:
+        mine = [c for c in failed if c.service == s.name]
+        if mine:
+            worst = max(c.worst_unserved_rps for c in mine)
+            out.append(f"{s.name}: survive_region_loss broken — losing "
+                       f"{', '.join(c.lost for c in mine)} leaves up to {worst:,.1f} rps "
+                       f"unserved within {s.failover_slo_ms:g} ms")
+    return out
+
+
+def _job_rule_violations(p: Problem, b: _Builder) -> list[str]:
+    """Runs shorter than a job's min_run_hours, and restart work left undone (hourly)."""
+    out: list[str] = []
+    if p.scenario.horizon.representative is not None:
+        return out
+    for j, job in enumerate(p.scenario.training):
+        if not job.tracks_runs:
+            continue
+        on = b.job_gpus.values[j] > EPS  # [region, hour]
+        runs = []
+        for row in on:
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(int), [0]])))
+            runs += list(edges[1::2] - edges[::2])
+        short = sum(1 for n in runs if n < job.min_run_hours)
+        if short:
+            out.append(f"{job.name}: {short} run(s) shorter than min_run_hours "
+                       f"{job.min_run_hours}")
+        if job.restart_overhead_gpu_hours > 0 and runs:
+            # the baseline places the job's work only; each start needs the overhead too
+            out.append(f"{job.name}: {len(runs)} start(s) need "
+                       f"{len(runs) * job.restart_overhead_gpu_hours:,.0f} GPU-h of restart "
+                       f"work the baseline does not run (restart_overhead_gpu_hours "
+                       f"{job.restart_overhead_gpu_hours:g})")
+    return out
+
+
+def _budget_violations(p: Problem, plan: Plan) -> list[str]:
+    """The scenario's limits (carbon, cost, water) against the baseline's totals."""
+    lim = p.scenario.limits
+    checks = (("carbon", "limits.carbon_tco2e", lim.carbon_tco2e, plan.totals["carbon_tco2e"],
+               "tCO2e"),
+              ("cost", "limits.cost_usd", lim.cost_usd, plan.totals["cost_usd"], "USD"),
+              ("water", "limits.water_m3", lim.water_m3, plan.totals["water_m3"], "m³"))
+    return [f"{what} {value:,.3f} {unit} exceeds {field} = {limit:g}"
+            for what, field, limit, value, unit in checks
+            if limit is not None and value > limit * (1 + 1e-9) + 1e-9]
 
 
 DESCRIPTIONS = {
@@ -220,8 +303,8 @@ def run_baseline(p: Problem, name: str) -> BaselineResult:
     b = _Builder(p)
     unplaced = _place_jobs(p, b, name)
     _place_services(p, b, name)
-    share, cells, violations = _violations(p, b, unplaced)
     plan = extract(p, as_solution(p, b.values(), f"baseline:{name}"))
+    share, cells, violations = _violations(p, b, unplaced, plan)
     return BaselineResult(name, DESCRIPTIONS[name], plan, share, cells, tuple(violations))
 
 

@@ -48,6 +48,11 @@ HOURS_PER_MONTH = 730.0
 HOURS_PER_DAY = 24.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / HOURS_PER_DAY
 
+DEFAULT_DUAL_RUN_HOURS = 168.0
+"""Hours old and new placements run side by side during a move, unless told otherwise:
+one week, a regionplan choice (not a measurement) shared by ``regionplan diff`` and the
+migration memo so both price the same move the same way."""
+
 MIN_GPU_HOURS_PER_MONTH = 0.01
 """Smaller changes of a workload's GPU-hours per month in a region are ignored (noise)."""
 

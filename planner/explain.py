@@ -74,6 +74,7 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
                     f"(hour {worst}) — the regions within {s.latency_slo_ms:g} ms that its rules "
                     f"allow ({', '.join(where)}) lack GPU quota; raise a quota there or relax "
                     f"the SLO")
+    reasons += _failover_reasons(problem, v)
     if "Service-min-regions-slack" in v:
         short = v["Service-min-regions-slack"]
         for s in sc.inference:
@@ -83,6 +84,28 @@ def _elastic_reasons(problem: Problem, options: SolveOptions) -> list[str]:
                     f"inference '{s.name}': min_regions {s.min_regions} cannot be met — only "
                     f"{s.min_regions - miss:.0f} region(s) can host it within its latency SLO, "
                     f"jurisdiction and quota rules; lower min_regions or relax those rules")
+    return reasons
+
+
+def _failover_reasons(problem: Problem, v: dict[str, xr.DataArray]) -> list[str]:
+    """Services whose demand cannot all be re-routed when some region is lost."""
+    short = v.get("Service-failover-demand-slack")
+    if short is None:
+        return []
+    reasons = []
+    for s in problem.scenario.inference:
+        mine = short.sel(service=s.name).fillna(0.0)  # [lost, metro, hour]
+        if float(mine.max()) <= EPS:
+            continue
+        worst = mine.max(["metro", "hour"])
+        lost = str(worst.idxmax("lost").item())
+        by_metro = mine.sel(lost=lost).max("hour")
+        metro = str(by_metro.idxmax("metro").item())
+        reasons.append(
+            f"inference '{s.name}': survive_region_loss cannot be met — with {lost} lost, up "
+            f"to {float(by_metro.max()):,.1f} rps from {metro} find no GPUs within "
+            f"{s.failover_slo_ms:g} ms under the quotas; raise a quota near {metro}, raise "
+            f"failover_latency_slo_ms or set survive_region_loss: false")
     return reasons
 
 

@@ -53,11 +53,26 @@ def check_job(
                 f"training '{job.name}': allowed_jurisdictions {job.allowed_jurisdictions} exclude "
                 f"every region offering {job.gpu} (offered in: {', '.join(where)})")
     n_hours = int(round(float(hour_ok.sum())))  # hours the window covers
-    if n_hours * job.max_gpus < job.gpu_hours - 1e-9:
+    # the first start's overhead is unavoidable when starts are modelled
+    need = job.gpu_hours + (job.restart_overhead_gpu_hours if job.tracks_runs else 0.0)
+    if n_hours * job.max_gpus < need - 1e-9:
+        what = (f"{job.gpu_hours:g} GPU-hours" if need == job.gpu_hours else
+                f"{job.gpu_hours:g} GPU-hours + one restart overhead of "
+                f"{job.restart_overhead_gpu_hours:g}")
         reasons.append(
-            f"training '{job.name}': needs {job.gpu_hours:g} GPU-hours but its window has "
+            f"training '{job.name}': needs {what} but its window has "
             f"{n_hours} h × max_gpus {job.max_gpus:g} = {n_hours * job.max_gpus:g} GPU-hours; "
-            f"widen the window or raise max_gpus to ≥ {math.ceil(job.gpu_hours / max(n_hours, 1))}")
+            f"widen the window or raise max_gpus to ≥ {math.ceil(need / max(n_hours, 1))}")
+    if job.tracks_runs and n_hours < job.min_run_hours:
+        reasons.append(
+            f"training '{job.name}': min_run_hours {job.min_run_hours} is longer than its "
+            f"window ({n_hours} h); lower min_run_hours or widen the window")
+    least = job.min_run_hours * job.gang_min_gpus  # GPU-hours of the shortest possible run
+    if job.tracks_runs and least > need + 1e-9:
+        reasons.append(
+            f"training '{job.name}': one run of min_run_hours {job.min_run_hours} at "
+            f"{job.gang_min_gpus:g} GPU(s) (min_gpus) is {least:g} GPU-hours, more than the "
+            f"job's {need:g}; lower min_run_hours or min_gpus")
     return reasons
 
 
@@ -109,6 +124,50 @@ def check_service(
         reasons.append(f"inference '{s.name}': min_regions {s.min_regions} but only "
                        f"{int(allowed.sum())} region(s) can host {s.gpu}" + _left_out_note(
                            sorted({x for v in left_out.values() for x in v})))
+    return reasons
+
+
+def check_failover(
+    s: InferenceService,
+    allowed: np.ndarray,
+    flow: np.ndarray,
+    rtt: xr.DataArray,
+    metros: pd.Index,
+    regions: pd.Index,
+    jurisdiction: pd.Series,
+) -> list[str]:
+    """Metros a service with ``survive_region_loss`` could not serve with one region lost.
+
+    Failover traffic goes to regions the service may run in (``allowed`` and within its SLO
+    of some metro, ``flow`` [metro, region]); each metro needs two of them within the
+    failover SLO and its residency, else losing the nearer one leaves it unserved.
+    """
+    if not s.survive_region_loss:
+        return []
+    hosts = allowed & flow.any(axis=0)
+    reasons = []
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        ok = hosts.copy()
+        if d.residency is not None:
+            ok &= (jurisdiction == d.residency).to_numpy()
+        r = np.where(ok, rtt.values[m], np.inf)
+        within = int((r <= s.failover_slo_ms).sum())
+        if within >= 2:
+            continue
+        second = int(np.argsort(r)[1]) if len(r) > 1 else -1
+        if second < 0 or not np.isfinite(r[second]):
+            reasons.append(
+                f"inference '{s.name}': survive_region_loss needs two regions for users in "
+                f"{d.metro}, but only {int(np.isfinite(r).sum())} region(s) may host it for "
+                f"them; allow more regions or set survive_region_loss: false")
+            continue
+        reasons.append(
+            f"inference '{s.name}': survive_region_loss — users in {d.metro} have only "
+            f"{within} region within the failover SLO of {s.failover_slo_ms:g} ms, so losing "
+            f"it leaves them unserved; the next region that may serve them, "
+            f"{regions[second]}, is {r[second]:.0f} ms away: set failover_latency_slo_ms to "
+            f"≥ {math.ceil(r[second])}")
     return reasons
 
 

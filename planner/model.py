@@ -8,7 +8,9 @@ Blocks (dimensions in brackets):
 
 - ``Job-gpus[job, region, hour] ≥ 0``: GPUs running a training job (only where the job's
   GPU is offered, its jurisdictions allow, and inside its window).
-- ``Job-completion[job]``: Σ gpus · Δt = gpu_hours.
+- ``Job-completion[job]``: Σ gpus · Δt = gpu_hours (+ restart overhead × starts).
+- ``Job-run``, ``Job-start`` for jobs with a minimum run length or a restart overhead: see
+  :mod:`planner.gang`.
 - ``Job-parallelism[job, hour]``: Σ_region gpus ≤ max_gpus.
 - ``Job-site[job, region] ∈ {0,1}`` for jobs that are single-region or carry data:
   ``Job-site-link`` gpus ≤ max_gpus · site; ``Job-single-region`` Σ site = 1; a site away
@@ -21,9 +23,12 @@ Blocks (dimensions in brackets):
   allows; ``Service-demand`` Σ_region rps = demand.
 - ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
   Σ_metro rps.
-- ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1: ``Service-site-link``
-  (traffic only where deployed), ``Service-site-warm`` (a deployed region keeps
-  min_gpus_per_region running), ``Service-min-regions`` (Σ site ≥ min_regions).
+- ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1, survive_region_loss or
+  min_gpus_per_region is set: ``Service-site-link`` (traffic only where deployed),
+  ``Service-site-warm`` (a deployed region keeps min_gpus_per_region running, 1 GPU when
+  unset), ``Service-min-regions`` (Σ site ≥ min_regions).
+- ``Service-failover-*`` for services that must survive the loss of a region: see
+  :mod:`planner.failover`.
 - ``Service-max-share[service, region, hour]``: a region carries ≤ max_region_share of traffic.
 - ``Region-capacity-<gpu>[region, hour]``: training + inference GPUs ≤ quota.
 - ``Budget-carbon``, ``Budget-cost``, ``Budget-water``: the scenario's limits.
@@ -37,6 +42,8 @@ import linopy
 import numpy as np
 import xarray as xr
 
+from planner.failover import add_failover_block
+from planner.gang import add_gang_block, round_runs
 from planner.problem import Problem
 from planner.units import G_PER_T
 
@@ -79,13 +86,17 @@ class BuiltModel:
 
         ``Job-site``: a single-region job opens its largest site; other jobs open every
         site in use. ``Job-location``: the largest region each hour. ``Service-site``: the
-        sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions.
+        sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions (2 for
+        a service that must survive the loss of a region). ``Job-run``: see
+        :func:`planner.gang.round_runs` (within the rounded sites and locations).
         """
         sc = self.problem.scenario
         out: dict[str, xr.DataArray] = {}
         cut = 1e-6 if generous else 0.5
         for name, value in relaxed.items():
             v = value.fillna(0.0)
+            if name == "Job-run":
+                continue  # after the sites and locations it must agree with
             if name == "Job-site":
                 single = xr.DataArray([j.single_region for j in sc.training],
                                       coords=[self.problem.jobs])
@@ -95,12 +106,17 @@ class BuiltModel:
                 out[name] = ((v == v.max("region"))
                              & (v.rank("region") == v.sizes["region"])).astype(float)
             elif name == "Service-site":
-                k = xr.DataArray([s.min_regions for s in sc.inference],
-                                 coords=[self.problem.services])
+                k = xr.DataArray([max(s.min_regions, 2 if s.survive_region_loss else 1)
+                                  for s in sc.inference], coords=[self.problem.services])
                 rank = v.sizes["region"] + 1 - v.rank("region")  # 1 = largest
                 out[name] = ((v >= cut) | (rank <= k)).astype(float)
             else:
                 out[name] = (v >= cut).astype(float)
+        if "Job-run" in relaxed:
+            def chosen(name: str) -> xr.DataArray | None:
+                return out[name].where(relaxed[name].notnull()) if name in out else None
+            out["Job-run"] = round_runs(self.problem, relaxed["Job-run"], chosen("Job-site"),
+                                        chosen("Job-location"), generous)
         return out
 
     def objective(self, carbon_price_usd_per_tco2e: float, water_price_usd_per_m3: float
@@ -161,8 +177,11 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
         # Masked (absent) slots contribute nothing: fillna(0) states that explicitly.
         gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
                                mask=mask).fillna(0)
-        m.add_constraints((gpus * dt).sum(["region", "hour"])
-                          + slack("Job-completion", [p.jobs], p.job_gpu_hours)
+        restart_gpu_hours = add_gang_block(m, p, gpus, mask)
+        done = (gpus * dt).sum(["region", "hour"])
+        if restart_gpu_hours is not None:  # work redone after each (re)start
+            done = done - restart_gpu_hours.sum("region")
+        m.add_constraints(done + slack("Job-completion", [p.jobs], p.job_gpu_hours)
                           == p.job_gpu_hours, name="Job-completion")
         m.add_constraints(gpus.sum("region") <= p.job_max_gpus, name="Job-parallelism",
                           mask=p.job_hour_allowed)
@@ -177,8 +196,10 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                               mask=mask & site_mask)
             # Implied by the link and completion, but it tightens the LP relaxation: a
             # fractional site may then carry only that fraction of the job's GPU-hours.
-            m.add_constraints((gpus * dt).sum("hour") - p.job_gpu_hours * site <= 0,
-                              name="Job-site-hours", mask=site_mask)
+            site_hours = (gpus * dt).sum("hour") - p.job_gpu_hours * site
+            if restart_gpu_hours is not None:
+                site_hours = site_hours - restart_gpu_hours
+            m.add_constraints(site_hours <= 0, name="Job-site-hours", mask=site_mask)
             m.add_constraints(site.sum("region") == 1, name="Job-single-region",
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",
@@ -234,18 +255,20 @@ def build(p: Problem, *, elastic: bool = False) -> BuiltModel:
                           name="Service-throughput", mask=s_mask)
         min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
         multi = min_regions > 1
+        sited = xr.DataArray([s.tracks_sites for s in sc.inference], coords=[p.services])
         total_h = p.demand_rps.sum("metro")  # [service, hour]
-        if bool(multi.any()):
+        if bool(sited.any()):
             ssite = m.add_variables(binary=True, coords=[p.services, p.regions],
-                                    name="Service-site", mask=s_mask & multi).fillna(0)
+                                    name="Service-site", mask=s_mask & sited).fillna(0)
             m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
-                              mask=s_mask & multi)
-            floor = xr.DataArray([s.min_gpus_per_region for s in sc.inference],
+                              mask=s_mask & sited)
+            floor = xr.DataArray([s.warm_gpus_per_region for s in sc.inference],
                                  coords=[p.services])
             m.add_constraints(sgpus - floor * ssite >= 0, name="Service-site-warm",
-                              mask=s_mask & multi)
+                              mask=s_mask & sited)
             m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
                               >= min_regions, name="Service-min-regions", mask=multi)
+        add_failover_block(m, p, sgpus, s_mask, slack if elastic else None)
         cap = xr.DataArray([s.max_region_share if s.max_region_share is not None else np.nan
                             for s in sc.inference], coords=[p.services])
         if bool(cap.notnull().any()):

@@ -16,6 +16,8 @@ import numpy as np
 import xarray as xr
 
 from planner.datanotes import catalog_notes, grid_basis, market_notes
+from planner.failover import check_plan
+from planner.gang import starts_of
 from planner.problem import InputFigure, Problem
 from planner.scenario import InferenceService, TrainingJob
 from planner.solve import Solution, Status
@@ -82,6 +84,8 @@ class Plan:
     explanations: tuple[str, ...] = field(default_factory=tuple)
     grid_carbon_basis: str = "lifecycle"
     fallbacks: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    # survive_region_loss, re-checked from the plan's GPUs: one entry per service and region
+    failover: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
     def latency_ms_weighted(self) -> float | None:
@@ -163,6 +167,11 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
 
     v = solution.values
     moves_by_job: dict[str, float] = {}
+    starts_by_job: dict[str, int] = {}
+    if v.get("Job-run") is not None:
+        starts = starts_of(v["Job-run"]).sum("region")
+        starts_by_job = {j.name: int(starts.sel(job=j.name)) for j in sc.training
+                         if j.tracks_runs}
     if len(problem.jobs):
         site = v.get("Job-site")
         moves = v.get("Job-moves")
@@ -240,7 +249,7 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
                    "water_price_usd_per_m3": sc.objective.water_price_usd_per_m3},
         totals=totals,
         placements=tuple(placements),
-        workloads=tuple(_workloads(problem, placements, moves_by_job)),
+        workloads=tuple(_workloads(problem, placements, moves_by_job, starts_by_job)),
         flows=tuple(flows),
         schedule=schedule,
         inputs=tuple(problem.inputs),
@@ -251,7 +260,22 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
         catalog={"origins": problem.catalog_origins, **catalog_notes(problem, used)},
         grid_carbon_basis=sc.grid_carbon_basis,
         fallbacks=tuple(f for f in problem.fallbacks if f["region"] in used),
+        failover=_failover_report(problem, v.get("Service-gpus")),
     )
+
+
+def _failover_report(problem: Problem, service_gpus: xr.DataArray | None
+                     ) -> tuple[dict[str, Any], ...]:
+    """Each region a surviving service runs in, lost in turn: demand left unserved (rps)."""
+    if service_gpus is None:
+        return ()
+    slo = {s.name: s.failover_slo_ms for s in problem.scenario.inference}
+    return tuple({"service": c.service, "lost_region": c.lost,
+                  "failover_latency_slo_ms": slo[c.service],
+                  "periods_checked": len(problem.hours),
+                  "worst_unserved_rps": _r(c.worst_unserved_rps),
+                  "worst_period": c.worst_period, "survives": c.survives}
+                 for c in check_plan(problem, service_gpus))
 
 
 def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
@@ -265,8 +289,8 @@ def _with_latency(p: Placement, flows: list[Flow]) -> Placement:
                         "latency_ms": None if lat is None else _r(lat, 2)})
 
 
-def _workloads(problem: Problem, placements: list[Placement],
-               moves_by_job: dict[str, float]) -> list[dict[str, Any]]:
+def _workloads(problem: Problem, placements: list[Placement], moves_by_job: dict[str, float],
+               starts_by_job: dict[str, int]) -> list[dict[str, Any]]:
     out = []
     sc = problem.scenario
     workloads: list[TrainingJob | InferenceService] = [*sc.training, *sc.inference]
@@ -289,6 +313,8 @@ def _workloads(problem: Problem, placements: list[Placement],
             "data_home": data.home if data else None,
             "data_size_gb": data.size_gb if data else None,
             "moves": round(moves_by_job[w.name]) if w.name in moves_by_job else None,
+            # (re)starts, each paying the job's restart overhead (jobs that model them)
+            "starts": starts_by_job.get(w.name),
         })
     return out
 

@@ -97,6 +97,9 @@ class Problem:
     freshness: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     period_weight_h: xr.DataArray = field(default_factory=lambda: xr.DataArray(1.0))
+    # [service, metro, region]: where a metro may be served while a region is lost
+    # (residency, jurisdiction, offer and the failover SLO); None without inference
+    failover_allowed: xr.DataArray | None = None
 
     @property
     def dt_h(self) -> xr.DataArray:
@@ -182,6 +185,7 @@ def _assemble(
         excluded=cands.excluded, incomplete=cands.incomplete,
         catalog_origins=dict(catalog.origins),
         period_weight_h=xr.DataArray(periods.weights_h, coords=[periods.hours]),
+        failover_allowed=inference.failover_allowed,
     )
 
 

@@ -39,6 +39,11 @@ FillableFigure = Literal["grid_ci_gco2e_per_kwh", "grid_ci_direct_gco2e_per_kwh"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 REGION_ID_PATTERN = r"(?i)^(aws|gcp|azure)/[a-z0-9-]+$"  # any case; planner.names resolves it
 MAX_HORIZON_HOURS = 8_784
+# Default failover SLO = 1.5 × the service's SLO: a degraded but usable latency while one
+# region is lost (a planning convention of this project, stated in the field's description).
+FAILOVER_SLO_FACTOR = 1.5
+
+
 BOOL_NUMBER_ERROR = "bool_number"
 EARLIEST_YEAR = 2000
 """Dates before this year are refused (the catalog describes grids from 2019 on)."""
@@ -190,11 +195,60 @@ class TrainingJob(_Strict):
     allowed_jurisdictions: list[str] | None = Field(
         default=None, description="Jurisdictions the job may run in (EU or a country name)."
     )
+    min_run_hours: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_HORIZON_HOURS,
+        description=(
+            "Shortest run (hours): once the job starts in a region it keeps running there for "
+            "at least this many consecutive hours. Default 1 (no constraint beyond one hour). "
+            "Hourly horizons only."
+        ),
+    )
+    restart_overhead_gpu_hours: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_GPU_HOURS,
+        description=(
+            "GPU-hours lost at every start or restart of the job in a region (loading the "
+            "checkpoint, starting the cluster, redoing the steps since the last checkpoint); "
+            "added to the work to do, so on/off cycles cost what they waste. Default 0 (not "
+            "modelled). A typical figure is the gang size × the restart time, e.g. 256 GPUs × "
+            "0.5 h = 128 GPU-hours. Hourly horizons only."
+        ),
+    )
+    min_gpus: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_GPUS,
+        description=(
+            "Fewest GPUs the job runs on in an hour it runs (the gang's smallest size); used "
+            "with min_run_hours or restart_overhead_gpu_hours, where a job that runs must hold "
+            "at least this many GPUs (default: 1 GPU)."
+        ),
+    )
 
     @property
     def migrates(self) -> bool:
         """Moves between regions are tracked and paid for."""
         return self.checkpoint_gb > 0 and not self.single_region
+
+    @property
+    def tracks_runs(self) -> bool:
+        """Starts and run lengths are modelled (binary run per region and hour)."""
+        return self.min_run_hours > 1 or self.restart_overhead_gpu_hours > 0
+
+    @property
+    def gang_min_gpus(self) -> float:
+        """GPUs the job holds at least in an hour it runs (``min_gpus``, default 1 GPU)."""
+        return self.min_gpus if self.min_gpus is not None else min(1.0, self.max_gpus)
+
+    @model_validator(mode="after")
+    def _gang_fits(self) -> TrainingJob:
+        if self.min_gpus is not None and self.min_gpus > self.max_gpus:
+            raise ValueError(f"min_gpus {self.min_gpus:g} exceeds max_gpus {self.max_gpus:g}; "
+                             f"lower min_gpus or raise max_gpus")
+        return self
 
 
 class Demand(_Strict):
@@ -218,11 +272,32 @@ class InferenceService(_Strict):
     latency_slo_ms: float = Field(gt=0, le=MAX_LATENCY_MS,
                                   description="Round-trip time limit, user metro → region (ms).")
     min_regions: int = Field(default=1, ge=1, description="Deploy in at least this many regions.")
-    min_gpus_per_region: float = Field(
-        default=1.0,
+    min_gpus_per_region: float | None = Field(
+        default=None,
         gt=0,
         le=MAX_GPUS,
-        description="GPUs kept running in every deployed region, every hour (warm capacity).",
+        description=(
+            "GPUs kept running in every deployed region, every hour (warm capacity). Applied "
+            "whenever it is set; when unset, 1 GPU where deployed regions are tracked "
+            "(min_regions > 1 or survive_region_loss) and no floor otherwise."
+        ),
+    )
+    survive_region_loss: bool = Field(
+        default=False,
+        description=(
+            "For every deployed region, the other deployed regions can serve all of the demand "
+            "within failover_latency_slo_ms if that region is lost (N+1 capacity, checked in "
+            "every planning period)."
+        ),
+    )
+    failover_latency_slo_ms: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_LATENCY_MS,
+        description=(
+            "Round-trip limit (ms) while one region is lost (survive_region_loss); default "
+            "1.5 × latency_slo_ms. Residency still applies during a failover."
+        ),
     )
     max_region_share: float | None = Field(
         default=None,
@@ -255,6 +330,35 @@ class InferenceService(_Strict):
         if abs(mean - 1.0) > 1e-3:
             raise ValueError(f"the 24 multipliers must average 1 (they average {mean:.4f})")
         return v
+
+    @property
+    def tracks_sites(self) -> bool:
+        """Deployed regions are binary decisions (for min_regions, the warm floor, failover)."""
+        return (self.min_regions > 1 or self.survive_region_loss
+                or self.min_gpus_per_region is not None)
+
+    @property
+    def warm_gpus_per_region(self) -> float:
+        """The warm floor in GPUs of a deployed region (``min_gpus_per_region``, default 1)."""
+        return 1.0 if self.min_gpus_per_region is None else self.min_gpus_per_region
+
+    @property
+    def failover_slo_ms(self) -> float:
+        """Round-trip limit (ms) while a region is lost: the field, or 1.5 × the SLO."""
+        if self.failover_latency_slo_ms is not None:
+            return self.failover_latency_slo_ms
+        return FAILOVER_SLO_FACTOR * self.latency_slo_ms
+
+    @model_validator(mode="after")
+    def _failover_slo(self) -> InferenceService:
+        f = self.failover_latency_slo_ms
+        if f is not None and f < self.latency_slo_ms:
+            raise ValueError(f"failover_latency_slo_ms {f:g} is below latency_slo_ms "
+                             f"{self.latency_slo_ms:g}; a failover SLO is at least the SLO")
+        if f is not None and not self.survive_region_loss:
+            raise ValueError("failover_latency_slo_ms is set but survive_region_loss is not "
+                             "true; set survive_region_loss: true or remove it")
+        return self
 
 
 class Objective(_Strict):
@@ -382,11 +486,12 @@ class Scenario(_Strict):
             raise ValueError(f"workload names must be unique; repeated: {dup}")
         if self.horizon.representative is not None:
             for job in self.training:
-                if job.window is not None or job.migrates:
+                if job.window is not None or job.migrates or job.tracks_runs:
                     raise ValueError(
                         f"training job '{job.name}': with horizon.representative, jobs run over "
-                        f"the whole horizon (no window, no checkpoint_gb moves); remove them or "
-                        f"plan hourly")
+                        f"the whole horizon (no window, no checkpoint_gb moves, no "
+                        f"min_run_hours or restart_overhead_gpu_hours: periods are not "
+                        f"consecutive hours); remove them or plan hourly")
         for job in self.training:
             w = job.window
             if w is not None and (w.start < self.horizon.start or w.deadline > self.horizon.end):

@@ -417,3 +417,21 @@ def test_training_with_data_in_a_gcp_region_plans(tmp_path: Path) -> None:
     price = {(i["figure"], i["key"]): i["value"] for i in plan["inputs"]}
     # moving the data within GCP is priced at Google's inter-region rate
     assert price[("transfer_usd_per_gb", "gcp inter_region")] == pytest.approx(0.02)
+
+
+def test_gcp_commitment_discount_is_the_h100_machine_rate(cat: Catalog) -> None:
+    p = cat.purchase_options.set_index(["provider", "purchase"]).discount_fraction
+    # Cyclenerd pricing.yml @fd66b26f, a3-highgpu-8g us-central1: month 64597.69992888,
+    # month_1y 44810.08066464, month_3y 28370.99821392 (USD)
+    assert p[("gcp", "committed_1y")] == pytest.approx(1 - 44810.08066464 / 64597.69992888,
+                                                       abs=1e-3)
+    assert p[("gcp", "committed_3y")] == pytest.approx(1 - 28370.99821392 / 64597.69992888,
+                                                       abs=1e-3)
+
+
+def test_aws_one_year_commitment_is_the_lowest_gpu_reserved_rate(cat: Catalog) -> None:
+    p = cat.purchase_options.set_index(["provider", "purchase"]).discount_fraction
+    # instances.vantage.sh data (2026-01-21), g6.xlarge us-east-1: on-demand 0.8048,
+    # 1-year no-upfront RI 0.52392 USD/h (the g6 family's rate is the same everywhere)
+    assert p[("aws", "committed_1y")] == pytest.approx(1 - 0.52392 / 0.8048, abs=1e-3)
+    assert p[("aws", "committed_1y")] < p[("aws", "committed_3y")]

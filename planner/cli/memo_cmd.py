@@ -147,9 +147,9 @@ def register(app: typer.Typer) -> None:
         if sc is not None:
             svc = next((s for s in sc.inference if s.name == (service or s.name)), None)
             if svc is not None:
-                floor = svc.min_regions * svc.min_gpus_per_region
+                floor = svc.min_regions * svc.warm_gpus_per_region
                 basis = (f"the scenario's min_regions {svc.min_regions} × "
-                         f"min_gpus_per_region {svc.min_gpus_per_region:g}")
+                         f"min_gpus_per_region {svc.warm_gpus_per_region:g}")
         try:
             res = build_vs_buy_memo(plan, params, load_catalog_or_fail(), floor_gpus=floor,
                                     floor_basis=basis, samples=samples, seed=seed)

@@ -69,6 +69,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)")
     for note in plan.explanations:
         out.print(f"• {escape(note)}")
+    for line in failover_lines(plan) + gang_lines(plan):
+        out.print(f"• {line}")
     render_data_notes(plan, out)
 
 
@@ -101,6 +103,31 @@ def print_totals(plan: Plan) -> None:
         typer.echo(f"{key}\t{value}{basis}")
     for line in left_out_lines(plan.excluded):
         typer.echo(f"! {line}", err=True)
+
+
+def gang_lines(plan: Plan) -> list[str]:
+    """One line per job whose starts are modelled: how many runs the plan starts."""
+    return [f"{w['name']} starts {w['starts']} run(s) (each (re)start pays its restart "
+            f"overhead; see workloads[].starts)" for w in plan.workloads
+            if w.get("starts") is not None]
+
+
+def failover_lines(plan: Plan) -> list[str]:
+    """One line per service with survive_region_loss: does every region's loss leave enough?"""
+    out = []
+    for service in sorted({f["service"] for f in plan.failover}):
+        mine = [f for f in plan.failover if f["service"] == service]
+        short = [f for f in mine if not f["survives"]]
+        head = (f"{service} survives the loss of any one of its {len(mine)} region(s) within "
+                f"{mine[0]['failover_latency_slo_ms']:g} ms (re-checked in all "
+                f"{mine[0]['periods_checked']} periods)")
+        if short:
+            worst = max(short, key=lambda f: f["worst_unserved_rps"])
+            head = (f"[red]{service} does NOT survive[/] the loss of "
+                    f"{', '.join(f['lost_region'] for f in short)}: up to "
+                    f"{worst['worst_unserved_rps']:,.1f} rps unserved")
+        out.append(head)
+    return out
 
 
 def _with_slo_values(plan: Plan, session: PlanSession, catalog: Any) -> Plan:
@@ -185,7 +212,7 @@ def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | 
         commit_file_sets,
         stage_files,
     )
-    from planner.emit.tfvars import TfvarsError, generate
+    from planner.emit.tfvars import TfvarsError, stage_tfvars
 
     sets = []
     try:
@@ -193,7 +220,7 @@ def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | 
         sets.append(stage_files(out, files, manifest=False))
         if tfvars is not None:
             try:
-                sets.append(stage_files(tfvars, generate(plan.to_dict(), "both")))
+                sets.extend(stage_tfvars(plan.to_dict(), tfvars))
             except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
                 fail(f"--tfvars {tfvars}: {err} (nothing was written)")
         return commit_file_sets(sets)

@@ -19,9 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from planner.diff import HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
+from planner.diff import DEFAULT_DUAL_RUN_HOURS, HOURS_PER_MONTH, DiffError, PlanDiff, diff_plans
+from planner.emit.files import OutputPathError
 from planner.emit.planfile import PlanFileError, load_plan
 from planner.emit.tfvars import (
+    COST_REPORT,
     MANIFEST_FILE,
     OverwriteRefusedError,
     TfvarsError,
@@ -75,18 +77,37 @@ def tfvars(
         ),
     ] = True,
     modules_path: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--modules-path",
-            help="Path of terraform/modules relative to --out (for fleet.tf.json).",
+            help="Path of terraform/modules relative to --out (for fleet.tf.json). Default: "
+            "resolved when --out holds its own main.tf, else the stack and modules are "
+            "copied into --out.",
         ),
-    ] = "../../modules",
+    ] = None,
+    max_actions: Annotated[
+        int | None,
+        typer.Option("--max-actions", min=1,
+                     help="Most scaling actions per placement (default: the cloud's limit: "
+                     "AWS 125, GCP 128, Azure 19)."),
+    ] = None,
+    smooth: Annotated[
+        bool,
+        typer.Option("--smooth", help="Merge the smallest steps of a placement over the "
+                     "limit (never below the plan; the deployed cost says what it adds)."),
+    ] = False,
+    validate: Annotated[
+        bool,
+        typer.Option("--validate", help="Run terraform init -backend=false and validate on "
+                     "--out, and plan on the placement module, and print their messages."),
+    ] = False,
 ) -> None:
     """Write Terraform variables (placement.auto.tfvars.json / placement.tfvars) for a plan."""
     plan = _load(plan_path)
     try:
         paths = write_tfvars(
-            plan, out, fmt.value, force, stack=stack, modules_source=modules_path
+            plan, out, fmt.value, force, stack=stack, modules_source=modules_path,
+            max_actions=max_actions, smooth=smooth,
         )
     except TfvarsError as exc:
         _fail(plan_path, str(exc))
@@ -97,18 +118,76 @@ def tfvars(
             + f": not written by regionplan, or edited since (see {MANIFEST_FILE})",
             "Move them away, or pass --force to overwrite.",
         )
+    except OutputPathError as exc:
+        _fail(out, str(exc))
     except OSError as exc:
         _fail(out, f"cannot write: {exc.strerror or exc}")
     regions = {(p["provider"], p["region"]) for p in plan["placements"]}
     clouds = sorted({c for c, _ in regions})
     _out.print(
         f"Wrote {len(paths)} file(s) to {out} for {len(plan['placements'])} placement(s) "
-        f"in {len(regions)} region(s) on {len(clouds)} cloud(s) ({', '.join(clouds) or '-'}):",
+        f"in {len(regions)} region(s) on {len(clouds)} cloud(s) ({', '.join(clouds) or '-'}).",
         markup=False,
         highlight=False,
     )
-    for p in paths:
-        _out.print(f"  {p}", markup=False, highlight=False)
+    report = json.loads((out / COST_REPORT).read_text(encoding="utf-8"))
+    render_cost(report, _out)
+    if validate:
+        _validate(out, _out)
+
+
+def render_cost(report: dict[str, Any], console: Console) -> None:
+    """Print the deployed cost per placement and in total against the plan's compute cost."""
+    t = Table(title="Deployed cost over the plan horizon (scaling schedule x instance price)",
+              title_justify="left")
+    for col in ("placement", "purchase", "schedule", "actions", "peak inst", "inst-h",
+                "$/inst-h", "planned $", "deployed $"):
+        t.add_column(col, justify="left" if col in ("placement", "purchase", "schedule")
+                     else "right")
+    for p in report["placements"]:
+        kind = p["schedule_kind"] + (f" (smoothed from {p['smoothed_from_actions']})"
+                                     if p["smoothed_from_actions"] else "")
+        t.add_row(escape(p["placement"]), p["purchase"], kind, str(p["scaling_actions"]),
+                  str(p["peak_instances"]), _fmt(p["instance_hours"]),
+                  f"{p['usd_per_instance_hour']:,.2f}", _fmt(p["planned_cost_usd"]),
+                  _fmt(p["deployed_cost_usd"]))
+    console.print(t)
+    console.print(
+        f"Deployed {_usd(report['deployed_cost_usd'])} vs planned compute "
+        f"{_usd(report['planned_compute_usd'])} ({report['difference_fraction']:+.2%}); "
+        f"written to {COST_REPORT}.", markup=False, highlight=False)
+    for source in report["instances_sources"]:
+        if source != "schedule_instances":
+            console.print(f"note: instances per period {source}: the plan predates "
+                          "whole-instance schedules; deployed cost is for whole instances.",
+                          markup=False, highlight=False)
+    for p in report["placements"]:
+        for note in p["notes"]:
+            console.print(f"note: {p['placement']}: {note}", markup=False, highlight=False)
+
+
+def _validate(out: Path, console: Console) -> None:
+    """``--validate``: Terraform's own verdict on the written directory (exit 2 if not)."""
+    from planner.emit.tfrun import TerraformUnavailable, validate_out
+
+    try:
+        steps = validate_out(out)
+    except TerraformUnavailable as exc:
+        _fail(out, str(exc), "Install the test extra (pip install '.[test]') or put "
+              "terraform on the PATH.")
+    failed = False
+    for step in steps:
+        console.print(f"terraform {step.command} ({step.where}): "
+                      + ("ok" if step.ok else "FAILED"), markup=False, highlight=False)
+        text = (step.stdout + step.stderr).strip()
+        if step.ok and step.show:  # the plan: only its deployed-cost outputs
+            text = "\n".join(ln.strip() for ln in text.splitlines()
+                              if ln.startswith("  + deployed_cost_usd "))
+        if text and (not step.ok or step.show):
+            console.print(text, markup=False, highlight=False)
+        failed |= not step.ok
+    if failed:
+        raise typer.Exit(code=2)
 
 
 def _load_transfer(transfer_csv: Path | None) -> pd.DataFrame:
@@ -197,8 +276,9 @@ def diff(
     current: Annotated[Path, typer.Argument(metavar="CURRENT.json", help="Plan in force.")],
     proposed: Annotated[Path, typer.Argument(metavar="PROPOSED.json", help="Plan to move to.")],
     dual_run_hours: Annotated[
-        float, typer.Option("--dual-run-hours", help="Hours old and new placements overlap.")
-    ] = 24.0,
+        float, typer.Option("--dual-run-hours", help="Hours old and new placements overlap "
+                            "(default: one week, as in the migration memo).")
+    ] = DEFAULT_DUAL_RUN_HOURS,
     min_payback_days: Annotated[
         float | None,
         typer.Option(

@@ -18,7 +18,9 @@ types; ``tests/terraform/test_contract.py`` compares the two):
   horizon, prices and plan totals (informational; totals are over the horizon).
 * ``placements`` — map keyed ``"<cloud>/<region>/<workload>"`` of objects with
   :data:`PLACEMENT_FIELDS`: one entry per workload x cloud x region with GPU model,
-  instance type, instance count, GPUs, and the plan's figures as informational fields.
+  instance type, peak instance count, GPUs, the plan's figures as informational fields,
+  and what is deployed (:mod:`planner.emit.deploy`): purchase option, $/instance-hour,
+  the schedule as dated steps or cron recurrences, instance-hours and deployed cost.
 
 Injection policy (documented in ``terraform/README.md``): *identifiers* — workload names,
 clouds, regions, GPU models, instance types — become Terraform map keys, module names
@@ -40,13 +42,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from planner.emit import stackfiles
+from planner.emit.deploy import Deployed, DeployError, cost_report, deploy_placement
 from planner.emit.files import (
     MANIFEST_FILE,
     OverwriteRefusedError,
+    StagedFiles,
     atomic_write_text,
+    commit_file_sets,
     sha256_text,
+    stage_files,
     write_files,
 )
+from planner.emit.hcl import HclError, hcl_quote
+from planner.emit.hcl import render_tfvars_hcl as _render_hcl
 
 __all__ = [
     "MANIFEST_FILE",
@@ -56,6 +65,7 @@ __all__ = [
     "generate",
     "hcl_quote",
     "sha256_text",
+    "stage_tfvars",
     "tfvars_values",
     "write_files",
     "write_tfvars",
@@ -66,8 +76,8 @@ SCHEMA_VERSION = 1
 
 CLOUDS: tuple[str, ...] = ("aws", "gcp", "azure")
 GPU_MODELS: tuple[str, ...] = (
-    "H100", "H200", "B200", "A100-40GB", "A100-80GB", "V100", "V100-32GB", "T4", "A10",
-    "A10G", "L4",
+    "H100", "H100-NVL", "H200", "B200", "A100-40GB", "A100-80GB", "L40S", "V100", "V100-32GB",
+    "T4", "A10", "A10G", "L4",
 )
 KINDS: tuple[str, ...] = ("training", "inference")
 
@@ -97,8 +107,19 @@ REGIONPLAN_FIELDS: dict[str, str] = {
     "water_m3": "number",
     "energy_mwh": "number",
     "gpu_hours": "number",
+    "compute_usd": "number",  # the plan's compute cost over the horizon
+    "deployed_cost_usd": "number",  # Σ placements' deployed_cost_usd
 }
 """Attributes of the ``regionplan`` variable and their Terraform types."""
+
+STEP_TYPE = "list(object({ start_utc = string, hours = number, instances = number }))"
+"""Dated steps: from ``start_utc`` run ``instances`` for ``hours`` (0 h: after the horizon)."""
+RECURRENCE_TYPE = (
+    "list(object({ cron = string, months = list(number), days = list(string), hour = number, "
+    "hours = number, instances = number, hours_in_horizon = number }))"
+)
+"""Recurrences: from ``cron`` (UTC; ``months`` [] = every month) run ``instances`` for
+``hours``."""
 
 PLACEMENT_FIELDS: dict[str, str] = {
     "workload": "string",
@@ -117,11 +138,20 @@ PLACEMENT_FIELDS: dict[str, str] = {
     "water_m3": "number",  # over the horizon (informational)
     "energy_mwh": "number",  # over the horizon (informational)
     "gpu_hours": "number",  # over the horizon (informational)
+    "purchase": "string",  # on_demand | spot | committed
+    "usd_per_instance_hour": "number",  # billed for that purchase option
+    "schedule_kind": "string",  # dated | daily | weekly | month_hour
+    "scaling_actions": "number",
+    "instance_hours": "number",  # Σ steps/recurrences instances x hours (deployed)
+    "deployed_cost_usd": "number",  # instance_hours x usd_per_instance_hour
+    "steps": STEP_TYPE,
+    "recurrences": RECURRENCE_TYPE,
 }
 """Attributes of each ``placements`` entry and their Terraform types (the contract)."""
 
 TFVARS_JSON = "placement.auto.tfvars.json"
 TFVARS_HCL = "placement.tfvars"
+COST_REPORT = "deployed_cost.json"
 PROVIDERS_FILE = "providers.tf.json"
 FLEET_FILE = "fleet.tf.json"
 FORMATS = ("json", "hcl", "both")
@@ -228,14 +258,8 @@ def placement_key(cloud: str, region: str, workload: str) -> str:
     return f"{cloud}/{region}/{workload}"
 
 
-def tfvars_values(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """The contract's variable values (``regionplan`` and ``placements``) for ``plan``.
-
-    ``plan`` is a plan.json dict (schema version :data:`SCHEMA_VERSION`). Raises
-    :class:`TfvarsError` naming the placement and field when the plan is not optimal, a
-    name is outside its pattern, a count is negative or fractional, a figure is missing
-    or not finite, or two placements share a workload x cloud x region.
-    """
+def _meta(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``regionplan`` variable (without ``deployed_cost_usd``) from ``plan``."""
     if plan.get("schema_version") != SCHEMA_VERSION:
         raise TfvarsError(
             f"schema_version: expected {SCHEMA_VERSION}, got {plan.get('schema_version')!r}"
@@ -248,14 +272,13 @@ def tfvars_values(plan: Mapping[str, Any]) -> dict[str, Any]:
         horizon = plan["horizon"]
         objective = plan["objective"]
         totals = plan["totals"]
-        rows = plan["placements"]
     except KeyError as exc:
         raise TfvarsError(f"plan lacks the {exc.args[0]!r} section") from exc
     hours = _number(horizon.get("hours"), "horizon.hours")
     if hours <= 0:
         raise TfvarsError(f"horizon.hours: expected a positive number, got {hours!r}")
     cost_usd = _nonneg(totals.get("cost_usd"), "totals.cost_usd")
-    meta: dict[str, Any] = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "regionplan_version": _text(plan.get("regionplan_version"), "regionplan_version"),
         "scenario_name": _text(scenario.get("name"), "scenario.name"),
@@ -276,63 +299,105 @@ def tfvars_values(plan: Mapping[str, Any]) -> dict[str, Any]:
         "water_m3": _nonneg(totals.get("water_m3"), "totals.water_m3"),
         "energy_mwh": _nonneg(totals.get("energy_mwh"), "totals.energy_mwh"),
         "gpu_hours": _nonneg(totals.get("gpu_hours"), "totals.gpu_hours"),
+        "compute_usd": _nonneg(totals.get("compute_usd", cost_usd), "totals.compute_usd"),
     }
-    placements: dict[str, dict[str, Any]] = {}
+
+
+def _identify(row: Any, i: int) -> tuple[str, str, str]:
+    """(cloud, region, workload) of placement row ``i``, validated."""
+    where = f"placements[{i}]"
+    if not isinstance(row, Mapping):
+        raise TfvarsError(f"{where}: expected an object, got {row!r}")
+    cloud = _text(row.get("provider"), f"{where}.provider")
+    if cloud not in CLOUDS:
+        raise TfvarsError(f"{where}.provider: unknown cloud {cloud!r}; expected one of {CLOUDS}")
+    workload = check_workload_name(row.get("workload"), f"{where}.workload")
+    region = check_region(cloud, row.get("region"), f"{where}.region")
+    return cloud, region, workload
+
+
+def _placement(row: Mapping[str, Any], key: str, hours: float, dep: Deployed) -> dict[str, Any]:
+    """One ``placements`` entry (the contract) for a validated row and its deployment."""
+    where = f"placement {key}"
+    gpu_model = _text(row.get("gpu_model"), f"{where}: gpu_model")
+    if gpu_model not in GPU_MODELS:
+        raise TfvarsError(f"{where}: gpu_model {gpu_model!r} is not a known GPU model {GPU_MODELS}")
+    kind = _text(row.get("kind"), f"{where}: kind")
+    if kind not in KINDS:
+        raise TfvarsError(f"{where}: kind {kind!r} is not one of {KINDS}")
+    instance_type = _match(row.get("instance_type"), INSTANCE_TYPE_PATTERN,
+                           f"{where}: instance_type", "instance type")
+    gpi = _whole(row.get("gpus_per_instance"), f"{where}: gpus_per_instance", 1)
+    _whole(row.get("instances"), f"{where}: instances", 0)
+    cost = _nonneg(row.get("cost_usd"), f"{where}: cost_usd")
+    count = dep.schedule.peak_instances
+    return {
+        "workload": row["workload"], "kind": kind, "cloud": row["provider"],
+        "region": row["region"], "gpu_model": gpu_model, "instance_type": instance_type,
+        "gpus_per_instance": gpi, "instance_count": count, "gpus": count * gpi,
+        "peak_gpus": _nonneg(row.get("peak_gpus"), f"{where}: peak_gpus"),
+        "usd_per_hour": cost / hours,
+        "cost_usd": cost,
+        "carbon_tco2e": _nonneg(row.get("carbon_tco2e"), f"{where}: carbon_tco2e"),
+        "water_m3": _nonneg(row.get("water_m3"), f"{where}: water_m3"),
+        "energy_mwh": _nonneg(row.get("energy_mwh"), f"{where}: energy_mwh"),
+        "gpu_hours": _nonneg(row.get("gpu_hours"), f"{where}: gpu_hours"),
+        "purchase": dep.purchase,
+        "usd_per_instance_hour": dep.usd_per_instance_hour,
+        "schedule_kind": dep.schedule.kind,
+        "scaling_actions": dep.schedule.actions,
+        "instance_hours": dep.instance_hours,
+        "deployed_cost_usd": dep.deployed_cost_usd,
+        "steps": dep.steps,
+        "recurrences": dep.recurrences,
+    }
+
+
+def deploy_values(
+    plan: Mapping[str, Any], *, max_actions: int | None = None, smooth: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The contract's variable values and the deployed-cost report for ``plan``.
+
+    ``max_actions`` caps the scaling actions per placement (below the cloud's own limit);
+    ``smooth`` merges steps of a placement over the cap instead of refusing it. Raises
+    :class:`TfvarsError` naming the placement and field when the plan is not optimal, a
+    name is outside its pattern, a count is negative or fractional, a figure is missing
+    or not finite, two placements share a workload x cloud x region, or a schedule needs
+    more scaling actions than allowed (without ``smooth``).
+    """
+    meta = _meta(plan)
+    rows = plan.get("placements")
     # A list from plan.json, a tuple from Plan.to_dict(): any sequence but a string.
     if isinstance(rows, str | bytes) or not isinstance(rows, list | tuple):
         raise TfvarsError("placements: expected a list")
+    placements: dict[str, dict[str, Any]] = {}
+    deployed: list[Deployed] = []
     for i, row in enumerate(rows):
-        where = f"placements[{i}]"
-        if not isinstance(row, Mapping):
-            raise TfvarsError(f"{where}: expected an object, got {row!r}")
-        cloud = _text(row.get("provider"), f"{where}.provider")
-        if cloud not in CLOUDS:
-            raise TfvarsError(
-                f"{where}.provider: unknown cloud {cloud!r}; expected one of {CLOUDS}"
-            )
-        workload = check_workload_name(row.get("workload"), f"{where}.workload")
-        region = check_region(cloud, row.get("region"), f"{where}.region")
-        where = f"placement {placement_key(cloud, region, workload)}"
-        gpu_model = _text(row.get("gpu_model"), f"{where}: gpu_model")
-        if gpu_model not in GPU_MODELS:
-            raise TfvarsError(
-                f"{where}: gpu_model {gpu_model!r} is not a known GPU model {GPU_MODELS}"
-            )
-        kind = _text(row.get("kind"), f"{where}: kind")
-        if kind not in KINDS:
-            raise TfvarsError(f"{where}: kind {kind!r} is not one of {KINDS}")
-        instance_type = _match(
-            row.get("instance_type"), INSTANCE_TYPE_PATTERN, f"{where}: instance_type",
-            "instance type",
-        )
-        gpi = _whole(row.get("gpus_per_instance"), f"{where}: gpus_per_instance", 1)
-        count = _whole(row.get("instances"), f"{where}: instances", 0)
-        cost = _nonneg(row.get("cost_usd"), f"{where}: cost_usd")
-        key = placement_key(cloud, region, workload)
+        key = placement_key(*_identify(row, i))
         if key in placements:
-            raise TfvarsError(
-                f"{where}: appears twice in the plan; the contract has one entry per "
-                "workload x cloud x region"
-            )
-        placements[key] = {
-            "workload": workload,
-            "kind": kind,
-            "cloud": cloud,
-            "region": region,
-            "gpu_model": gpu_model,
-            "instance_type": instance_type,
-            "gpus_per_instance": gpi,
-            "instance_count": count,
-            "gpus": count * gpi,
-            "peak_gpus": _nonneg(row.get("peak_gpus"), f"{where}: peak_gpus"),
-            "usd_per_hour": cost / hours,
-            "cost_usd": cost,
-            "carbon_tco2e": _nonneg(row.get("carbon_tco2e"), f"{where}: carbon_tco2e"),
-            "water_m3": _nonneg(row.get("water_m3"), f"{where}: water_m3"),
-            "energy_mwh": _nonneg(row.get("energy_mwh"), f"{where}: energy_mwh"),
-            "gpu_hours": _nonneg(row.get("gpu_hours"), f"{where}: gpu_hours"),
-        }
-    return {"regionplan": meta, "placements": dict(sorted(placements.items()))}
+            raise TfvarsError(f"placement {key}: appears twice in the plan; the contract has "
+                              "one entry per workload x cloud x region")
+        _whole(row.get("gpus_per_instance"), f"placement {key}: gpus_per_instance", 1)
+        _whole(row.get("instances"), f"placement {key}: instances", 0)
+        if row.get("kind") not in KINDS:
+            raise TfvarsError(f"placement {key}: kind {row.get('kind')!r} is not one of {KINDS}")
+        try:
+            dep = deploy_placement(plan, row, key, max_actions=max_actions, smooth=smooth)
+        except DeployError as exc:
+            raise TfvarsError(str(exc)) from exc
+        placements[key] = _placement(row, key, meta["horizon_hours"], dep)
+        deployed.append(dep)
+    meta["deployed_cost_usd"] = sum(d.deployed_cost_usd for d in deployed)
+    values = {"regionplan": meta, "placements": dict(sorted(placements.items()))}
+    return values, cost_report(plan, deployed)
+
+
+def tfvars_values(
+    plan: Mapping[str, Any], *, max_actions: int | None = None, smooth: bool = False
+) -> dict[str, Any]:
+    """The contract's variable values (``regionplan`` and ``placements``) for ``plan``
+    (see :func:`deploy_values`)."""
+    return deploy_values(plan, max_actions=max_actions, smooth=smooth)[0]
 
 
 def _json_number(x: float | int) -> float | int:
@@ -359,83 +424,12 @@ def render_tfvars_json(values: Mapping[str, Any]) -> str:
     return json.dumps(_jsonable(values), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
-_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def hcl_quote(text: str) -> str:
-    """``text`` as a quoted HCL string literal that evaluates to exactly ``text``.
-
-    Escapes ``"`` and ``\\``, writes control characters (and the Unicode line/paragraph
-    separators) as ``\\n``/``\\uXXXX``, and doubles the template introducers: ``${`` →
-    ``$${``, ``%{`` → ``%%{``, so no interpolation or directive can run.
-    """
-    out: list[str] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if ch in _HCL_ESCAPES:
-            out.append(_HCL_ESCAPES[ch])
-        elif ch in "$%" and i + 1 < n and text[i + 1] == "{":
-            out.append(ch + ch + "{")
-            i += 1
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-        i += 1
-    return '"' + "".join(out) + '"'
-
-
-def _hcl_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return hcl_quote(value)
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise TfvarsError(f"cannot write the non-finite number {value!r} to HCL")
-        return repr(_json_number(value))
-    raise TypeError(f"cannot write {type(value).__name__} to HCL")
-
-
-def _hcl_object(obj: Mapping[str, Any], indent: int) -> list[str]:
-    """Lines of an HCL object body, laid out the way ``terraform fmt`` does."""
-    pad = "  " * indent
-    lines: list[str] = []
-    keys = [hcl_quote(k) if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) else k for k in obj]
-    # terraform fmt aligns "=" over runs of single-line attributes.
-    run: list[tuple[str, str]] = []
-
-    def flush() -> None:
-        width = max((len(k) for k, _ in run), default=0)
-        lines.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in run)
-        run.clear()
-
-    for key, value in zip(keys, obj.values(), strict=True):
-        if isinstance(value, Mapping):
-            flush()
-            lines.append(f"{pad}{key} = {{")
-            lines.extend(_hcl_object(value, indent + 1))
-            lines.append(f"{pad}}}")
-        else:
-            run.append((key, _hcl_scalar(value)))
-    flush()
-    return lines
-
-
 def render_tfvars_hcl(values: Mapping[str, Any]) -> str:
     """``placement.tfvars`` text (HCL), formatted as ``terraform fmt`` would."""
-    lines = [f"# {_GENERATED_NOTE}", ""]
-    for name, value in values.items():
-        if isinstance(value, Mapping):
-            lines.append(f"{name} = {{")
-            lines.extend(_hcl_object(value, 1))
-            lines.append("}")
-        else:
-            lines.append(f"{name} = {_hcl_scalar(value)}")
-        lines.append("")
-    return "\n".join(lines[:-1]) + "\n"
+    try:
+        return _render_hcl(values, _GENERATED_NOTE)
+    except HclError as exc:
+        raise TfvarsError(str(exc)) from exc
 
 
 def provider_alias(region: str) -> str:
@@ -526,16 +520,21 @@ def generate(
     *,
     stack: bool = True,
     modules_source: str = "../../modules",
+    max_actions: int | None = None,
+    smooth: bool = False,
+    with_report: bool = False,
 ) -> dict[str, str]:
     """All files for ``plan`` as ``{file name: text}`` (pure).
 
     ``fmt`` is ``json`` (``placement.auto.tfvars.json``), ``hcl`` (``placement.tfvars``)
     or ``both``. With ``stack`` the provider blocks and module calls are added
-    (``providers.tf.json``, ``fleet.tf.json``).
+    (``providers.tf.json``, ``fleet.tf.json``); with ``with_report``, ``deployed_cost.json``
+    (the deployed cost per placement and in total). ``max_actions``/``smooth``: see
+    :func:`deploy_values`.
     """
     if fmt not in FORMATS:
         raise TfvarsError(f"format {fmt!r}: expected one of {FORMATS}")
-    values = tfvars_values(plan)
+    values, report = deploy_values(plan, max_actions=max_actions, smooth=smooth)
     files: dict[str, str] = {}
     if fmt in ("json", "both"):
         files[TFVARS_JSON] = render_tfvars_json(values)
@@ -544,25 +543,79 @@ def generate(
     if stack:
         files[PROVIDERS_FILE] = render_providers(values)
         files[FLEET_FILE] = render_fleet(values, modules_source)
+    if with_report:
+        files[COST_REPORT] = json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
     return files
 
 
-def write_tfvars(
-    plan: dict[str, Any],
+def stage_tfvars(
+    plan: Mapping[str, Any],
     out_dir: Path,
     fmt: str = "both",
     force: bool = False,
     *,
     stack: bool = True,
-    modules_source: str = "../../modules",
+    modules_source: str | None = None,
+    max_actions: int | None = None,
+    smooth: bool = False,
+) -> list[StagedFiles]:
+    """Stage the Terraform files for ``plan`` (see :func:`write_tfvars`); nothing in place
+    changes until :func:`planner.emit.files.commit_file_sets`. One staged set per
+    directory (``out_dir`` and, for copied modules, each module directory), each with its
+    own manifest."""
+    out_dir = Path(out_dir)
+    extra: dict[str, str] = {}
+    if modules_source is None:
+        try:
+            if not stack or stackfiles.own_root(out_dir):
+                modules_source = stackfiles.resolved_modules_source(out_dir)
+            else:
+                extra = stackfiles.copied_files()
+                modules_source = f"./{stackfiles.COPIED_MODULES}"
+        except stackfiles.StackError as exc:
+            raise TfvarsError(str(exc)) from exc
+    files = generate(plan, fmt, stack=stack, modules_source=modules_source,
+                     max_actions=max_actions, smooth=smooth, with_report=True)
+    groups: dict[str, dict[str, str]] = {}
+    for name, text in {**extra, **files}.items():
+        sub, _, base = name.rpartition("/")
+        groups.setdefault(sub, {})[base] = text
+    sets: list[StagedFiles] = []
+    try:
+        for sub, group in sorted(groups.items()):
+            sets.append(stage_files(out_dir / sub if sub else out_dir, group, force))
+    except BaseException:
+        for staged in sets:
+            staged.abandon()
+        raise
+    return sets
+
+
+def write_tfvars(
+    plan: Mapping[str, Any],
+    out_dir: Path,
+    fmt: str = "both",
+    force: bool = False,
+    *,
+    stack: bool = True,
+    modules_source: str | None = None,
+    max_actions: int | None = None,
+    smooth: bool = False,
 ) -> list[Path]:
     """Write the Terraform files for ``plan`` into ``out_dir``; return the paths written.
 
     ``fmt``: ``json`` | ``hcl`` | ``both`` (the variables file(s)). ``stack`` adds
     ``providers.tf.json`` and ``fleet.tf.json`` (one aliased provider and one module call
-    per cloud region). ``force`` overwrites files the generator did not write or that were
-    edited by hand. Raises :class:`TfvarsError` for a plan that cannot be emitted and
-    :class:`OverwriteRefusedError` when it refuses to overwrite; nothing is written then.
+    per cloud region). ``modules_source`` (relative to ``out_dir``) is used as given;
+    ``None`` resolves it: a directory with its own ``main.tf`` (such as
+    ``terraform/stacks/fleet``) points at this tree's ``terraform/modules``; any other
+    gets the stack root and a copy of the modules (:mod:`planner.emit.stackfiles`).
+    ``force`` overwrites files the generator did not write or that were edited by hand.
+    Also writes ``deployed_cost.json``. Raises :class:`TfvarsError` for a plan that
+    cannot be emitted, :class:`OverwriteRefusedError` when it refuses to overwrite and
+    :class:`planner.emit.files.OutputPathError` for a target that cannot be written;
+    nothing is written then.
     """
-    files = generate(plan, fmt, stack=stack, modules_source=modules_source)
-    return write_files(Path(out_dir), files, force=force)
+    return commit_file_sets(stage_tfvars(
+        plan, out_dir, fmt, force, stack=stack, modules_source=modules_source,
+        max_actions=max_actions, smooth=smooth))

@@ -163,11 +163,12 @@ def migrate(current: Mapping[str, Any], proposed: Mapping[str, Any], transfer: p
     cp, wp = d.carbon_price_usd_per_tco2e, d.water_price_usd_per_m3
     s_usd, s_t, s_w = c.cost_usd - p.cost_usd, c.tco2e - p.tco2e, c.water_m3 - p.water_m3
     s_obj = s_usd + cp * s_t + wp * s_w
+    # One one-time-cost model: the diff's per-move egress + dual running, summed.
     egress = sum(m.egress_usd for m in d.moves)
     dual_usd = sum(m.dual_run_usd for m in d.moves)
     dual_t = sum(m.dual_run_tco2e for m in d.moves)
     dual_w = sum(m.dual_run_water_m3 for m in d.moves)
-    one_obj = egress + dual_usd + cp * dual_t + wp * dual_w
+    one_obj = sum(m.one_time_objective_usd for m in d.moves)
     payback = one_obj / (s_obj / DAYS_PER_YEAR) if s_obj > 0 else math.inf
     res_now = residency(current, regions, metros, "today")
     res_new = residency(proposed, regions, metros, "proposed")
@@ -180,7 +181,7 @@ def migrate(current: Mapping[str, Any], proposed: Mapping[str, Any], transfer: p
         - p.location_tco2e, saving_market_tco2e_per_year=c.market_tco2e - p.market_tco2e,
         saving_water_m3_per_year=s_w, saving_carbon_cost_usd_per_year=cp * s_t,
         saving_objective_usd_per_year=s_obj, egress_usd=egress, dual_run_usd=dual_usd,
-        dual_run_tco2e=dual_t, dual_run_water_m3=dual_w, one_time_usd=egress + dual_usd,
+        dual_run_tco2e=dual_t, dual_run_water_m3=dual_w, one_time_usd=d.one_time_usd,
         one_time_objective_usd=one_obj, payback_days=payback, latency=tuple(lat),
         residency_notes=tuple(notes), residency_ok=not res_new, risks=())
     return _with_risks(m, current, proposed)

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from planner.diff import DEFAULT_DUAL_RUN_HOURS
+
 WH_PER_KWH = 1_000.0
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ class BuildVsBuyParams(_Params):
 class MigrateParams(_Params):
     """Inputs of the migration memo beyond the two plans."""
 
-    dual_run_hours: float = Field(default=168.0, ge=0)
+    dual_run_hours: float = Field(default=DEFAULT_DUAL_RUN_HOURS, ge=0)
     max_payback_days: float = Field(default=365.0, gt=0)
     carbon_price_usd_per_tco2e: float | None = Field(default=None, ge=0)
     water_price_usd_per_m3: float | None = Field(default=None, ge=0)
@@ -129,7 +131,8 @@ CHOICES = {
     "trainings_per_horizon": "regionplan default (a choice): the training job runs once "
                              "over the horizon; set with --trainings",
     "dual_run_hours": "regionplan default (a choice): old and new placements run side by "
-                      "side for one week (168 h); set with --dual-run-hours",
+                      "side for one week (168 h, the same default as regionplan diff); set with "
+                      "--dual-run-hours",
     "max_payback_days": "regionplan decision rule (a choice): recommend only migrations "
                         "that pay back within 365 days; set with --max-payback-days",
     "input_tokens_per_request": "given by the user (--input-tokens); no published default",

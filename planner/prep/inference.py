@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from connectors.catalog import Catalog
-from planner.feasibility import check_service
+from planner.feasibility import check_failover, check_service
 from planner.figures import InputFigure, Offer, as_of_text
 from planner.latency import rtt_model, user_rtt_ms
 from planner.prep.gpu import WorkloadCoefficients, workload_coefficients
@@ -30,6 +30,7 @@ class InferenceArrays:
     rtt_ms: xr.DataArray  # [metro, region]
     demand_rps: xr.DataArray  # [service, metro, hour]
     rps_per_gpu: xr.DataArray  # [service]
+    failover_allowed: xr.DataArray  # [service, metro, region], within the failover SLO
     reasons: list[str] = field(default_factory=list)
     inputs: list[InputFigure] = field(default_factory=list)
 
@@ -50,15 +51,19 @@ def inference_arrays(
     if len(services):
         inputs += rtt_figures
     flow = np.zeros((len(services), len(metros), len(cands.regions)), bool)
+    failover = np.zeros_like(flow)
     demand = np.zeros((len(services), len(metros), periods.n))
     reasons: list[str] = []
     for i, s in enumerate(scenario.inference):
         allowed.values[i] &= cands.in_jurisdictions(s.allowed_jurisdictions)
         flow[i], demand[i] = _routes_and_demand(s, allowed.values[i], metros, rtt, cands,
                                                 periods)
+        failover[i] = _routes(s, allowed.values[i], metros, rtt, cands, s.failover_slo_ms)
         reasons += check_service(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
                                  cands.series("jurisdiction"),
                                  _left_out_servers(s, catalog, metros, cands))
+        reasons += check_failover(s, allowed.values[i], flow[i], rtt, metros, cands.regions,
+                                  cands.series("jurisdiction"))
     inputs += _metro_inputs(catalog, metros)
     rps_per_gpu = xr.DataArray([s.requests_per_gpu_s for s in scenario.inference],
                                coords=[services])
@@ -66,7 +71,7 @@ def inference_arrays(
         services, metros, allowed, coef,
         xr.DataArray(flow, coords=[services, metros, cands.regions]), rtt,
         xr.DataArray(demand, coords=[services, metros, periods.hours]), rps_per_gpu,
-        reasons, inputs)
+        xr.DataArray(failover, coords=[services, metros, cands.regions]), reasons, inputs)
 
 
 def round_trips(catalog: Catalog, metros: pd.Index,
@@ -100,18 +105,26 @@ def _routes_and_demand(
     cands: Candidates, periods: Periods,
 ) -> tuple[np.ndarray, np.ndarray]:
     """[metro, region] routes within the SLO and residency, and [metro, hour] demand (req/s)."""
-    flow = np.zeros((len(metros), len(cands.regions)), bool)
     demand = np.zeros((len(metros), periods.n))
     profile = np.asarray(s.hourly_profile, float) if s.hourly_profile else np.ones(24)
     hour_of_day = periods.all_hours.hour.to_numpy()
+    for d in s.demand:
+        m = metros.get_loc(d.metro)
+        demand[m] += periods.mean(d.rps * profile[hour_of_day][None, :])[0]
+    return _routes(s, allowed, metros, rtt, cands, s.latency_slo_ms), demand
+
+
+def _routes(s: InferenceService, allowed: np.ndarray, metros: pd.Index, rtt: xr.DataArray,
+            cands: Candidates, slo_ms: float) -> np.ndarray:
+    """[metro, region] routes within ``slo_ms`` (round trip) and each metro's residency."""
+    flow = np.zeros((len(metros), len(cands.regions)), bool)
     jurisdiction = cands.series("jurisdiction")
     for d in s.demand:
         m = metros.get_loc(d.metro)
         res_ok = np.ones(len(cands.regions), bool) if d.residency is None else (
             jurisdiction == d.residency).to_numpy()
-        flow[m] = allowed & res_ok & (rtt.values[m] <= s.latency_slo_ms)
-        demand[m] += periods.mean(d.rps * profile[hour_of_day][None, :])[0]
-    return flow, demand
+        flow[m] = allowed & res_ok & (rtt.values[m] <= slo_ms)
+    return flow
 
 
 def _metro_inputs(catalog: Catalog, metros: pd.Index) -> list[InputFigure]:

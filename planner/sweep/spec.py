@@ -31,7 +31,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from planner.scenario import Scenario, ScenarioError, format_validation_error, suggest
+from planner.scenario import (
+    MAX_BUDGET,
+    MAX_PRICE_USD,
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    suggest,
+)
 from planner.sweep.sampling import Uncertainty
 
 Value = float | str | None
@@ -71,7 +78,8 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("water_budget", "water_budget_m3", "optional_number", False,
           "water budget over the horizon (m³, or none); limits.water_m3"),
     Param("latency_slo", "latency_slo_ms", "number", False,
-          "round-trip latency SLO of every inference service (ms)", exclusive_minimum=True),
+          "round-trip latency SLO of every inference service (ms); a set "
+          "failover_latency_slo_ms below it is raised to it", exclusive_minimum=True),
     Param("demand_scale", "demand_scale", "number", False,
           "multiplier on every inference demand (requests/s ratio)", exclusive_minimum=True),
     Param("clouds", "clouds", "clouds", False,
@@ -106,6 +114,10 @@ def apply_values(scenario: Scenario, values: dict[str, Value]) -> Scenario:
     for svc in data["inference"]:
         if "latency_slo" in v:
             svc["latency_slo_ms"] = v["latency_slo"]
+            failover = svc.get("failover_latency_slo_ms")
+            if failover is not None:  # a failover SLO is never tighter than the SLO
+                svc["failover_latency_slo_ms"] = max(float(failover),  # type: ignore[arg-type]
+                                                     float(v["latency_slo"]))
         if "demand_scale" in v:
             for d in svc["demand"]:
                 d["rps"] = float(d["rps"]) * float(v["demand_scale"])  # type: ignore[arg-type]
@@ -229,6 +241,17 @@ class Grid:
             if p.name in ("latency_slo", "demand_scale") and not scenario.inference:
                 raise SweepSpecError(f"--grid {p.name}: scenario '{scenario.name}' has no "
                                      f"inference services to apply it to")
+        for combo in self.combinations():
+            values = {p.name: v for p, v in zip(self.params, combo, strict=True)}
+            for name, limit in (("carbon_price", MAX_PRICE_USD), ("carbon_cap", MAX_BUDGET)):
+                value = values.get(name)
+                if isinstance(value, int | float) and value > limit:
+                    raise SweepSpecError(f"--grid {name}: {value:g} is above the "
+                                         f"limit {limit:g}")
+            try:  # every value a grid point puts into the scenario must make it valid
+                apply_values(scenario, values)
+            except ScenarioError as err:
+                raise SweepSpecError(str(err)) from None
 
     def to_dict(self) -> dict[str, list[Value]]:
         return {p.name: list(v) for p, v in zip(self.params, self.values, strict=True)}

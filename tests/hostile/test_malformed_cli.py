@@ -77,3 +77,18 @@ def test_refused_by_the_real_command(case: str, tmp_path: Path) -> None:
     wall_s = time.perf_counter() - t0
     assert_refused(proc.stdout + proc.stderr, proc.returncode, expected)
     assert wall_s < SUBPROCESS_LIMIT_S
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-resident.yaml"
+
+
+@pytest.mark.parametrize(("grid", "field"), [
+    ("carbon_price=1e308", "carbon_price"), ("water_price=1e308", "water_price_usd_per_m3"),
+    ("latency_slo=1e300", "latency_slo_ms"), ("demand_scale=1e300", "rps"),
+    ("carbon_cap=1e300", "carbon_cap")])
+def test_sweep_grid_values_are_checked_before_solving(grid: str, field: str,
+                                                      tmp_path: Path) -> None:
+    res = runner.invoke(app, ["sweep", str(EXAMPLE), "--grid", grid, "--out",
+                              str(tmp_path / "sweep")])
+    assert_refused(res.output, res.exit_code, [field])
+    assert not (tmp_path / "sweep" / "results.parquet").exists()

@@ -27,7 +27,7 @@ def test_build_vs_buy_numbers(example_plans, catalog, name):
     sc, plan, _ = example_plans[name]
     svc, job = sc.inference[0], sc.training[0]
     res = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=IN_TOKENS), catalog,
-                            floor_gpus=svc.min_regions * svc.min_gpus_per_region, samples=200)
+                            floor_gpus=svc.min_regions * svc.warm_gpus_per_region, samples=200)
     r = res.result
     serving = _svc(plan, svc.name)
     training = _svc(plan, job.name)
@@ -146,7 +146,7 @@ def test_each_build_vs_buy_chart_marks_its_own_break_even(example_plans, catalog
     sc, plan, _ = example_plans["llm-fleet"]
     svc = sc.inference[0]
     res = build_vs_buy_memo(plan, BuildVsBuyParams(input_tokens_per_request=IN_TOKENS), catalog,
-                            floor_gpus=svc.min_regions * svc.min_gpus_per_region, samples=50)
+                            floor_gpus=svc.min_regions * svc.warm_gpus_per_region, samples=50)
     r = res.result
     charts = {b.key: b for s in res.document.sections for b in s.blocks if isinstance(b, Chart)}
     expected = {"tco": r.breakeven_m_requests_per_month,

@@ -120,7 +120,7 @@ def test_diff_lists_moves_with_payback(transfer_csv: Path, tmp_path: Path) -> No
     result = runner.invoke(app, [
         "diff", str(FIXTURES / "llm_fleet_carbon0.json"),
         str(FIXTURES / "llm_fleet_carbon200.json"), "--transfer", str(transfer_csv),
-        "--json", str(json_out),
+        "--json", str(json_out), "--dual-run-hours", "24",
     ], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

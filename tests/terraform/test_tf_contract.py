@@ -35,11 +35,35 @@ def variables(module_dir: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _norm(type_expr: str) -> str:
+    return re.sub(r"\s+", "", type_expr)
+
+
 def object_attributes(type_expr: str) -> dict[str, str]:
-    """Attributes of the innermost ``object({...})`` in a type expression."""
-    m = re.search(r"object\(\{([^{}]*)\}\)", type_expr)
-    assert m, f"no object type in {type_expr}"
-    return dict(re.findall(r"(\w+)\s*=\s*(\w+)", m.group(1)))
+    """Top-level attributes of the outermost ``object({...})`` in a type expression,
+    each with its type text (whitespace removed, nested objects kept whole)."""
+    start = type_expr.index("object({") + len("object({")
+    depth, attr_start, out = 0, start, {}
+    for i in range(start, len(type_expr)):
+        ch = type_expr[i]
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            if depth == 0:
+                break
+            depth -= 1
+        if depth == 0 and ch == ",":
+            name, _, typ = type_expr[attr_start:i].partition("=")
+            out[name.strip()] = _norm(typ)
+            attr_start = i + 1
+    name, _, typ = type_expr[attr_start:i].partition("=")
+    if name.strip():
+        out[name.strip()] = _norm(typ)
+    return out
+
+
+def _fields(fields: dict[str, str]) -> dict[str, str]:
+    return {k: _norm(v) for k, v in fields.items()}
 
 
 def test_standard_layout() -> None:
@@ -84,9 +108,9 @@ def test_placement_module_is_provider_free() -> None:
 @pytest.mark.parametrize("module_dir", [MODULES / "placement", STACK], ids=lambda p: p.name)
 def test_contract_variables_match_generator(module_dir: Path) -> None:
     vs = variables(module_dir)
-    assert object_attributes(vs["placements"]["type"]) == gen.PLACEMENT_FIELDS
+    assert object_attributes(vs["placements"]["type"]) == _fields(gen.PLACEMENT_FIELDS)
     assert vs["placements"]["type"].startswith("${map(object(")
-    assert object_attributes(vs["regionplan"]["type"]) == gen.REGIONPLAN_FIELDS
+    assert object_attributes(vs["regionplan"]["type"]) == _fields(gen.REGIONPLAN_FIELDS)
 
 
 def test_stack_contract_variables_are_the_placement_modules() -> None:
@@ -99,7 +123,7 @@ def test_stack_contract_variables_are_the_placement_modules() -> None:
 @pytest.mark.parametrize("cloud", sorted(CLOUD_MODULE_DIRS))
 def test_cloud_module_pools_match_contract(cloud: str) -> None:
     vs = variables(CLOUD_MODULE_DIRS[cloud])
-    assert object_attributes(vs["pools"]["type"]) == gen.PLACEMENT_FIELDS
+    assert object_attributes(vs["pools"]["type"]) == _fields(gen.PLACEMENT_FIELDS)
 
 
 @pytest.mark.parametrize("cloud", sorted(CLOUD_MODULE_DIRS))

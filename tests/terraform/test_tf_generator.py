@@ -25,8 +25,13 @@ from planner.emit.tfvars import (
     TfvarsError,
     hcl_quote,
     tfvars_values,
-    write_tfvars,
 )
+
+
+def write_tfvars(plan: dict[str, Any], out: Path, *args: Any, **kwargs: Any) -> list[Path]:
+    """The writer with the stack-relative module path (no copied modules in ``out``)."""
+    kwargs.setdefault("modules_source", "../../modules")
+    return gen.write_tfvars(plan, out, *args, **kwargs)
 
 
 def test_values_hand_checked() -> None:
@@ -55,6 +60,8 @@ def test_json_and_hcl_carry_the_same_values(fixture: str) -> None:
             return v[1:-1]
         if isinstance(v, dict):
             return {unq(k): unq(x) for k, x in v.items() if not k.startswith("__")}
+        if isinstance(v, list):
+            return [unq(x) for x in v]
         return v
     assert unq(from_hcl) == from_json
 
@@ -182,7 +189,8 @@ def test_every_allowed_workload_name_is_accepted(name: str) -> None:
 def test_writes_all_files_and_manifest(tmp_path: Path) -> None:
     paths = write_tfvars(load_fixture("seven_regions.json"), tmp_path)
     names = {p.name for p in paths}
-    assert names == {TFVARS_JSON, TFVARS_HCL, gen.PROVIDERS_FILE, gen.FLEET_FILE}
+    assert names == {TFVARS_JSON, TFVARS_HCL, gen.PROVIDERS_FILE, gen.FLEET_FILE,
+                     gen.COST_REPORT}
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text(encoding="utf-8"))
     for p in paths:
         assert manifest["files"][p.name] == [gen.sha256_text(p.read_text(encoding="utf-8"))]
@@ -192,7 +200,8 @@ def test_writes_all_files_and_manifest(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["json", "hcl"])
 def test_single_format(fmt: str, tmp_path: Path) -> None:
     paths = write_tfvars(load_fixture("seven_regions.json"), tmp_path, fmt=fmt, stack=False)
-    assert [p.name for p in paths] == [TFVARS_JSON if fmt == "json" else TFVARS_HCL]
+    assert [p.name for p in paths] == [TFVARS_JSON if fmt == "json" else TFVARS_HCL,
+                                       gen.COST_REPORT]
 
 
 def test_rerun_overwrites_own_files(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def assemble_stack(root: Path, plan: dict[str, Any]) -> Path:
     stack.mkdir(parents=True)
     for name in ("main.tf", "variables.tf", "outputs.tf"):
         shutil.copy(TERRAFORM_DIR / "stacks" / "fleet" / name, stack / name)
-    gen.write_tfvars(plan, stack, fmt="json")
+    gen.write_tfvars(plan, stack, fmt="json", modules_source="../../modules")
     (stack / gen.PROVIDERS_FILE).unlink()
     fleet = json.loads((stack / gen.FLEET_FILE).read_text(encoding="utf-8"))
     for call in fleet.get("module", {}).values():

@@ -1,5 +1,7 @@
 # One region's GPU capacity on AWS: per pool (workload), a launch template for its
-# instance type and an auto-scaling group holding instance_count instances.
+# instance type, an auto-scaling group of at most instance_count (the peak) instances,
+# and one scheduled action per step or recurrence of the pool's schedule (schedule.tf).
+# Spot pools launch through a mixed-instances policy with 0 % on-demand.
 
 data "aws_ssm_parameter" "ami" {
   count = var.image_id == null ? 1 : 0
@@ -70,14 +72,37 @@ resource "aws_autoscaling_group" "gpu" {
   for_each = var.pools
 
   name_prefix         = "${local.names[each.key]}-"
-  min_size            = each.value.instance_count
+  min_size            = 0
   max_size            = each.value.instance_count
-  desired_capacity    = each.value.instance_count
+  desired_capacity    = local.initial_instances[each.key]
   vpc_zone_identifier = local.subnet_ids
 
-  launch_template {
-    id      = aws_launch_template.gpu[each.key].id
-    version = aws_launch_template.gpu[each.key].latest_version
+  dynamic "launch_template" {
+    for_each = local.spot[each.key] ? [] : [1]
+
+    content {
+      id      = aws_launch_template.gpu[each.key].id
+      version = aws_launch_template.gpu[each.key].latest_version
+    }
+  }
+
+  dynamic "mixed_instances_policy" {
+    for_each = local.spot[each.key] ? [1] : []
+
+    content {
+      instances_distribution {
+        on_demand_base_capacity                  = 0
+        on_demand_percentage_above_base_capacity = 0
+        spot_allocation_strategy                 = "price-capacity-optimized"
+      }
+
+      launch_template {
+        launch_template_specification {
+          launch_template_id = aws_launch_template.gpu[each.key].id
+          version            = aws_launch_template.gpu[each.key].latest_version
+        }
+      }
+    }
   }
 
   dynamic "tag" {
@@ -89,4 +114,22 @@ resource "aws_autoscaling_group" "gpu" {
       propagate_at_launch = true
     }
   }
+
+  # The scheduled actions move the size; a re-apply must not undo them.
+  lifecycle {
+    ignore_changes = [desired_capacity, min_size, max_size]
+  }
+}
+
+resource "aws_autoscaling_schedule" "gpu" {
+  for_each = local.scaling_actions
+
+  scheduled_action_name  = "${local.names[each.value.pool]}-${each.value.index}"
+  autoscaling_group_name = aws_autoscaling_group.gpu[each.value.pool].name
+  min_size               = each.value.instances
+  max_size               = each.value.instances
+  desired_capacity       = each.value.instances
+  start_time             = each.value.start_time
+  recurrence             = each.value.recurrence
+  time_zone              = each.value.recurrence == null ? null : "Etc/UTC"
 }

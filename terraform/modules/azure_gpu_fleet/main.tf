@@ -1,5 +1,6 @@
-# One region's GPU capacity on Azure: per pool (workload), a Linux VM scale set of
-# instance_count instances of the pool's VM size.
+# One region's GPU capacity on Azure: per pool (workload), a Linux VM scale set of the
+# pool's VM size (Spot priority for spot pools) and an autoscale setting whose profiles
+# follow the pool's schedule (schedule.tf).
 
 locals {
   create_rg     = var.resource_group_name == null
@@ -58,8 +59,10 @@ resource "azurerm_linux_virtual_machine_scale_set" "gpu" {
   location            = var.location
   resource_group_name = local.rg_name
   sku                 = each.value.instance_type
-  instances           = each.value.instance_count
+  instances           = local.initial_instances[each.key]
   upgrade_mode        = "Manual"
+  priority            = local.spot[each.key] ? "Spot" : "Regular"
+  eviction_policy     = local.spot[each.key] ? "Delete" : null
   # Computer names: at most 9 characters of prefix on Linux scale sets of this size.
   computer_name_prefix            = "gpu${substr(sha1(each.key), 0, 6)}"
   admin_username                  = var.admin_username
@@ -92,6 +95,67 @@ resource "azurerm_linux_virtual_machine_scale_set" "gpu" {
       name      = "internal"
       primary   = true
       subnet_id = local.subnet_id
+    }
+  }
+
+  # The autoscale setting moves the instance count; a re-apply must not undo it.
+  lifecycle {
+    ignore_changes = [instances]
+  }
+}
+
+resource "azurerm_monitor_autoscale_setting" "gpu" {
+  for_each = var.pools
+
+  name                = local.names[each.key]
+  resource_group_name = local.rg_name
+  location            = var.location
+  target_resource_id  = azurerm_linux_virtual_machine_scale_set.gpu[each.key].id
+  tags                = local.pool_tags[each.key]
+
+  # Outside every scheduled profile: no instances.
+  profile {
+    name = "default"
+
+    capacity {
+      default = 0
+      minimum = 0
+      maximum = max(1, each.value.instance_count)
+    }
+  }
+
+  dynamic "profile" {
+    for_each = local.autoscale_profiles[each.key]
+
+    content {
+      name = profile.value.name
+
+      capacity {
+        default = profile.value.instances
+        minimum = profile.value.instances
+        maximum = max(1, profile.value.instances)
+      }
+
+      dynamic "fixed_date" {
+        for_each = profile.value.fixed ? [1] : []
+
+        content {
+          timezone = "UTC"
+          start    = profile.value.start
+          end      = profile.value.end
+        }
+      }
+
+      dynamic "recurrence" {
+        for_each = profile.value.fixed ? [] : [1]
+
+        content {
+          timezone = "UTC"
+          days     = profile.value.days
+          hours    = [profile.value.hour]
+          minutes  = [0]
+        }
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
-# One region's GPU capacity on GCP: per pool (workload), an instance template and a
-# regional managed instance group holding instance_count instances.
+# One region's GPU capacity on GCP: per pool (workload), an instance template (SPOT
+# provisioning model for spot pools), a regional managed instance group, and an
+# autoscaler whose scaling schedules follow the pool's schedule (schedule.tf).
 #
 # A2/A3/G2 machine types come with their GPUs; N1 types get them attached as
 # guest accelerators (T4, V100), gpus_per_instance of them.
@@ -38,6 +39,11 @@ resource "google_compute_instance_template" "gpu" {
   machine_type = each.value.instance_type
   labels       = local.pool_labels[each.key]
 
+  # Only instance-level SSH keys (or OS Login), never the project's.
+  metadata = {
+    block-project-ssh-keys = true
+  }
+
   disk {
     source_image = var.source_image
     boot         = true
@@ -59,10 +65,13 @@ resource "google_compute_instance_template" "gpu" {
     }
   }
 
-  # GPU instances cannot live-migrate.
+  # GPU instances cannot live-migrate. Spot: preemptible, no automatic restart.
   scheduling {
-    on_host_maintenance = "TERMINATE"
-    automatic_restart   = true
+    on_host_maintenance         = "TERMINATE"
+    automatic_restart           = !local.spot[each.key]
+    preemptible                 = local.spot[each.key]
+    provisioning_model          = local.spot[each.key] ? "SPOT" : "STANDARD"
+    instance_termination_action = local.spot[each.key] ? "DELETE" : null
   }
 
   lifecycle {
@@ -77,9 +86,48 @@ resource "google_compute_region_instance_group_manager" "gpu" {
   region             = var.region
   name               = local.names[each.key]
   base_instance_name = local.names[each.key]
-  target_size        = each.value.instance_count
+  target_size        = local.initial_instances[each.key]
 
   version {
     instance_template = google_compute_instance_template.gpu[each.key].id
+  }
+
+  # The autoscaler sets the size from the scaling schedules.
+  lifecycle {
+    ignore_changes = [target_size]
+  }
+}
+
+resource "google_compute_region_autoscaler" "gpu" {
+  for_each = var.pools
+
+  project = var.project_id
+  region  = var.region
+  name    = local.names[each.key]
+  target  = google_compute_region_instance_group_manager.gpu[each.key].id
+
+  autoscaling_policy {
+    min_replicas    = 0
+    max_replicas    = max(1, each.value.instance_count)
+    cooldown_period = 60
+    mode            = "ON"
+
+    # Schedules alone size the group: a 100 % CPU target never adds instances on load.
+    cpu_utilization {
+      target = 1
+    }
+
+    dynamic "scaling_schedules" {
+      for_each = local.scaling_schedules[each.key]
+
+      content {
+        name                  = scaling_schedules.value.name
+        min_required_replicas = scaling_schedules.value.instances
+        schedule              = scaling_schedules.value.schedule
+        time_zone             = "Etc/UTC"
+        duration_sec          = scaling_schedules.value.duration_sec
+        description           = scaling_schedules.value.description
+      }
+    }
   }
 }

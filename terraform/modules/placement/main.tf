@@ -2,6 +2,15 @@
 # modules (aws_gpu_fleet, gcp_gpu_fleet, azure_gpu_fleet) take as their `pools`.
 
 locals {
+  # Instance-hours of each placement's deployed schedule over the horizon, recomputed from
+  # the steps and recurrences rather than read from the placement's own figure.
+  deployed_cost_by_placement = {
+    for k, p in var.placements : k => p.usd_per_instance_hour * sum(concat([0],
+      [for s in p.steps : s.hours * s.instances],
+      [for r in p.recurrences : r.hours_in_horizon * r.instances],
+    ))
+  }
+
   clouds = sort(distinct([for p in values(var.placements) : p.cloud]))
 
   # "<cloud>/<region>" of every region that hosts at least one placement.

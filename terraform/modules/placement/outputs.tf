@@ -42,3 +42,18 @@ output "plan" {
   description = "The plan metadata (var.regionplan) echoed for downstream roots."
   value       = var.regionplan
 }
+
+output "deployed_cost_by_placement" {
+  description = "Map placement key => deployed cost in USD over the plan horizon, recomputed here from its scaling schedule: (sum of steps' hours x instances + recurrences' hours_in_horizon x instances) x usd_per_instance_hour."
+  value       = local.deployed_cost_by_placement
+}
+
+output "deployed_cost_usd" {
+  description = "Deployed cost of the whole plan in USD over the plan horizon (sum of deployed_cost_by_placement); equals the plan's compute cost when its schedules are deployed unsmoothed."
+  value       = sum(concat([0], values(local.deployed_cost_by_placement)))
+}
+
+output "scaling_actions_by_placement" {
+  description = "Map placement key => number of scheduled scaling actions (dated steps or recurrences)."
+  value       = { for k, p in var.placements : k => length(p.steps) + length(p.recurrences) }
+}

@@ -14,3 +14,8 @@ output "total_gpus" {
 }
 
 # fleet_groups ("<cloud>/<region>" => groups) is declared in the generated fleet.tf.json.
+
+output "deployed_cost_usd" {
+  description = "Deployed cost of the plan in USD over its horizon, recomputed from the scaling schedules x instance prices (the placement module's figure)."
+  value       = module.placement.deployed_cost_usd
+}

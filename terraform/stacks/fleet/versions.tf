@@ -6,15 +6,15 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.70"
+      version = "~> 6.25"
     }
     google = {
       source  = "hashicorp/google"
-      version = "~> 6.8"
+      version = "~> 6.50"
     }
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = "~> 4.6"
+      version = "~> 4.55"
     }
   }
 }

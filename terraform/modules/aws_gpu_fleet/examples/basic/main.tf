@@ -8,7 +8,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.70"
+      version = "~> 6.25"
     }
   }
 }
@@ -28,22 +28,34 @@ module "fleet" {
   region = "us-east-1"
   pools = {
     "llm-finetune" = {
-      workload          = "llm-finetune"
-      kind              = "training"
-      cloud             = "aws"
-      region            = "us-east-1"
-      gpu_model         = "H100"
-      instance_type     = "p5.48xlarge"
-      gpus_per_instance = 8
-      instance_count    = 2
-      gpus              = 16
-      peak_gpus         = 16
-      usd_per_hour      = 80
-      cost_usd          = 13440
-      carbon_tco2e      = 1.0
-      water_m3          = 5.0
-      energy_mwh        = 2.5
-      gpu_hours         = 2688
+      workload              = "llm-finetune"
+      kind                  = "training"
+      cloud                 = "aws"
+      region                = "us-east-1"
+      gpu_model             = "H100"
+      instance_type         = "p5.48xlarge"
+      gpus_per_instance     = 8
+      instance_count        = 2
+      gpus                  = 16
+      peak_gpus             = 16
+      usd_per_hour          = 80
+      cost_usd              = 13440
+      carbon_tco2e          = 1.0
+      water_m3              = 5.0
+      energy_mwh            = 2.5
+      gpu_hours             = 2688
+      purchase              = "spot"
+      usd_per_instance_hour = 40
+      schedule_kind         = "dated"
+      scaling_actions       = 2
+      instance_hours        = 168
+      deployed_cost_usd     = 6720
+      # A time-shifted job: 2 instances for 84 h, then none.
+      steps = [
+        { start_utc = "2027-01-04T00:00:00Z", hours = 84, instances = 2 },
+        { start_utc = "2027-01-07T12:00:00Z", hours = 0, instances = 0 },
+      ]
+      recurrences = []
     }
   }
   tags = { team = "ml-platform" }
