@@ -101,7 +101,8 @@ def test_a_failover_slo_below_the_slo_is_refused():
 
 def test_baselines_are_flagged_for_max_region_share_and_a_carbon_limit():
     # The optimum in whole GPUs: 7 in eu-west-1 (70 rps ≤ 75) and 3 in europe-north1:
-    # 168 GPU-h × 300 g + 72 × 100 g + 240 × 1e-5 t = 0.06 t ≤ 0.07. cheapest-region (blind to the SLO) puts all 100 rps in
+    # 168 GPU-h × 300 g + 72 × 100 g + 240 × 1e-5 t = 0.06 t ≤ 0.07. cheapest-region (blind
+    # to the SLO) puts all 100 rps in
     # azure/japaneast: 240 × 450 g + 0.0024 t = 0.1104 t > 0.07, and 100 % of the traffic in
     # one region under a 0.75 cap.
     text = service_scenario(50, min_regions=2).replace(
