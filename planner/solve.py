@@ -121,6 +121,12 @@ class PersistentHighs:
                                            options=highs_options(m, options))
             self.solver.solve(assign=True)
         else:
+            # the options of this run (e.g. branch and bound's time limit) replace the last
+            # run's; an option absent now is reset, so a limit never leaks into later solves
+            highs = self.solver.solver_model
+            highs.setOptionValue("time_limit", float(options.time_limit_s)
+                                 if options.time_limit_s is not None else float("inf"))
+            highs.setOptionValue("mip_rel_gap", options.mip_rel_gap)
             self.solver.solve(model=m, assign=True)
 
 
