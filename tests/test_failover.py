@@ -146,8 +146,9 @@ def test_a_quota_that_breaks_failover_is_explained():
 
 def test_bundled_example_survives_each_region_loss_recomputed_from_its_schedule():
     # global-low-latency with survive_region_loss: from plan.schedule (GPUs per region and
-    # hour, the plan's output) and the catalog's round trips alone, each region it runs in is removed in turn and
-    # the demand routed within 1.5 × 45 ms onto the GPUs left (an LP per lost region).
+    # hour, the plan's output) and the catalog's round trips alone, each region it runs in
+    # is removed in turn and the demand routed within 1.5 × 45 ms onto the GPUs left (an LP
+    # per lost region).
     from pathlib import Path
 
     from connectors.catalog import load_catalog
