@@ -20,6 +20,7 @@ from typing import Any
 from planner.emit import schedule as sched
 
 PURCHASES = ("on_demand", "spot", "committed")
+COMMITTED_TERMS = ("committed_1y", "committed_3y")
 
 PRICE_FROM_PLAN = "usd_per_instance_hour (plan)"
 PRICE_DERIVED = "derived: cost_usd / gpu_hours x gpus_per_instance (plan without " \
@@ -95,6 +96,8 @@ def _purchase(row: Mapping[str, Any], where: str) -> tuple[str, str]:
     given = row.get("purchase")
     if given is None:
         return "on_demand", PURCHASE_DEFAULT
+    if given in COMMITTED_TERMS:  # deployed as committed capacity; the term is bought apart
+        return "committed", f"plan ({given})"
     if given not in PURCHASES:
         raise DeployError(f"{where}: purchase {given!r} is not one of {PURCHASES}")
     return str(given), "plan"

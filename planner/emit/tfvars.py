@@ -372,11 +372,14 @@ def deploy_values(
         raise TfvarsError("placements: expected a list")
     placements: dict[str, dict[str, Any]] = {}
     deployed: list[Deployed] = []
+    keys = [placement_key(*_identify(row, i)) for i, row in enumerate(rows)]
     for i, row in enumerate(rows):
-        key = placement_key(*_identify(row, i))
+        key = keys[i]
+        if keys.count(key) > 1:  # one workload bought two ways (or types) in one region
+            key = f"{key}/{row.get('purchase', 'on_demand')}/{row.get('instance_type')}"
         if key in placements:
             raise TfvarsError(f"placement {key}: appears twice in the plan; the contract has "
-                              "one entry per workload x cloud x region")
+                              "one entry per workload x region x purchase x instance type")
         _whole(row.get("gpus_per_instance"), f"placement {key}: gpus_per_instance", 1)
         _whole(row.get("instances"), f"placement {key}: instances", 0)
         if row.get("kind") not in KINDS:
