@@ -133,6 +133,12 @@ def test_example_deployed_cost_equals_planned_compute(
             reason="plan without schedule_instances: instances per period are derived as "
             "ceil(GPUs / gpus_per_instance), costed above the plan's fractional GPUs",
             strict=False))
+    if plan["horizon"]["representative"] and any(
+            p["provider"] == "azure" for p in plan["placements"]):
+        request.applymarker(pytest.mark.xfail(
+            reason="Azure autoscale recurrences cannot name a month: a month x hour plan "
+            "deploys as each hour's peak over the months, above the planned cost "
+            "(tfvars says so per placement)", strict=False))
     result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(tmp_path),
                                  "--no-stack"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
