@@ -40,6 +40,11 @@ MAX_UPLOAD_BYTES = MAX_INPUT_BYTES  # one limit for the CLI and the app
 PLAN_CACHE_ENTRIES = 128
 WORKSPACE_ENTRIES = 8
 
+# What-if re-solves must answer while a slider moves: the app plans fractional instances
+# (the LP relaxation, a lower bound on the whole-instance fleet's cost) and says so; the
+# deployable whole-instance plan is `regionplan plan`.
+INTERACTIVE_RELAXED = True
+
 
 # ---------------------------------------------------------------------------------------
 # Scenario sources
@@ -152,7 +157,7 @@ class Workspace:
     def __post_init__(self) -> None:
         t0 = time.perf_counter()
         try:
-            self.session = PlanSession(self.scenario, self.catalog)
+            self.session = PlanSession(self.scenario, self.catalog, relaxed=INTERACTIVE_RELAXED)
         except InfeasibleError as err:
             self.failure = Outcome(None, tuple(err.reasons), "infeasible")
         except ScenarioError as err:

@@ -245,6 +245,10 @@ def main() -> None:
     solved = "cached" if outcome.cached else f"re-solved in {outcome.solve_s:.2f} s"
     st.caption(f"Plan at ${carbon:,.0f}/tCO2e and ${water:,.2f}/m³ ({plan.accounting}-based "
                f"carbon): {solved}; model built once in {ws.build_s:.1f} s.")
+    if state.INTERACTIVE_RELAXED:
+        st.caption("Instances are fractional here (the relaxation: a lower bound on cost) so "
+                   "that what-ifs re-solve at once; `regionplan plan` gives the whole-instance "
+                   "fleet you would deploy and be billed for.")
 
     cost_only = ws.cost_only().plan
     compared: list[views.Compared] = []
