@@ -217,9 +217,9 @@ class CappedHighs:
             return ColumnSolution(x, bound, bound, time.perf_counter() - t0, runs, "lp")
         cols, tol = self.cols, self.options.mip_rel_gap
         if self.options.mip_strategy == "branch-and-bound":
-            x, bound = self._branch_and_bound(None)
+            x, bound, how = self._branch_and_bound(None)
             return ColumnSolution(x, float(objective @ x), bound, time.perf_counter() - t0,
-                                  runs + 1, "branch-and-bound")
+                                  runs + 1, how)
         lower, upper = cols.lower[cols.integral], cols.upper[cols.integral]
         # A neighbouring point's choice usually holds (and its basis is kept); the
         # rounding rules are tried when none is given or none is feasible.
@@ -237,9 +237,9 @@ class CappedHighs:
         if best is not None and _gap(float(objective @ best), bound) <= tol:
             return ColumnSolution(best, float(objective @ best), bound,
                                   time.perf_counter() - t0, runs, "branched")
-        x, bound = self._branch_and_bound(best)
+        x, bound, how = self._branch_and_bound(best)
         return ColumnSolution(x, float(objective @ x), bound, time.perf_counter() - t0,
-                              runs + 1, "branch-and-bound")
+                              runs + 1, how)
 
     def _candidates(self, x: np.ndarray, generous_only: bool = False) -> list[np.ndarray]:
         """Choices of the binaries by the blocks' rounding rules, generous then strict.
@@ -276,10 +276,19 @@ class CappedHighs:
         runs = 0
         unique: list[np.ndarray] = []
         for c in choices:
-            if not np.isnan(c).any() and not any(np.array_equal(c, u) for u in unique):
+            if not any(np.array_equal(c, u, equal_nan=True) for u in unique):
                 unique.append(c)
         try:
             for choice in unique:
+                open_ = np.isnan(choice)  # instance counts, rounded after the LP below
+                if open_.any():
+                    h.changeColsBounds(len(idx), idx, np.where(open_, lower, choice),
+                                       np.where(open_, upper, choice))
+                    h.setBasis(basis)
+                    runs += 1
+                    if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
+                        continue
+                    choice = self._whole_counts(self._x())
                 h.changeColsBounds(len(idx), idx, choice, choice)
                 key = choice.tobytes()
                 strategy = _DUAL_SIMPLEX
@@ -306,6 +315,22 @@ class CappedHighs:
             h.changeColsBounds(len(idx), idx, lower, upper)
             h.setBasis(basis)
         return best, runs
+
+    def _whole_counts(self, x: np.ndarray) -> np.ndarray:
+        """The integral columns at ``x`` with its (fixed) binaries kept and its instance
+        counts rounded to whole instances by :meth:`BuiltModel.round_instances`."""
+        cols, m = self.cols, self.built.model
+        names = [n for n, v in m.variables.items()
+                 if v.attrs.get("binary") or v.attrs.get("integer")]
+        values = cols.values(m, x, names)
+        binaries = {n: values[n].round() for n in names if m.variables[n].attrs.get("binary")}
+        out = x.copy()
+        for name, value in self.built.round_instances(values, binaries).items():
+            labels = m.variables[name].labels
+            vals = value.broadcast_like(labels).transpose(*labels.dims).values.ravel()
+            keep = labels.values.ravel() >= 0
+            out[cols.position[labels.values.ravel()[keep]]] = vals[keep]
+        return np.round(out[cols.integral])
 
     def _search(self, objective: np.ndarray, x: np.ndarray, bound: float,
                 best: np.ndarray | None) -> tuple[np.ndarray | None, float, int]:
@@ -365,8 +390,12 @@ class CappedHighs:
         proven = min([settled, best_value] + [n[0] for n in nodes])
         return best, proven, runs
 
-    def _branch_and_bound(self, start: np.ndarray | None) -> tuple[np.ndarray, float]:
-        """HiGHS's MIP solver on the current objective and cap, from ``start`` if given."""
+    def _branch_and_bound(self, start: np.ndarray | None) -> tuple[np.ndarray, float, str]:
+        """HiGHS's MIP solver on the current objective and cap, from ``start`` if given.
+
+        Returns the plan, its proven bound and the method: ``branch-and-bound``, or
+        ``branch-and-bound (time limit)`` when it stopped at ``mip_time_limit_s`` with a plan
+        (whose gap is then wider than ``mip_rel_gap``)."""
         h, cols = self.h, self.cols
         idx = cols.integral.astype(np.int32)
         basis = h.getBasis()
@@ -379,15 +408,26 @@ class CappedHighs:
                 sol.col_value = start.tolist()
                 sol.value_valid = True
                 h.setSolution(sol)
+            limit = self.options.time_limit_s
+            if limit is None:  # like planner.solve: branch and bound gets a time limit
+                limit = self.options.mip_time_limit_s
+            h.setOptionValue("time_limit", float(limit) if limit is not None else INF)
             h.run()
             status = _STATUS.get(h.getModelStatus(), Status.ERROR)
             if status is Status.INFEASIBLE:
                 raise InfeasibleCap("no plan meets the cap")
+            has_plan = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+            if status is Status.TIME_LIMIT and has_plan:
+                # the best plan found, with the bound proven so far (its gap is reported)
+                return self._x(), float(h.getInfo().mip_dual_bound), \
+                    "branch-and-bound (time limit)"
             if status is not Status.OPTIMAL:
                 raise SolverStopped("branch and bound stopped with "
                                     f"{h.modelStatusToString(h.getModelStatus())}")
-            return self._x(), float(h.getInfo().mip_dual_bound)
+            return self._x(), float(h.getInfo().mip_dual_bound), "branch-and-bound"
         finally:
+            h.setOptionValue("time_limit", float(self.options.time_limit_s)
+                             if self.options.time_limit_s is not None else INF)
             h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), np.uint8))
             h.setBasis(basis)
 

@@ -19,6 +19,11 @@ Blocks (dimensions in brackets; ``option`` is a GPU model × purchase, see
   billed every hour whether used or not.
 - Cost is per instance-hour (committed options: per committed instance-hour); energy,
   carbon and water per GPU-hour in use.
+- ``Service-instances-daily``: month × hour plans keep one daily profile per month on
+  providers whose autoscaling cannot name a month (Azure), so the plan is what deploys.
+- ``Job-instances-floor[job]`` and ``Service-instances-floor[service, hour]`` (whole
+  instances only): the fewest whole instances that can do the work or carry the demand,
+  see :func:`instance_floors`.
 """
 
 from __future__ import annotations
@@ -172,6 +177,7 @@ def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,
                       mask=s_mask & hours)
     m.add_constraints((inst * (gpi * o.work_per_gpu_hour)).sum("option")
                       - rps.sum("metro") >= 0, name="Service-throughput", mask=s_mask & hours)
+    _one_day_every_month(m, p, inst, imask)
     committed = o.committed
     hourly = o.usd_per_instance_hour.where(~committed, 0.0)
     if bool((o.available & committed).any()):
@@ -186,6 +192,125 @@ def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,
     _terms(p, o, inst, terms, hourly)
     _gpu_use(o, inst, gpu_use)
     return sgpus
+
+
+# Providers whose scheduled scaling repeats by week day and time but cannot name a month
+# (Azure autoscale recurrence profiles): a month × hour plan deploys there only if each hour
+# of the day runs the same fleet in every month.
+NO_MONTH_SCHEDULES = ("azure",)
+HOURS_PER_DAY = 24
+
+
+def _one_day_every_month(m: linopy.Model, p: Problem, inst: linopy.LinearExpression,
+                         imask: xr.DataArray) -> None:
+    """``Service-instances-daily``: in month × hour plans, the instances of an Azure region
+    at an hour of the day are the same in every month (what its autoscale can deploy)."""
+    if p.scenario.horizon.representative != "month-hour":
+        return
+    fixed_day = xr.DataArray([r.split("/", 1)[0] in NO_MONTH_SCHEDULES for r in p.regions],
+                             coords=[p.regions])
+    if not bool(fixed_day.any()):
+        return
+    later = xr.DataArray(np.arange(len(p.hours)) >= HOURS_PER_DAY, coords=[p.hours])
+    mask = imask & fixed_day & later & imask.shift(hour=HOURS_PER_DAY, fill_value=False)
+    m.add_constraints(inst - inst.shift(hour=HOURS_PER_DAY) == 0,
+                      name="Service-instances-daily", mask=mask)
+
+
+def instance_floors(m: linopy.Model, p: Problem) -> None:
+    """Valid inequalities that make the LP relaxation see whole instances.
+
+    Chvátal–Gomory cuts of the completion and throughput rows: with ``c_max`` the most one
+    instance can do (work per instance-period for a job, requests/s per instance for a
+    service), any whole-instance plan runs at least ⌈need / c_max⌉ instance-periods of the
+    job, and at least ⌈demand(hour) / c_max⌉ instances of the service in every hour. No
+    whole-instance plan is cut off, but the relaxation can no longer carry a service on 45.5
+    instances when 46 are needed, which is most of the gap between the relaxation and the
+    rounded plan (so the rounded plan's gap is proven without branch and bound). Only for
+    whole instances without elastic slack (both would make the cut invalid).
+    """
+    if len(p.jobs):
+        o = p.job_options
+        ok = o.available & p.job_hour_allowed
+        per_period = (o.gpus_per_instance * o.work_per_gpu_hour * p.dt_h).where(ok)
+        c_max = per_period.max(["option", "region", "hour"])
+        need = np.ceil(p.job_gpu_hours / c_max - 1e-9)
+        inst = m.variables["Job-instances"].fillna(0)
+        m.add_constraints(inst.sum(["option", "region", "hour"]) >= need.fillna(0.0),
+                          name="Job-instances-floor", mask=(need > 0) & c_max.notnull())
+    if len(p.services):
+        member, need = _service_floor_sets(p)
+        if member is not None:
+            inst = m.variables["Service-instances"].fillna(0).sum("option")
+            m.add_constraints((inst * member).sum(["service", "region"]) >= need,
+                              name="Service-instances-floor", mask=need > 0)
+
+
+def _service_floor_sets(p: Problem) -> tuple[xr.DataArray | None, xr.DataArray]:
+    """The region sets of the service floors: [cut, service, region] membership (0/1) and
+    [cut, hour] the fewest instances in them.
+
+    One cut per service and distinct set R of regions some metro may be served from: every
+    metro whose regions all lie in R must be served from R, so R runs at least
+    ⌈their demand / the most requests/s one instance in R carries⌉ instances (for example,
+    the EU regions for EU-resident traffic, which the sum over all regions cannot see), and
+    one over all the service's regions. A service that must survive the loss of a region
+    also gets, for every set R of its failover routes and every region L in it, the cut
+    over R without L: the regions left when L is lost carry that demand on their own.
+    """
+    o = p.service_options
+    per_instance = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).max("option")
+    offered = per_instance.notnull()
+    demand = p.demand_rps.transpose("service", "metro", "hour")
+    survive = [sv.survive_region_loss for sv in p.scenario.inference]
+    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for s in range(len(p.services)):
+        cap = per_instance.transpose("service", "region").values[s]
+        reach = (p.flow_allowed & offered).transpose("service", "metro", "region").values[s]
+        rows += [(s, inside, need) for inside, need in
+                 _floor_rows(reach, demand.values[s], cap, lose_one=False)]
+        if survive[s] and p.failover_allowed is not None:
+            reach = (p.failover_allowed & offered).transpose(
+                "service", "metro", "region").values[s]
+            rows += [(s, inside, need) for inside, need in
+                     _floor_rows(reach, demand.values[s], cap, lose_one=True)]
+    if not rows:
+        return None, xr.DataArray(np.zeros((0, len(p.hours))))
+    cuts = pd.RangeIndex(len(rows), name="cut")
+    member = np.zeros((len(rows), len(p.services), len(p.regions)))
+    need = np.zeros((len(rows), len(p.hours)))
+    for k, (s, inside, n) in enumerate(rows):
+        member[k, s] = inside
+        need[k] = n
+    return (xr.DataArray(member, coords=[cuts, p.services, p.regions]),
+            xr.DataArray(need, coords=[cuts, p.hours]))
+
+
+def _floor_rows(reach: np.ndarray, demand: np.ndarray, per_instance: np.ndarray,
+                lose_one: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(regions [region] bool, fewest instances [hour]) for each distinct reach set of the
+    metros with demand, and their union; ``lose_one``: each set without each of its
+    regions in turn. ``reach`` [metro, region], ``demand`` [metro, hour] rps,
+    ``per_instance`` [region] the most rps one instance serves (NaN: none)."""
+    active = demand.sum(axis=1) > 0
+    sets = {tuple(np.flatnonzero(reach[mi])) for mi in np.flatnonzero(active)}
+    sets.add(tuple(np.flatnonzero(reach[active].any(axis=0))))
+    out = []
+    for regions in sorted(sets):
+        if not regions:
+            continue
+        inside = np.zeros(reach.shape[1], bool)
+        inside[list(regions)] = True
+        served = active & ~(reach & ~inside).any(axis=1)
+        load = demand[served].sum(axis=0)
+        for lost in (regions if lose_one else (None,)):
+            left = inside.copy()
+            if lost is not None:
+                left[lost] = False
+            if not left.any():
+                continue
+            out.append((left, np.ceil(load / float(np.nanmax(per_instance[left])) - 1e-9)))
+    return out
 
 
 # --- rounding ----------------------------------------------------------------------------
@@ -238,6 +363,37 @@ def _open_cells(p: Problem, values: dict[str, xr.DataArray],
     return ok
 
 
+def _round_job(x: np.ndarray, coef: np.ndarray, upper: np.ndarray, gpi: np.ndarray,
+               need: float, max_gpus: float) -> np.ndarray:
+    """One job's whole instance counts [option, region, hour] (see :func:`round_instances`).
+
+    An instance is added back only in an hour with room for its GPUs under ``max_gpus``,
+    so the rounding keeps the job's parallelism limit.
+    """
+    shape = x.shape
+    xj, cj, uj, gj = x.ravel(), coef.ravel(), upper.ravel(), gpi.ravel()
+    done = float(xj @ cj)
+    if 0 < done < need:
+        xj = np.minimum(xj * (need / done), uj)
+    base = np.floor(xj + 1e-6)
+    hour_of = np.broadcast_to(np.arange(shape[-1]), shape).ravel()
+    room = max_gpus - np.bincount(hour_of, weights=base * gj, minlength=shape[-1])
+    frac = np.where(cj > 0, xj - base, 0.0)
+    missing = need - float(base @ cj)
+    # first the cells with the largest fractions, then (if the parallelism limit left work
+    # undone) more instances where the relaxation ran the job, largest instances first
+    used = np.flatnonzero((xj > 1e-9) & (cj > 0))
+    for k in np.concatenate([np.argsort(-frac, kind="stable")[:int((frac > 1e-9).sum())],
+                             used[np.argsort(-cj[used], kind="stable")]]):
+        if missing <= 1e-9:
+            break
+        if room[hour_of[k]] + 1e-9 >= gj[k] and base[k] + 1.0 <= uj[k] + 1e-9:
+            base[k] += 1.0
+            room[hour_of[k]] -= gj[k]
+            missing -= cj[k]
+    return base.reshape(shape)
+
+
 def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, xr.DataArray]
                 ) -> xr.DataArray:
     o = p.job_options
@@ -248,18 +404,9 @@ def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, x
         v).transpose(*v.dims).values
     upper = o.max_instances.where(o.available, 0.0).broadcast_like(v).transpose(
         *v.dims).values
+    gpi = o.gpus_per_instance.fillna(0.0).broadcast_like(v).transpose(*v.dims).values
     x = v.values.copy()
     for j, need in enumerate(p.job_gpu_hours.values):
-        xj, cj, uj = x[j].ravel(), coef[j].ravel(), upper[j].ravel()
-        done = float(xj @ cj)
-        if 0 < done < need:
-            xj = np.minimum(xj * (need / done), uj)
-        base = np.floor(xj + 1e-6)
-        frac = np.where(cj > 0, xj - base, 0.0)
-        missing = need - float(base @ cj)
-        order = np.argsort(-frac, kind="stable")
-        added = np.cumsum(cj[order])
-        take = order[((added - cj[order]) < missing - 1e-9) & (frac[order] > 1e-9)]
-        base[take] += 1.0
-        x[j] = base.reshape(x[j].shape)
+        x[j] = _round_job(x[j], coef[j], upper[j], gpi[j], float(need),
+                          float(p.job_max_gpus.values[j]))
     return xr.DataArray(x, coords=v.coords, dims=v.dims)

@@ -47,6 +47,7 @@ from planner.failover import add_failover_block, capacity_rps
 from planner.gang import add_gang_block, round_runs
 from planner.instances import (
     INSTANCE_NAMES,
+    instance_floors,
     job_instances,
     job_work,
     round_instances,
@@ -280,6 +281,8 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
             m.add_constraints(rps.sum("metro") <= cap.fillna(1.0) * total_h,
                               name="Service-max-share", mask=s_mask & cap.notnull())
 
+    if whole_instances and not elastic:
+        instance_floors(m, p)
     for gpu, uses in sorted(gpu_use.items()):
         quota = p.quota_gpus.sel(gpu=gpu, drop=True)
         if not bool(quota.notnull().any()):

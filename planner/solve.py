@@ -14,6 +14,7 @@ from typing import Any
 
 import highspy
 import linopy
+import numpy as np
 import xarray as xr
 from linopy.solvers import Highs
 
@@ -280,11 +281,38 @@ def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: Persisten
         if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
             return False
         values = {**relaxed, **{n: m.variables[n].solution for n in counts}}
+    if COMMITMENT in counts:
+        values = _commit_whole(built, options, persistent, values, counts)
     for name, value in built.round_instances(values, choice).items():
         m.variables[name].fix(value)
     with quiet(not options.verbose):
         _run_backend(built, options, persistent)
     return _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL
+
+
+COMMITMENT = "Service-commitment"
+
+
+def _commit_whole(built: BuiltModel, options: SolveOptions, persistent: PersistentHighs | None,
+                  values: dict[str, xr.DataArray], counts: list[str]
+                  ) -> dict[str, xr.DataArray]:
+    """Commitments rounded down, then the LP again: the hours above them go on demand.
+
+    Rounding a commitment up bills a whole idle instance for the horizon (on a year of
+    representative periods, several % of the plan); rounding it down and letting the LP
+    move the remainder to on-demand instances costs only the hours that need them. If the
+    LP with the lower commitments is infeasible (no on-demand offer), the counts stay as
+    they were and :func:`planner.instances.round_instances` rounds commitments up.
+    """
+    m = built.model
+    bought = values[COMMITMENT]
+    m.variables[COMMITMENT].fix(np.floor(bought.fillna(0.0) + 1e-6).where(bought.notnull()))
+    with quiet(not options.verbose):
+        _run_backend(built, options, persistent)
+    if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is not Status.OPTIMAL:
+        m.variables[COMMITMENT].unfix()
+        return values
+    return {**values, **{n: m.variables[n].solution for n in counts}}
 
 
 def _column_values(m: linopy.Model) -> list[float] | None:

@@ -173,8 +173,12 @@ def test_bundled_example_survives_each_region_loss_recomputed_from_its_schedule(
         left = capacity.copy()
         left[k] = 0.0
         assert failover_shortfall_rps(demand, allowed, left).max() <= rounding_rps, regions[k]
-    # … and removing capacity does break it: without its two largest regions it fails
-    biggest = np.argsort(capacity.max(axis=1))[-2:]
+    # … and the check does fail when capacity is missing: removing regions largest first,
+    # some demand goes unserved before every region is gone
     left = capacity.copy()
-    left[biggest] = 0.0
+    for k in np.argsort(-capacity.max(axis=1))[:-1]:
+        left[k] = 0.0
+        if failover_shortfall_rps(demand, allowed, left).max() > 1.0:
+            break
     assert failover_shortfall_rps(demand, allowed, left).max() > 1.0
+    assert left.max() > 0.0

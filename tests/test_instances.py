@@ -227,3 +227,56 @@ inference:
                     cat)
     assert {q.purchase for q in off.placements} == {"on_demand"}
     assert off.totals["compute_usd"] == pytest.approx(1200, rel=1e-9)
+
+
+def _relaxation_usd(text: str, catalog) -> float:
+    """Objective of the LP relaxation of the whole-instance model (cuts included)."""
+    from planner.session import PlanSession
+
+    built = PlanSession(load_scenario_text(text), catalog).built
+    m = built.model
+    for var in m.variables.values():
+        if var.attrs.get("integer") or var.attrs.get("binary"):
+            var.relax()
+    m.solve(solver_name="highs", io_api="direct", output_flag=False)
+    return float(m.objective.value)
+
+
+def test_instance_floor_lifts_the_relaxation_to_whole_instances():
+    # 90 rps at 10 rps/GPU on 8-GPU instances (80 rps each) need 2 instances every hour:
+    # without the floor the relaxation runs 1.125 instances ($45/h in eu-west-1 at
+    # $2.5/GPU-h); with it, 2 instances ($40/h × 2 = $80/h), the whole-instance optimum.
+    text = HEAD + """
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 20,
+     demand: [{metro: Dublin, rps: 90}]}
+"""
+    catalog = tiny_catalog(gpus_per_instance=8)
+    whole = make_plan(load_scenario_text(text), catalog)
+    assert _relaxation_usd(text, catalog) == pytest.approx(2 * 8 * 2.5 * 24, rel=1e-9)
+    assert whole.totals["compute_usd"] == pytest.approx(2 * 8 * 2.5 * 24, rel=1e-9)
+    assert whole.solver["mip_gap"] <= 1e-9
+
+
+def test_instance_floor_of_a_job_counts_instance_periods():
+    # 9 GPU-hours in one hour on 8-GPU instances: the relaxation with the floor runs 2
+    # instance-hours (16 GPU-hours at $2.0 = $32), not 9/8 of one.
+    catalog = tiny_catalog(gpus_per_instance=8)
+    text = one_hour_job(9, 16, "    gpu: X1\n")
+    assert _relaxation_usd(text, catalog) == pytest.approx(32.0, rel=1e-9)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gpi=st.sampled_from([1, 2, 8]), rps=st.integers(1, 400), per_gpu=st.integers(1, 20))
+def test_property_instance_floor_never_cuts_off_the_whole_optimum(gpi, rps, per_gpu):
+    # The cheapest whole fleet is ⌈rps / (GPUs per instance × rps per GPU)⌉ instances in
+    # the cheapest region (eu-west-1 is the only one within 20 ms of Dublin): the plan with
+    # the floors finds exactly that, so the floors removed no whole-instance plan.
+    text = HEAD + f"""
+inference:
+  - {{name: s, gpu: X1, requests_per_gpu_s: {per_gpu}, latency_slo_ms: 20,
+     demand: [{{metro: Dublin, rps: {rps}}}]}}
+"""
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=gpi))
+    n = math.ceil(rps / (gpi * per_gpu) - 1e-9)
+    assert plan.totals["compute_usd"] == pytest.approx(n * gpi * 2.5 * 24, rel=1e-9)

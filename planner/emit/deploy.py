@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from planner.emit import schedule as sched
 
 PURCHASES = ("on_demand", "spot", "committed")
@@ -109,6 +111,12 @@ def action_limit(cloud: str, max_actions: int | None) -> int:
     return cloud_max if max_actions is None else min(max_actions, cloud_max)
 
 
+def _months_differ(values: Any) -> bool:
+    """True when a month × hour schedule does not repeat one day in every month."""
+    days = np.asarray(values, float).reshape(-1, 24)
+    return bool((days != days[0]).any())
+
+
 def deploy_placement(
     plan: Mapping[str, Any], row: Mapping[str, Any], key: str, *,
     max_actions: int | None = None, smooth: bool = False,
@@ -125,7 +133,7 @@ def deploy_placement(
     kind = sched.choose_kind(lay, values, str(row["kind"]), cloud)
     schedule = sched.encode(lay, values, kind)
     notes: list[str] = []
-    if lay.month_hour is not None and cloud == "azure":
+    if lay.month_hour is not None and cloud == "azure" and _months_differ(values):
         notes.append("Azure autoscale recurrences have no month: deployed as the daily "
                      "envelope (each hour's peak over the months)")
     limit = action_limit(cloud, max_actions)

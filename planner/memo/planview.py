@@ -75,6 +75,16 @@ def usd_per_gpu_hour(plan: Mapping[str, Any], rid: str, gpu: str, instance: str,
     return float(fig["value"])
 
 
+def _billed_compute_usd(plan: Mapping[str, Any], row: Mapping[str, Any], rid: str, gpu: str,
+                        gpu_hours: float, name: str) -> float:
+    """A placement's compute bill: instance-hours × $/instance-hour (whole-instance plans,
+    any purchase option), else GPU-hours × the $/GPU-hour the planner used."""
+    hours, price = row.get("instance_hours"), row.get("usd_per_instance_hour")
+    if hours is not None and price is not None:
+        return float(hours) * float(price)
+    return gpu_hours * usd_per_gpu_hour(plan, rid, gpu, str(row["instance_type"]), name)
+
+
 def parts(plan: Mapping[str, Any], name: str = "plan") -> list[Part]:
     """Every placement of ``plan`` split into :class:`Part` figures."""
     out = []
@@ -83,15 +93,15 @@ def parts(plan: Mapping[str, Any], name: str = "plan") -> list[Part]:
             rid = f"{row['provider']}/{row['region']}"
             gpu = str(row["gpu_model"])
             gh = float(row["gpu_hours"])
-            price = usd_per_gpu_hour(plan, rid, gpu, str(row["instance_type"]), name)
-            compute = gh * price
+            compute = _billed_compute_usd(plan, row, rid, gpu, gh, name)
             emb = gh * embodied_tco2e_per_gpu_hour(plan, gpu, name)
             out.append(Part(
                 workload=str(row["workload"]), kind=str(row["kind"]), region_id=rid,
                 provider=str(row["provider"]), gpu_model=gpu,
                 gpus=float(row["instances"]) * float(row["gpus_per_instance"]),
                 gpu_hours=gh, compute_usd=compute,
-                other_usd=float(row["cost_usd"]) - compute,
+                # egress (the job's data copy, checkpoint moves) is billed with the plan
+                other_usd=float(row["cost_usd"]) + float(row.get("egress_usd") or 0.0) - compute,
                 operational_tco2e=float(row["carbon_tco2e"]) - emb, embodied_tco2e=emb,
                 water_m3=float(row["water_m3"]), energy_mwh=float(row["energy_mwh"]),
                 rps=float(row.get("rps") or 0.0),

@@ -122,23 +122,13 @@ def test_plan_with_tfvars_option(plans: dict[tuple[str, int], Path]) -> None:
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_deployed_cost_equals_planned_compute(
     example: str, price: int, plans: dict[tuple[str, int], Path], placement_tf: Tf,
-    tmp_path: Path, request: pytest.FixtureRequest,
+    tmp_path: Path,
 ) -> None:
     """Deployed cost (scaling schedule x instance price) = totals.compute_usd within 0.5 %,
     from ``regionplan tfvars`` and from ``terraform plan`` on the placement module."""
     plan_path = plans[(example, price)]
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    if not all("schedule_instances" in p for p in plan["placements"]):
-        request.applymarker(pytest.mark.xfail(
-            reason="plan without schedule_instances: instances per period are derived as "
-            "ceil(GPUs / gpus_per_instance), costed above the plan's fractional GPUs",
-            strict=False))
-    if plan["horizon"]["representative"] and any(
-            p["provider"] == "azure" for p in plan["placements"]):
-        request.applymarker(pytest.mark.xfail(
-            reason="Azure autoscale recurrences cannot name a month: a month x hour plan "
-            "deploys as each hour's peak over the months, above the planned cost "
-            "(tfvars says so per placement)", strict=False))
+    assert all("schedule_instances" in p for p in plan["placements"])  # whole instances
     result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(tmp_path),
                                  "--no-stack"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
