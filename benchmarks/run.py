@@ -231,7 +231,7 @@ def rowwise_pulp(problem: Any) -> tuple[Any, int, int]:
     """The fleet LP written row by row in idiomatic PuLP (the path DESIGN.md avoids).
 
     Only for the baseline timing: ``lpSum`` over generator expressions per constraint,
-    one named ``LpVariable`` per (job, region, hour).
+    one named ``LpVariable`` for the GPUs and one for the instances per (job, region, hour).
     """
     import pulp
 
@@ -248,8 +248,13 @@ def rowwise_pulp(problem: Any) -> tuple[Any, int, int]:
     quota = problem.quota_gpus
     prob = pulp.LpProblem("rowwise", pulp.LpMinimize)
     x: dict[tuple[int, int, int], Any] = {}
+    gpi = o.gpus_per_instance.where(o.available).max("option").fillna(0.0).values
     for j, r, h in zip(*np.nonzero(allowed), strict=True):
         x[(j, r, h)] = prob.add_variable(f"x_{j}_{r}_{h}", lowBound=0)
+        # the instances running those GPUs (relaxed, like the matrix model it is timed
+        # against), linked row by row
+        n = prob.add_variable(f"n_{j}_{r}_{h}", lowBound=0)
+        prob += x[(j, r, h)] - float(gpi[j, r]) * n == 0, f"link_{j}_{r}_{h}"
     prob += pulp.lpSum((usd[j, r] + price * (fac[j, r] * ci[r, h] + emb[j])) * v
                        for (j, r, h), v in x.items())
     by_job: dict[int, list[Any]] = {}
@@ -267,7 +272,7 @@ def rowwise_pulp(problem: Any) -> tuple[Any, int, int]:
         q = float(quota.sel(gpu=gpu).values[r])
         if not math.isnan(q):
             prob += pulp.lpSum(vs) <= q, f"capacity_{gpu}_{r}_{h}"
-    return prob, len(x), prob.numConstraints()
+    return prob, 2 * len(x), prob.numConstraints()
 
 
 def point_pulp_rowwise(target_vars: int) -> dict[str, Any]:

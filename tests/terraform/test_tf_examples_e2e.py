@@ -5,6 +5,7 @@ carbon prices 0 and 200 $/tCO2e (the issue's definition of done)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,22 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Pat
     return out
 
 
+def _tfvars(plan_path: Path, out: Path, *extra: str) -> str:
+    """``regionplan tfvars``; a plan with more scaling actions than a cloud allows is refused
+    with the count, the limit and the cost of ``--smooth``, then emitted smoothed. Returns
+    the refusal ("" when none)."""
+    result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(out), *extra],
+                           env={"COLUMNS": "200"})
+    refused = ""
+    if result.exit_code == 2 and "scaling actions, more than the" in result.output:
+        refused = " ".join(result.output.split())
+        assert "Pass --smooth" in refused and "deployed cost +$" in refused
+        result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(out), "--smooth",
+                                     *extra], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return refused
+
+
 def test_examples_exist() -> None:
     assert EXAMPLES, "no examples/*.yaml"
 
@@ -58,8 +75,7 @@ def test_example_plan_tfvars_terraform_plan(
     tmp_path: Path,
 ) -> None:
     plan_path = plans[(example, price)]
-    result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
+    _tfvars(plan_path, tmp_path)
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     assert plan["placements"], f"{example}: empty plan"
     got = placement_tf.planned_outputs(tmp_path / TFVARS_JSON)
@@ -129,12 +145,15 @@ def test_example_deployed_cost_equals_planned_compute(
     plan_path = plans[(example, price)]
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     assert all("schedule_instances" in p for p in plan["placements"])  # whole instances
-    result = runner.invoke(app, ["tfvars", str(plan_path), "--out", str(tmp_path),
-                                 "--no-stack"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
+    refused = _tfvars(plan_path, tmp_path, "--no-stack")
     report = json.loads((tmp_path / "deployed_cost.json").read_text(encoding="utf-8"))
     planned = plan["totals"]["compute_usd"]
     got = placement_tf.planned_outputs(tmp_path / TFVARS_JSON)
     assert float(got["deployed_cost_usd"]) == pytest.approx(report["deployed_cost_usd"],
                                                             rel=1e-9)
+    if refused:  # smoothed: never below the plan, and above it by what the refusal said
+        extra = sum(float(x) for x in re.findall(r"deployed cost \+\$([0-9.]+)",
+                                                   refused.replace(",", "")))
+        assert planned <= report["deployed_cost_usd"] <= planned + extra + 0.01
+        return
     assert report["deployed_cost_usd"] == pytest.approx(planned, rel=0.005)

@@ -113,12 +113,18 @@ def expected_outputs(plan: dict[str, Any]) -> dict[str, Any]:
     gpus_by_model: dict[str, int] = defaultdict(int)
     pools: dict[str, set[str]] = defaultdict(set)
     instances = 0
+    seen: dict[tuple[str, str, str], int] = defaultdict(int)
+    for p in plan["placements"]:
+        seen[(p["provider"], p["region"], p["workload"])] += 1
     for p in plan["placements"]:
         gpus = p["instances"] * p["gpus_per_instance"]
         regions[p["provider"]].add(p["region"])
         gpus_by_cloud[p["provider"]] += gpus
         gpus_by_model[p["gpu_model"]] += gpus
-        pools[f"{p['provider']}/{p['region']}"].add(p["workload"])
+        # a workload bought two ways in one region: one pool per purchase and type
+        two = seen[(p["provider"], p["region"], p["workload"])] > 1
+        pools[f"{p['provider']}/{p['region']}"].add(
+            f"{p['workload']}/{p['purchase']}/{p['instance_type']}" if two else p["workload"])
         instances += p["instances"]
     return {
         "clouds": sorted(regions),

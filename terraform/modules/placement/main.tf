@@ -20,10 +20,11 @@ locals {
     for fk in local.fleet_keys : fk => {
       cloud  = split("/", fk)[0]
       region = split("/", fk)[1]
-      # Keyed by workload: unique within a region because placement keys are
-      # "<cloud>/<region>/<workload>" (validated in variables.tf).
+      # Keyed by the placement key after "<cloud>/<region>/": the workload, or
+      # "<workload>/<purchase>/<instance_type>" when a workload is bought two ways in one
+      # region (validated in variables.tf), so pool keys are unique within a region.
       pools = {
-        for p in values(var.placements) : p.workload => p
+        for k, p in var.placements : substr(k, length(fk) + 1, -1) => p
         if "${p.cloud}/${p.region}" == fk
       }
       instances = sum(concat([0], [

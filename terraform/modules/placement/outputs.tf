@@ -9,7 +9,7 @@ output "regions_by_cloud" {
 }
 
 output "fleets" {
-  description = "Map \"<cloud>/<region>\" => {cloud, region, pools, instances, gpus, usd_per_hour}; pools maps workload => placement object (the cloud modules' `pools` input)."
+  description = "Map \"<cloud>/<region>\" => {cloud, region, pools, instances, gpus, usd_per_hour}; pools maps the placement key after \"<cloud>/<region>/\" (the workload, or workload/purchase/instance type when it is bought two ways there) => placement object (the cloud modules' `pools` input)."
   value       = local.fleets
 }
 
