@@ -129,7 +129,13 @@ BAD_CASES: dict[str, tuple[Any, str]] = {
     ),
     "key mismatch": (
         lambda v: {**v, "placements": {"aws/us-east-1/other": _first(v)}},
-        "Every placement key must be \"<cloud>/<region>/<workload>\" of its own entry.",
+        "Every placement key must be \"<cloud>/<region>/<workload>\" of its own entry",
+    ),
+    "key suffix names another instance type": (
+        lambda v: {**v, "placements": {
+            "{cloud}/{region}/{workload}/on_demand/not-its-type".format(**_first(v)):
+                _first(v)}},
+        "or \"<cloud>/<region>/<workload>/<purchase>/<instance_type>\" when a workload",
     ),
     "gpus inconsistent": (
         lambda v: _first(v).update(gpus=_first(v)["gpus"] + 1) or v,

@@ -42,7 +42,7 @@ variable "regionplan" {
 }
 
 variable "placements" {
-  description = "One entry per workload x cloud x region, keyed \"<cloud>/<region>/<workload>\". instance_count instances of instance_type (gpus_per_instance GPUs of gpu_model each) run the workload; gpus = instance_count * gpus_per_instance. peak_gpus, usd_per_hour, cost_usd, carbon_tco2e, water_m3, energy_mwh and gpu_hours are the plan's figures, informational (totals over the plan horizon, $/h averaged over it)."
+  description = "One entry per workload x cloud x region, keyed \"<cloud>/<region>/<workload>\" (with \"/<purchase>/<instance_type>\" appended when a workload is bought two ways in one region). instance_count instances of instance_type (gpus_per_instance GPUs of gpu_model each) run the workload; gpus = instance_count * gpus_per_instance. peak_gpus, usd_per_hour, cost_usd, carbon_tco2e, water_m3, energy_mwh and gpu_hours are the plan's figures, informational (totals over the plan horizon, $/h averaged over it)."
   type = map(object({
     workload              = string
     kind                  = string
@@ -148,8 +148,12 @@ variable "placements" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.placements : k == "${p.cloud}/${p.region}/${p.workload}"])
-    error_message = "Every placement key must be \"<cloud>/<region>/<workload>\" of its own entry."
+    condition = alltrue([for k, p in var.placements : k == "${p.cloud}/${p.region}/${p.workload}" || try(
+      substr(k, 0, length("${p.cloud}/${p.region}/${p.workload}/")) == "${p.cloud}/${p.region}/${p.workload}/" &&
+      substr(k, max(0, length(k) - length("/${p.instance_type}")), -1) == "/${p.instance_type}" &&
+      length(k) > length("${p.cloud}/${p.region}/${p.workload}/${p.instance_type}") + 1
+    , false)])
+    error_message = "Every placement key must be \"<cloud>/<region>/<workload>\" of its own entry, or \"<cloud>/<region>/<workload>/<purchase>/<instance_type>\" when a workload is bought two ways in one region."
   }
 
   validation {
