@@ -235,7 +235,7 @@ def _relaxation_usd(text: str, catalog) -> float:
 
     built = PlanSession(load_scenario_text(text), catalog).built
     m = built.model
-    for var in m.variables.values():
+    for _name, var in m.variables.items():
         if var.attrs.get("integer") or var.attrs.get("binary"):
             var.relax()
     m.solve(solver_name="highs", io_api="direct", output_flag=False)
