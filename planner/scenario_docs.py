@@ -52,6 +52,10 @@ UNIT_BY_SUFFIX: tuple[tuple[str, str], ...] = (
     ("_kwh", "kWh"), ("_h", "hours"),
 )
 EXTRA_EXAMPLES: dict[str, Any] = {
+    "TrainingJob.spot_overhead_fraction": 0.08,
+    "InferenceService.spot": True,
+    "InferenceService.spot_overhead_fraction": 0.1,
+    "InferenceService.committed": False,
     "Scenario.quotas": {"gcp/europe-west4": {"H100": 64}},
     "Scenario.exclude_regions": ["aws/us-east-1"],
     "Scenario.fill_missing": {"pue": 1.2},

@@ -145,7 +145,7 @@ def test_a_quota_that_breaks_failover_is_explained():
 
 
 def test_bundled_example_survives_each_region_loss_recomputed_from_its_schedule():
-    # global-low-latency with survive_region_loss: from plan.schedule (GPUs per region and
+    # global-low-latency (survive_region_loss on): from plan.schedule (GPUs per region and
     # hour, the plan's output) and the catalog's round trips alone, each region it runs in
     # is removed in turn and the demand routed within 1.5 × 45 ms onto the GPUs left (an LP
     # per lost region).
@@ -153,8 +153,7 @@ def test_bundled_example_survives_each_region_loss_recomputed_from_its_schedule(
 
     from connectors.catalog import load_catalog
     text = (Path(__file__).parents[1] / "examples" / "global-low-latency.yaml").read_text()
-    sc = load_scenario_text(text.replace("    min_regions: 3\n",
-                                         "    min_regions: 3\n    survive_region_loss: true\n"))
+    sc = load_scenario_text(text)
     (svc,) = sc.inference
     assert svc.survive_region_loss
     catalog = load_catalog()
