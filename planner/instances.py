@@ -313,7 +313,37 @@ def _floor_rows(reach: np.ndarray, demand: np.ndarray, per_instance: np.ndarray,
     return out
 
 
-# --- rounding ----------------------------------------------------------------------------
+# --- rounding -------------------------------------------------------------------------
+
+
+def _quota_room(p: Problem, cells: xr.DataArray, services: xr.DataArray | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """For the job cells [job, option, region, hour]: ``quota_at`` [option, region, hour]
+    the flat index of each cell's (GPU model, region, hour) and ``quota_room`` the GPUs of
+    each model left under the region's quota once the rounded services run (inf where
+    there is no quota)."""
+    o = p.job_options
+    gpus = list(p.quota_gpus.indexes["gpu"])
+    n_r, n_h = len(p.regions), len(p.hours)
+    quota = p.quota_gpus.transpose("gpu", "region").fillna(np.inf).values.astype(float)
+    room = np.repeat(quota[:, :, None], n_h, axis=2)
+    if services is not None:
+        so = p.service_options
+        for g, gpu in enumerate(gpus):
+            names = [n for n in so.options_of_gpu(gpu)] if gpu in so.gpu_of.values() else []
+            if names:
+                use = (services.sel(option=names) * so.gpus_per_instance.sel(option=names)
+                       .fillna(0.0)).sum(["service", "option"])
+                room[g] -= use.transpose("region", "hour").values
+    g_of = np.array([gpus.index(o.gpu_of[n]) if o.gpu_of[n] in gpus else -1
+                     for n in cells.indexes["option"]])
+    at = (g_of[:, None, None] * n_r * n_h + np.arange(n_r)[None, :, None] * n_h
+          + np.arange(n_h)[None, None, :])
+    flat = np.append(room.ravel(), np.inf)  # the last slot: models with no quota row
+    at = np.where(g_of[:, None, None] >= 0, at, len(flat) - 1)
+    return at, flat
+
+
 
 
 def round_instances(p: Problem, values: dict[str, xr.DataArray],
@@ -324,12 +354,12 @@ def round_instances(p: Problem, values: dict[str, xr.DataArray],
     binaries keep open are scaled up to the job's work if closing other cells lost some,
     floored, and the work still missing is added back one instance at a time in the cells
     with the largest fractions (largest remainder), so the job's work is done with the
-    fewest extra instance-hours. Services: the counts in open sites rounded up (capacity
-    never falls below what the relaxation served); commitments: the peak of those counts.
+    fewest extra instance-hours, never above the job's ``max_gpus`` in an hour nor a
+    region's GPU quota left by the services and the other jobs. Services (first): the
+    counts in open sites rounded up (capacity never falls below what the relaxation
+    served); commitments: the peak of those counts.
     """
     out: dict[str, xr.DataArray] = {}
-    if "Job-instances" in values:
-        out["Job-instances"] = _round_jobs(p, values, choice)
     if "Service-instances" in values:
         v = values["Service-instances"].fillna(0.0)
         if "Service-site" in choice:
@@ -340,6 +370,8 @@ def round_instances(p: Problem, values: dict[str, xr.DataArray],
         if "Service-commitment" in values:
             out["Service-commitment"] = up.max("hour").where(
                 values["Service-commitment"].notnull(), 0.0)
+    if "Job-instances" in values:
+        out["Job-instances"] = _round_jobs(p, values, choice, out.get("Service-instances"))
     return out
 
 
@@ -363,39 +395,51 @@ def _open_cells(p: Problem, values: dict[str, xr.DataArray],
     return ok
 
 
-def _round_job(x: np.ndarray, coef: np.ndarray, upper: np.ndarray, gpi: np.ndarray,
-               need: float, max_gpus: float) -> np.ndarray:
-    """One job's whole instance counts [option, region, hour] (see :func:`round_instances`).
-
-    An instance is added back only in an hour with room for its GPUs under ``max_gpus``,
-    so the rounding keeps the job's parallelism limit.
-    """
-    shape = x.shape
-    xj, cj, uj, gj = x.ravel(), coef.ravel(), upper.ravel(), gpi.ravel()
+def _floor_job(x: np.ndarray, coef: np.ndarray, upper: np.ndarray, need: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """One job's relaxed counts (flat), scaled up to its work if closed cells lost some,
+    and their floors."""
+    xj, cj, uj = x.ravel(), coef.ravel(), upper.ravel()
     done = float(xj @ cj)
     if 0 < done < need:
         xj = np.minimum(xj * (need / done), uj)
-    base = np.floor(xj + 1e-6)
-    hour_of = np.broadcast_to(np.arange(shape[-1]), shape).ravel()
-    room = max_gpus - np.bincount(hour_of, weights=base * gj, minlength=shape[-1])
+    return xj, np.floor(xj + 1e-6)
+
+
+def _add_back(xj: np.ndarray, base: np.ndarray, coef: np.ndarray, upper: np.ndarray,
+              gpi: np.ndarray, need: float, max_gpus: float, quota_at: np.ndarray,
+              quota_room: np.ndarray, n_hours: int) -> np.ndarray:
+    """Add whole instances to a job's floors (flat) until its work is done.
+
+    Only in an hour with room for the instance's GPUs under ``max_gpus`` and where its
+    region's quota has room (``quota_room`` at ``quota_at``, updated in place so the next
+    job sees what this one took). First the cells with the largest fractions, then where
+    the relaxation ran the job, then anywhere the job may run; largest instances first.
+    """
+    cj, uj, gj, qk = coef.ravel(), upper.ravel(), gpi.ravel(), quota_at.ravel()
+    hour_of = np.arange(len(base)) % n_hours
+    room = max_gpus - np.bincount(hour_of, weights=base * gj, minlength=n_hours)
     frac = np.where(cj > 0, xj - base, 0.0)
     missing = need - float(base @ cj)
-    # first the cells with the largest fractions, then (if the parallelism limit left work
-    # undone) more instances where the relaxation ran the job, largest instances first
     used = np.flatnonzero((xj > 1e-9) & (cj > 0))
-    for k in np.concatenate([np.argsort(-frac, kind="stable")[:int((frac > 1e-9).sum())],
-                             used[np.argsort(-cj[used], kind="stable")]]):
+    other = np.flatnonzero((xj <= 1e-9) & (cj > 0))
+    order = np.concatenate([np.argsort(-frac, kind="stable")[:int((frac > 1e-9).sum())],
+                            used[np.argsort(-cj[used], kind="stable")],
+                            other[np.argsort(-cj[other], kind="stable")]])
+    for k in order:
         if missing <= 1e-9:
             break
-        if room[hour_of[k]] + 1e-9 >= gj[k] and base[k] + 1.0 <= uj[k] + 1e-9:
+        if (room[hour_of[k]] + 1e-9 >= gj[k] and quota_room[qk[k]] + 1e-9 >= gj[k]
+                and base[k] + 1.0 <= uj[k] + 1e-9):
             base[k] += 1.0
             room[hour_of[k]] -= gj[k]
+            quota_room[qk[k]] -= gj[k]
             missing -= cj[k]
-    return base.reshape(shape)
+    return base
 
 
-def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, xr.DataArray]
-                ) -> xr.DataArray:
+def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, xr.DataArray],
+                services: xr.DataArray | None) -> xr.DataArray:
     o = p.job_options
     relaxed = values["Job-instances"]
     v = (relaxed.fillna(0.0) * _open_cells(p, values, choice)).transpose(
@@ -405,8 +449,14 @@ def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, x
     upper = o.max_instances.where(o.available, 0.0).broadcast_like(v).transpose(
         *v.dims).values
     gpi = o.gpus_per_instance.fillna(0.0).broadcast_like(v).transpose(*v.dims).values
+    quota_at, quota_room = _quota_room(p, v, services)
     x = v.values.copy()
-    for j, need in enumerate(p.job_gpu_hours.values):
-        x[j] = _round_job(x[j], coef[j], upper[j], gpi[j], float(need),
-                          float(p.job_max_gpus.values[j]))
+    needs = p.job_gpu_hours.values.astype(float)
+    floors = [_floor_job(x[j], coef[j], upper[j], needs[j]) for j in range(len(needs))]
+    for j, (_, base) in enumerate(floors):  # every job's floors first, then the add-backs
+        np.subtract.at(quota_room, quota_at.ravel(), base * gpi[j].ravel())
+    for j, (xj, base) in enumerate(floors):
+        x[j] = _add_back(xj, base, coef[j], upper[j], gpi[j], needs[j],
+                         float(p.job_max_gpus.values[j]), quota_at, quota_room,
+                         len(p.hours)).reshape(x[j].shape)
     return xr.DataArray(x, coords=v.coords, dims=v.dims)
