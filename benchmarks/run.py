@@ -121,7 +121,8 @@ def point_end_to_end(target_vars: int, repeats: int = 1) -> dict[str, Any]:
 
 
 def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
-    """As :func:`point_end_to_end` (one repeat) but HiGHS runs its interior-point method.
+    """As :func:`point_end_to_end` (one repeat) but HiGHS runs its interior-point method
+    on the LP relaxation (instances fractional).
 
     Not the planner's path (``SolveOptions`` has no HiGHS-method field): the model is
     solved through linopy directly with ``solver="ipm"``, values read back the same way.
@@ -133,7 +134,7 @@ def point_end_to_end_ipm(target_vars: int) -> dict[str, Any]:
     spec = spec_for_vars(target_vars, HOURS)
     t0 = time.perf_counter()
     problem = prepare(fleet_scenario(spec), catalog())
-    built = build(problem)
+    built = build(problem, whole_instances=False)  # the LP: an LP method compared on an LP
     t1 = time.perf_counter()
     m = built.model
     m.solve(solver_name="highs", io_api="direct", solver="ipm", output_flag=False)
