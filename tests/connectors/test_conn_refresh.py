@@ -115,7 +115,10 @@ def test_killing_the_server_mid_refresh_keeps_previous_data(
     url = server.url_for("").rstrip("/")
     try:
         fakes.serve_all(server)
-        settings = env(url=url)
+        # one fetch at a time, clouds first: every cloud source is done before the first
+        # grid request kills the server (with several at once the kill may land mid-fetch
+        # of a cloud source, and what is "before the kill" would be a race)
+        settings = env(url=url, REGIONPLAN_REFRESH__MAX_CONCURRENCY="1")
         refresh(settings, regions=regions, now=fakes.NOW)
         server.clear()
 
