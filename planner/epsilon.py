@@ -416,7 +416,8 @@ class CappedHighs:
             status = _STATUS.get(h.getModelStatus(), Status.ERROR)
             if status is Status.INFEASIBLE:
                 raise InfeasibleCap("no plan meets the cap")
-            has_plan = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+            has_plan = (h.getInfo().primal_solution_status
+                        == int(highspy.SolutionStatus.kSolutionStatusFeasible))
             if status is Status.TIME_LIMIT and has_plan:
                 # the best plan found, with the bound proven so far (its gap is reported)
                 return self._x(), float(h.getInfo().mip_dual_bound), \

@@ -330,7 +330,7 @@ def _quota_room(p: Problem, cells: xr.DataArray, services: xr.DataArray | None
     if services is not None:
         so = p.service_options
         for g, gpu in enumerate(gpus):
-            names = [n for n in so.options_of_gpu(gpu)] if gpu in so.gpu_of.values() else []
+            names = so.options_of_gpu(gpu) if gpu in so.gpu_of.values() else []
             if names:
                 use = (services.sel(option=names) * so.gpus_per_instance.sel(option=names)
                        .fillna(0.0)).sum(["service", "option"])
@@ -342,8 +342,6 @@ def _quota_room(p: Problem, cells: xr.DataArray, services: xr.DataArray | None
     flat = np.append(room.ravel(), np.inf)  # the last slot: models with no quota row
     at = np.where(g_of[:, None, None] >= 0, at, len(flat) - 1)
     return at, flat
-
-
 
 
 def round_instances(p: Problem, values: dict[str, xr.DataArray],
@@ -407,16 +405,18 @@ def _floor_job(x: np.ndarray, coef: np.ndarray, upper: np.ndarray, need: float
 
 
 def _add_back(xj: np.ndarray, base: np.ndarray, coef: np.ndarray, upper: np.ndarray,
-              gpi: np.ndarray, need: float, max_gpus: float, quota_at: np.ndarray,
-              quota_room: np.ndarray, n_hours: int) -> np.ndarray:
+              gpi: np.ndarray, usd: np.ndarray, need: float, max_gpus: float,
+              quota_at: np.ndarray, quota_room: np.ndarray, n_hours: int) -> np.ndarray:
     """Add whole instances to a job's floors (flat) until its work is done.
 
     Only in an hour with room for the instance's GPUs under ``max_gpus`` and where its
     region's quota has room (``quota_room`` at ``quota_at``, updated in place so the next
     job sees what this one took). First the cells with the largest fractions, then where
-    the relaxation ran the job, then anywhere the job may run; largest instances first.
+    the relaxation ran the job (largest instances first), then anywhere else the job may
+    run, cheapest work first (``usd`` [option, region, hour] $ per instance-hour).
     """
     cj, uj, gj, qk = coef.ravel(), upper.ravel(), gpi.ravel(), quota_at.ravel()
+    usd_per_work = np.where(cj > 0, usd.ravel() / np.where(cj > 0, cj, 1.0), np.inf)
     hour_of = np.arange(len(base)) % n_hours
     room = max_gpus - np.bincount(hour_of, weights=base * gj, minlength=n_hours)
     frac = np.where(cj > 0, xj - base, 0.0)
@@ -425,7 +425,7 @@ def _add_back(xj: np.ndarray, base: np.ndarray, coef: np.ndarray, upper: np.ndar
     other = np.flatnonzero((xj <= 1e-9) & (cj > 0))
     order = np.concatenate([np.argsort(-frac, kind="stable")[:int((frac > 1e-9).sum())],
                             used[np.argsort(-cj[used], kind="stable")],
-                            other[np.argsort(-cj[other], kind="stable")]])
+                            other[np.argsort(usd_per_work[other], kind="stable")]])
     for k in order:
         if missing <= 1e-9:
             break
@@ -449,6 +449,7 @@ def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, x
     upper = o.max_instances.where(o.available, 0.0).broadcast_like(v).transpose(
         *v.dims).values
     gpi = o.gpus_per_instance.fillna(0.0).broadcast_like(v).transpose(*v.dims).values
+    usd = o.usd_per_instance_hour.fillna(np.inf).broadcast_like(v).transpose(*v.dims).values
     quota_at, quota_room = _quota_room(p, v, services)
     x = v.values.copy()
     needs = p.job_gpu_hours.values.astype(float)
@@ -456,7 +457,7 @@ def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, x
     for j, (_, base) in enumerate(floors):  # every job's floors first, then the add-backs
         np.subtract.at(quota_room, quota_at.ravel(), base * gpi[j].ravel())
     for j, (xj, base) in enumerate(floors):
-        x[j] = _add_back(xj, base, coef[j], upper[j], gpi[j], needs[j],
+        x[j] = _add_back(xj, base, coef[j], upper[j], gpi[j], usd[j], needs[j],
                          float(p.job_max_gpus.values[j]), quota_at, quota_room,
                          len(p.hours)).reshape(x[j].shape)
     return xr.DataArray(x, coords=v.coords, dims=v.dims)

@@ -280,3 +280,30 @@ inference:
     plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=gpi))
     n = math.ceil(rps / (gpi * per_gpu) - 1e-9)
     assert plan.totals["compute_usd"] == pytest.approx(n * gpi * 2.5 * 24, rel=1e-9)
+
+
+def test_rounding_keeps_a_region_quota_that_is_not_a_whole_instance():
+    # 12 GPU-hours in one hour on 8-GPU instances; us-east-1 ($2.0, the cheapest aws region
+    # here) has a quota of 12 GPUs, so the relaxation runs 1.5 instances there. Rounding
+    # that cell up (16 GPUs) would break the quota: the rounding keeps 1 instance there and
+    # adds the missing work elsewhere, so the rounded plan is feasible.
+    from planner.session import PlanSession
+
+    catalog = tiny_catalog(gpus_per_instance=8, quotas={"aws/us-east-1": 12})
+    built = PlanSession(load_scenario_text(one_hour_job(12, 16, "    gpu: X1\n")),
+                        catalog).built
+    m = built.model
+    names = [n for n, v in m.variables.items() if v.attrs.get("integer") or v.attrs.get("binary")]
+    for n in names:
+        m.variables[n].relax()
+    m.solve(solver_name="highs", io_api="direct", output_flag=False)
+    relaxed = {n: m.variables[n].solution for n in names}
+    assert float(relaxed["Job-instances"].sel(region="aws/us-east-1").sum()) == pytest.approx(1.5)
+    whole = built.round_instances(relaxed, {})["Job-instances"]
+    gpus = whole * built.problem.job_options.gpus_per_instance
+    assert float(gpus.sel(region="aws/us-east-1").sum()) == 8.0  # ≤ the 12-GPU quota
+    assert float(gpus.sum()) == 16.0  # 2 instances: the 12 GPU-hours are done
+    assert float(whole.max()) == 1.0
+    plan = make_plan(load_scenario_text(one_hour_job(12, 16, "    gpu: X1\n")), catalog)
+    assert plan.totals["compute_usd"] == pytest.approx(compute_parts(plan), rel=1e-9)
+    assert sum(p.instances for p in plan.placements if p.region == "us-east-1") == 1
