@@ -32,6 +32,7 @@ import linopy
 import numpy as np
 import xarray as xr
 
+from planner.instances import INSTANCE_NAMES
 from planner.model import BRANCH_PRIORITY, BuiltModel
 from planner.solve import SolveOptions, Status, highs_options, quiet
 
@@ -45,6 +46,8 @@ _DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4  # HiGHS option simplex_strategy
 KEPT_BASES = 4  # optimal bases kept per instance, one per binary choice last solved
 SEARCH_RUNS = 24  # LPs the warm branch and bound may spend before HiGHS's MIP takes over
 INTEGRAL_TOL = 1e-6
+BACKOFF_TRIES = 4  # relaxations under a lowered cap tried before searching
+CAP_STEP_MIN = 1e-4  # least cap reduction per try, relative to the cap
 
 
 def highs_lp(M: Any, cost: np.ndarray | None = None) -> highspy.HighsLp:
@@ -163,6 +166,13 @@ class CappedHighs:
         for key, value in highs_options(built.model, options).items():
             h.setOptionValue(key, value)
         h.passModel(cols.lp)
+        self.cap_vector = cap_vector
+        # with whole instances the capped quantity is a function of the integral columns
+        # alone: a choice of them breaks the cap or not before any LP is run
+        on_integral = np.isin(np.flatnonzero(cap_vector), cols.integral).all()
+        self._cap_of_choice = cap_vector[cols.integral] if on_integral and len(
+            cols.integral) else None
+        self._excess: float | None = None  # least excess over the cap of a rounded choice
         nz = np.flatnonzero(cap_vector)
         h.addRow(-INF, INF, len(nz), nz.astype(np.int32), cap_vector[nz])
         self.h = h
@@ -178,6 +188,17 @@ class CappedHighs:
         # per binary choice (oldest first): the objective it was optimal for, and its basis
         self._fixed_bases: dict[bytes, tuple[np.ndarray | None, highspy.HighsBasis]] = {}
         self._index = np.arange(cols.n, dtype=np.int32)
+        self._cap: float | None = None
+        # choices fixed in this minimize (by bounds and cap): the plan, or None if infeasible
+        self._tried: dict[bytes, np.ndarray | None] = {}
+        labels = np.concatenate([built.model.variables[n].labels.values.ravel()
+                                 for n in INSTANCE_NAMES if n in built.model.variables]
+                                + [np.zeros(0, np.int64)])
+        self._counts = np.isin(cols.integral, cols.position[labels[labels >= 0]])
+
+    def _set_cap(self, cap: float | None) -> None:
+        self.h.changeRowBounds(self.cap_row, -INF, INF if cap is None else float(cap))
+        self._cap = cap
 
     def _run(self, strategy: int) -> Status:
         h = self.h
@@ -205,7 +226,8 @@ class CappedHighs:
             h.changeColsCost(self.cols.n, self._index, objective)
             self._objective = objective.copy()
             strategy = _PRIMAL_SIMPLEX
-        h.changeRowBounds(self.cap_row, -INF, INF if cap is None else float(cap))
+        self._set_cap(cap)
+        self._tried.clear()
         status, runs = self._run(strategy), 1
         if status is Status.INFEASIBLE:
             raise InfeasibleCap("no plan meets the cap" if cap is not None else "no plan")
@@ -223,11 +245,18 @@ class CappedHighs:
         lower, upper = cols.lower[cols.integral], cols.upper[cols.integral]
         # A neighbouring point's choice usually holds (and its basis is kept); the
         # rounding rules are tried when none is given or none is feasible.
-        best, n_runs = self._round(objective, [np.round(inc[cols.integral])
-                                               for inc in incumbents], bound, lower, upper)
-        if best is None:
-            best, more = self._round(objective, self._candidates(x), bound, lower, upper)
+        best, n_runs = self._round(objective, [self._binaries_of(inc) for inc in incumbents],
+                                   bound, lower, upper)
+        if best is None or _gap(float(objective @ best), bound) > tol:
+            more_best, more = self._round(objective, self._candidates(x), bound, lower, upper)
             n_runs += more
+            if more_best is not None and (best is None or objective @ more_best < objective @ best):
+                best = more_best
+        if cap is not None and (best is None or _gap(float(objective @ best), bound) > tol):
+            below, more = self._round_below_cap(objective, float(cap), x, bound, lower, upper)
+            n_runs += more
+            if below is not None and (best is None or objective @ below < objective @ best):
+                best = below
         runs += n_runs
         if best is not None and _gap(float(objective @ best), bound) <= tol:
             return ColumnSolution(best, float(objective @ best), bound,
@@ -242,7 +271,8 @@ class CappedHighs:
                               runs + 1, how)
 
     def _candidates(self, x: np.ndarray, generous_only: bool = False) -> list[np.ndarray]:
-        """Choices of the binaries by the blocks' rounding rules, generous then strict.
+        """Choices of the binaries by the blocks' rounding rules, generous then strict; the
+        instance counts are left open (NaN), for :meth:`_round` to round around them.
 
         Generous first: on a frontier, closing the sites the relaxation barely uses tends to
         break the cap (llm-fleet frontier: 57 HiGHS runs instead of 59, ~6 % less time).
@@ -252,9 +282,9 @@ class CappedHighs:
                  if v.attrs.get("binary") or v.attrs.get("integer")]
         relaxed = cols.values(m, x, names)
         out: list[np.ndarray] = []
-        for generous in (True,) if generous_only else (True, False):
+        for rule in ("generous",) if generous_only else ("generous", "strict", "busy"):
             choice = np.full(cols.n, np.nan)
-            for name, value in self.built.round_binaries(relaxed, generous).items():
+            for name, value in self.built.round_choices(relaxed, rule).items():
                 labels = m.variables[name].labels
                 vals = value.broadcast_like(labels).transpose(*labels.dims).values.ravel()
                 keep = labels.values.ravel() >= 0
@@ -262,12 +292,24 @@ class CappedHighs:
             out.append(np.round(choice[cols.integral]))
         return out
 
-    def _round(self, objective: np.ndarray, choices: list[np.ndarray], bound: float,
-               lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray | None, int]:
-        """The best feasible plan among ``choices`` of the binaries (each fixed in turn).
+    def _binaries_of(self, x: np.ndarray) -> np.ndarray:
+        """The integral columns of ``x`` rounded, with the instance counts left open."""
+        return np.where(self._counts, np.nan, np.round(x[self.cols.integral]))
 
-        ``lower``/``upper`` are the integral columns' bounds to put back afterwards.
+    def _round(self, objective: np.ndarray, choices: list[np.ndarray], bound: float,
+               lower: np.ndarray, upper: np.ndarray, limit: float | None = None
+               ) -> tuple[np.ndarray | None, int]:
+        """The best feasible plan among ``choices`` of the integral columns (each fixed in
+        turn). Columns left NaN (instance counts) are solved for with the others fixed (under
+        the current cap), then rounded: services first only where demand needs it, else in
+        every cell; the rounded plan must meet ``limit`` (default: the current cap).
+
+        ``lower``/``upper`` are the integral columns' bounds to put back afterwards. Sets
+        ``_excess`` to the least amount by which a rounded choice broke the cap (None if
+        none did).
         """
+        limit = self._cap if limit is None else limit
+        self._excess = None
         h, cols = self.h, self.cols
         idx = cols.integral.astype(np.int32)
         basis = h.getBasis()
@@ -280,7 +322,17 @@ class CappedHighs:
                 unique.append(c)
         try:
             for choice in unique:
+                key = b"".join((choice.tobytes(), lower.tobytes(), upper.tobytes(),
+                                np.array([np.inf if c is None else c for c in (self._cap, limit)]
+                                         ).tobytes()))
+                if key in self._tried:  # the same choice under the same bounds and cap
+                    xc = self._tried[key]
+                    if xc is not None and float(objective @ xc) < best_value:
+                        best, best_value = xc, float(objective @ xc)
+                    continue
+                self._tried[key] = None
                 open_ = np.isnan(choice)  # instance counts, rounded after the LP below
+                tries = [choice]
                 if open_.any():
                     h.changeColsBounds(len(idx), idx, np.where(open_, lower, choice),
                                        np.where(open_, upper, choice))
@@ -288,24 +340,24 @@ class CappedHighs:
                     runs += 1
                     if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
                         continue
-                    choice = self._whole_counts(self._x())
-                h.changeColsBounds(len(idx), idx, choice, choice)
-                key = choice.tobytes()
-                strategy = _DUAL_SIMPLEX
-                if key in self._fixed_bases:  # a cap step from the last solve of this choice
-                    objective_then, kept = self._fixed_bases[key]
-                    h.setBasis(kept)
-                    if objective_then is not self._objective:
-                        strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
-                else:  # from the relaxation's optimum, not a failed candidate's last basis
-                    h.setBasis(basis)
-                runs += 1
-                if self._run(strategy) is not Status.OPTIMAL:
+                    xo = self._x()
+                    tries = [self._whole_counts(xo, compact=True),
+                             self._whole_counts(xo, compact=False)]
+                xc = None
+                for whole in tries:
+                    if limit is not None and self._cap_of_choice is not None:
+                        over = float(self._cap_of_choice @ whole) - limit
+                        if over > 1e-9 * max(abs(limit), 1.0):
+                            self._excess = over if self._excess is None else min(
+                                self._excess, over)
+                            continue  # breaks the cap whatever the LP does
+                    xc, n = self._fixed(whole, basis, limit)
+                    runs += n
+                    if xc is not None:
+                        break
+                if xc is None:
                     continue
-                self._fixed_bases[key] = (self._objective, h.getBasis())
-                while len(self._fixed_bases) > KEPT_BASES:
-                    del self._fixed_bases[next(iter(self._fixed_bases))]
-                xc = self._x()
+                self._tried[key] = xc
                 value = float(objective @ xc)
                 if value < best_value:
                     best, best_value = xc, value
@@ -316,7 +368,71 @@ class CappedHighs:
             h.setBasis(basis)
         return best, runs
 
-    def _whole_counts(self, x: np.ndarray) -> np.ndarray:
+    def _fixed(self, choice: np.ndarray, basis: highspy.HighsBasis, limit: float | None
+               ) -> tuple[np.ndarray | None, int]:
+        """The LP with every integral column fixed at ``choice`` and the cap at ``limit``:
+        its optimum (or None when infeasible) and the LPs run."""
+        h, idx = self.h, self.cols.integral.astype(np.int32)
+        h.changeColsBounds(len(idx), idx, choice, choice)
+        key = choice.tobytes()
+        strategy = _DUAL_SIMPLEX
+        if key in self._fixed_bases:  # a cap step from the last solve of this choice
+            objective_then, kept = self._fixed_bases[key]
+            h.setBasis(kept)
+            if objective_then is not self._objective:
+                strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
+        else:  # from the relaxation's optimum, not a failed candidate's last basis
+            h.setBasis(basis)
+        cap = self._cap
+        self._set_cap(limit)
+        try:
+            if self._run(strategy) is not Status.OPTIMAL:
+                return None, 1
+        finally:
+            self._set_cap(cap)
+        self._fixed_bases[key] = (self._objective, h.getBasis())
+        while len(self._fixed_bases) > KEPT_BASES:
+            del self._fixed_bases[next(iter(self._fixed_bases))]
+        return self._x(), 1
+
+    def _round_below_cap(self, objective: np.ndarray, cap: float, x: np.ndarray,
+                         bound: float, lower: np.ndarray, upper: np.ndarray
+                         ) -> tuple[np.ndarray | None, int]:
+        """A whole plan under ``cap`` from the relaxation of a tighter cap.
+
+        Rounding instance counts up adds carbon, so near a binding cap the rounded
+        relaxation breaks it (llm-fleet's low-carbon half: every point fell to branch and
+        bound, 13–80 s each). The rounded plan's excess over the cap is taken off the
+        relaxation's cap, which is re-solved warm and rounded again, up to
+        ``BACKOFF_TRIES`` times. Only where the cap is a function of the integral columns
+        (whole instances): the excess is then known without an LP. Returns the plan (or
+        None) and the LPs run.
+        """
+        if self._cap_of_choice is None:
+            return None, 0
+        h, runs = self.h, 0
+        basis = h.getBasis()
+        target = cap
+        try:
+            for _ in range(BACKOFF_TRIES):
+                plan, n = self._round(objective, self._candidates(x, generous_only=True),
+                                      bound, lower, upper, limit=cap)
+                runs += n
+                if plan is not None or self._excess is None:
+                    return plan, runs
+                target -= max(self._excess, CAP_STEP_MIN * abs(cap))
+                self._set_cap(target)
+                h.setBasis(basis)
+                runs += 1
+                if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
+                    return None, runs  # no relaxation that far below the cap
+                x = self._x()
+            return None, runs
+        finally:
+            self._set_cap(cap)
+            h.setBasis(basis)
+
+    def _whole_counts(self, x: np.ndarray, compact: bool) -> np.ndarray:
         """The integral columns at ``x`` with its (fixed) binaries kept and its instance
         counts rounded to whole instances by :meth:`BuiltModel.round_instances`."""
         cols, m = self.cols, self.built.model
@@ -325,7 +441,7 @@ class CappedHighs:
         values = cols.values(m, x, names)
         binaries = {n: values[n].round() for n in names if m.variables[n].attrs.get("binary")}
         out = x.copy()
-        for name, value in self.built.round_instances(values, binaries).items():
+        for name, value in self.built.round_instances(values, binaries, compact).items():
             labels = m.variables[name].labels
             vals = value.broadcast_like(labels).transpose(*labels.dims).values.ravel()
             keep = labels.values.ravel() >= 0

@@ -248,32 +248,14 @@ def instance_floors(m: linopy.Model, p: Problem) -> None:
 
 def _service_floor_sets(p: Problem) -> tuple[xr.DataArray | None, xr.DataArray]:
     """The region sets of the service floors: [cut, service, region] membership (0/1) and
-    [cut, hour] the fewest instances in them.
-
-    One cut per service and distinct set R of regions some metro may be served from: every
-    metro whose regions all lie in R must be served from R, so R runs at least
-    ⌈their demand / the most requests/s one instance in R carries⌉ instances (for example,
-    the EU regions for EU-resident traffic, which the sum over all regions cannot see), and
-    one over all the service's regions. A service that must survive the loss of a region
-    also gets, for every set R of its failover routes and every region L in it, the cut
-    over R without L: the regions left when L is lost carry that demand on their own.
+    [cut, hour] the fewest instances in them (see :func:`_service_load_sets`): each set
+    runs at least ⌈its load / the most requests/s one instance in it carries⌉ instances.
     """
     o = p.service_options
     per_instance = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).max("option")
-    offered = per_instance.notnull()
-    demand = p.demand_rps.transpose("service", "metro", "hour")
-    survive = [sv.survive_region_loss for sv in p.scenario.inference]
-    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for s in range(len(p.services)):
-        cap = per_instance.transpose("service", "region").values[s]
-        reach = (p.flow_allowed & offered).transpose("service", "metro", "region").values[s]
-        rows += [(s, inside, need) for inside, need in
-                 _floor_rows(reach, demand.values[s], cap, lose_one=False)]
-        if survive[s] and p.failover_allowed is not None:
-            reach = (p.failover_allowed & offered).transpose(
-                "service", "metro", "region").values[s]
-            rows += [(s, inside, need) for inside, need in
-                     _floor_rows(reach, demand.values[s], cap, lose_one=True)]
+    cap = per_instance.transpose("service", "region").values
+    rows = [(s, inside, np.ceil(load / float(np.nanmax(cap[s][inside])) - 1e-9))
+            for s, inside, load in _service_load_sets(p)]
     if not rows:
         return None, xr.DataArray(np.zeros((0, len(p.hours))))
     cuts = pd.RangeIndex(len(rows), name="cut")
@@ -286,12 +268,41 @@ def _service_floor_sets(p: Problem) -> tuple[xr.DataArray | None, xr.DataArray]:
             xr.DataArray(need, coords=[cuts, p.hours]))
 
 
-def _floor_rows(reach: np.ndarray, demand: np.ndarray, per_instance: np.ndarray,
-                lose_one: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(regions [region] bool, fewest instances [hour]) for each distinct reach set of the
-    metros with demand, and their union; ``lose_one``: each set without each of its
-    regions in turn. ``reach`` [metro, region], ``demand`` [metro, hour] rps,
-    ``per_instance`` [region] the most rps one instance serves (NaN: none)."""
+def _service_load_sets(p: Problem) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(service, regions [region] bool, requests/s they must carry [hour]) for the region
+    sets every whole-instance plan must staff.
+
+    One per service and distinct set R of regions some metro may be served from: every
+    metro whose regions all lie in R must be served from R (for example, the EU regions
+    for EU-resident traffic, which the sum over all regions cannot see), and one over all
+    the service's regions. A service that must survive the loss of a region also gets,
+    for every set R of its failover routes and every region L in it, R without L: the
+    regions left when L is lost carry that demand on their own. Smaller sets first.
+    """
+    o = p.service_options
+    offered = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).max(
+        "option").notnull()
+    demand = p.demand_rps.transpose("service", "metro", "hour")
+    survive = [sv.survive_region_loss for sv in p.scenario.inference]
+    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for s in range(len(p.services)):
+        reach = (p.flow_allowed & offered).transpose("service", "metro", "region").values[s]
+        rows += [(s, inside, load) for inside, load in
+                 _load_rows(reach, demand.values[s], lose_one=False)]
+        if survive[s] and p.failover_allowed is not None:
+            reach = (p.failover_allowed & offered).transpose(
+                "service", "metro", "region").values[s]
+            rows += [(s, inside, load) for inside, load in
+                     _load_rows(reach, demand.values[s], lose_one=True)]
+    return sorted(rows, key=lambda row: (row[0], int(row[1].sum())))
+
+
+def _load_rows(reach: np.ndarray, demand: np.ndarray, lose_one: bool
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(regions [region] bool, load [hour] rps) for each distinct reach set of the metros
+    with demand, and their union; ``lose_one``: each set without each of its regions in
+    turn. ``reach`` [metro, region] (regions offering the service), ``demand``
+    [metro, hour] rps."""
     active = demand.sum(axis=1) > 0
     sets = {tuple(np.flatnonzero(reach[mi])) for mi in np.flatnonzero(active)}
     sets.add(tuple(np.flatnonzero(reach[active].any(axis=0))))
@@ -307,9 +318,8 @@ def _floor_rows(reach: np.ndarray, demand: np.ndarray, per_instance: np.ndarray,
             left = inside.copy()
             if lost is not None:
                 left[lost] = False
-            if not left.any():
-                continue
-            out.append((left, np.ceil(load / float(np.nanmax(per_instance[left])) - 1e-9)))
+            if left.any():
+                out.append((left, load))
     return out
 
 
@@ -345,25 +355,26 @@ def _quota_room(p: Problem, cells: xr.DataArray, services: xr.DataArray | None
 
 
 def round_instances(p: Problem, values: dict[str, xr.DataArray],
-                    choice: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+                    choice: dict[str, xr.DataArray], compact: bool = False
+                    ) -> dict[str, xr.DataArray]:
     """Whole instance counts consistent with the rounded binaries in ``choice``.
 
-    ``values`` holds (relaxed) instance counts. Training: the counts in the cells the
+    ``values`` holds relaxed instance counts solved with the binaries fixed at ``choice``
+    (so a service may keep failover capacity in a region it sends no traffic to).
+    Training: the counts in the cells the
     binaries keep open are scaled up to the job's work if closing other cells lost some,
     floored, and the work still missing is added back one instance at a time in the cells
     with the largest fractions (largest remainder), so the job's work is done with the
     fewest extra instance-hours, never above the job's ``max_gpus`` in an hour nor a
     region's GPU quota left by the services and the other jobs. Services (first): the
     counts in open sites rounded up (capacity never falls below what the relaxation
-    served); commitments: the peak of those counts.
+    served), or with ``compact`` only as many rounded up as the demand needs
+    (:func:`_compact_services`); commitments: the peak of those counts.
     """
     out: dict[str, xr.DataArray] = {}
     if "Service-instances" in values:
         v = values["Service-instances"].fillna(0.0)
-        if "Service-site" in choice:
-            has = values["Service-site"].notnull().any("region")
-            v = v * xr.where(has, choice["Service-site"].fillna(0.0), 1.0)
-        up = np.ceil(v - 1e-6).clip(min=0.0)
+        up = _compact_services(p, v) if compact else np.ceil(v - 1e-6).clip(min=0.0)
         out["Service-instances"] = up
         if "Service-commitment" in values:
             out["Service-commitment"] = up.max("hour").where(
@@ -371,6 +382,58 @@ def round_instances(p: Problem, values: dict[str, xr.DataArray],
     if "Job-instances" in values:
         out["Job-instances"] = _round_jobs(p, values, choice, out.get("Service-instances"))
     return out
+
+
+def _compact_services(p: Problem, v: xr.DataArray) -> xr.DataArray:
+    """Relaxed service counts ``v`` [service, option, region, hour] floored, then rounded
+    up one cell at a time (largest fraction first) only where a region set of
+    :func:`_service_load_sets` would otherwise carry less than its load, or a deployed
+    region would run fewer GPUs than its warm floor.
+
+    Rounding every cell up costs up to one instance per cell: a relaxation that spreads
+    9 instances as 1.18 + 7.82 over two regions pays for 10. Here it pays for 9 where the
+    set both serve needs 9. The sets are necessary conditions only, so the plan is still
+    checked by the LP with these counts fixed (callers fall back to rounding every cell
+    up when it is infeasible).
+    """
+    o = p.service_options
+    x = v.transpose("service", "option", "region", "hour").values
+    base = np.floor(x + 1e-6).clip(min=0.0)
+    frac = np.where(x - base > 1e-6, x - base, -np.inf)  # -inf: cannot round up
+    rps = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).fillna(0.0)
+    per = rps.transpose("service", "option", "region").values  # [s, o, r] rps/instance
+
+    def raise_where(s: int, cells: np.ndarray, short: np.ndarray) -> bool:
+        """Round up, in each hour that is ``short``, the largest fraction among ``cells``
+        [option, region]; False when no hour had one left."""
+        f = np.where(cells[:, :, None] & short[None, None, :], frac[s], -np.inf)
+        flat = f.reshape(-1, f.shape[2])
+        best = flat.argmax(axis=0)
+        hours = np.flatnonzero(np.isfinite(flat[best, np.arange(flat.shape[1])]))
+        if not len(hours):
+            return False
+        oi, ri = np.unravel_index(best[hours], f.shape[:2])
+        base[s, oi, ri, hours] += 1.0
+        frac[s, oi, ri, hours] = -np.inf
+        return True
+
+    for s, inside, load in _service_load_sets(p):
+        cells = np.broadcast_to(inside[None, :], per[s].shape)
+        while raise_where(s, cells, (base[s] * per[s][:, :, None])[:, inside].sum(axis=(0, 1))
+                          < load * (1 - 1e-9)):
+            pass
+    warm = [sv.warm_gpus_per_region for sv in p.scenario.inference]
+    gpi = o.gpus_per_instance.fillna(0.0).transpose("service", "option", "region").values
+    for s in range(len(p.services)):
+        deployed = (x[s] > 1e-6).any(axis=(0, 2))  # [region]
+        for r in np.flatnonzero(deployed):
+            cells = np.zeros(per[s].shape, bool)
+            cells[:, r] = True
+            while raise_where(s, cells, (base[s, :, r] * gpi[s, :, r][:, None]).sum(axis=0)
+                              < warm[s] - 1e-9):
+                pass
+    return v.transpose("service", "option", "region", "hour").copy(data=base).transpose(
+        *v.dims)
 
 
 def _open_cells(p: Problem, values: dict[str, xr.DataArray],

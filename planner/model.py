@@ -24,9 +24,11 @@ Blocks (dimensions in brackets):
 - ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
   Σ_metro rps.
 - ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1, survive_region_loss or
-  min_gpus_per_region is set: ``Service-site-link`` (traffic only where deployed),
+  min_gpus_per_region is set: ``Service-site-link`` (traffic only where deployed; and
+  ``Service-site-route`` per metro, a tighter form of it, without failover),
   ``Service-site-warm`` (a deployed region keeps min_gpus_per_region running, 1 GPU when
-  unset), ``Service-min-regions`` (Σ site ≥ min_regions).
+  unset; with whole instances ``Service-site-warm-instances``: at least one instance),
+  ``Service-min-regions`` (Σ site ≥ min_regions).
 - ``Service-failover-*`` for services that must survive the loss of a region: see
   :mod:`planner.failover`.
 - ``Service-max-share[service, region, hour]``: a region carries ≤ max_region_share of traffic.
@@ -73,6 +75,10 @@ TERM_NAMES = (
 )
 
 
+# How the LP relaxation's binaries are rounded (see BuiltModel.round_choices)
+ROUNDING_RULES = ("strict", "busy", "generous")
+
+
 @dataclass(frozen=True)
 class BuiltModel:
     """A linopy model with its objective terms kept as separate expressions."""
@@ -91,28 +97,11 @@ class BuiltModel:
     def cost_usd(self) -> linopy.LinearExpression:
         return self.terms["compute_usd"] + self.terms["egress_usd"]
 
-    def round_binaries(self, relaxed: dict[str, xr.DataArray], generous: bool
-                       ) -> dict[str, xr.DataArray]:
-        """Turn an LP relaxation's binaries into a choice that respects each block's rule.
-
-        ``Job-site``: a single-region job opens its largest site; other jobs open every
-        site in use. ``Job-location``: the largest region each hour. ``Service-site``: the
-        sites at ≥ 0.5 (``generous``: any in use), topped up by value to min_regions (2 for
-        a service that must survive the loss of a region). ``Job-run``: see
-        :func:`planner.gang.round_runs` (within the rounded sites and locations).
-        ``Job-hardware``: the GPU model with the largest value. Instance counts
-        (``Job-instances``, ``Service-instances``, ``Service-commitment``): whole numbers
-        consistent with those choices (:func:`planner.instances.round_instances`).
-        """
-        out = self.round_choices(relaxed, generous)
-        if any(name in relaxed for name in INSTANCE_NAMES):
-            out.update(self.round_instances(relaxed, out))
-        return out
-
     def round_instances(self, values: dict[str, xr.DataArray],
-                        choice: dict[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+                        choice: dict[str, xr.DataArray], compact: bool = False
+                        ) -> dict[str, xr.DataArray]:
         """Whole instance counts from (relaxed) ``values`` under the binaries ``choice``."""
-        return round_instances(self.problem, values, choice)
+        return round_instances(self.problem, values, choice, compact)
 
     def _hardware_can_finish(self) -> xr.DataArray:
         """[job, gpu]: max_gpus of that model over the job's window do its work."""
@@ -125,11 +114,64 @@ class BuiltModel:
               for g in gpus] for j in p.jobs], coords=[p.jobs, pd.Index(gpus, name="gpu")])
         return best * p.job_max_gpus * hours_h >= p.job_gpu_hours * (1 - 1e-9)
 
-    def round_choices(self, relaxed: dict[str, xr.DataArray], generous: bool
+    def _cover_metros(self, value: xr.DataArray, open_: xr.DataArray) -> xr.DataArray:
+        """``open_`` [service, region] topped up, largest ``value`` first, until every metro
+        with demand has a deployed region in reach and, for a service that must survive
+        the loss of a region, two in its failover reach."""
+        p = self.problem
+        has_demand = (p.demand_rps > 0).any("hour")
+        need = [(p.flow_allowed, 1)]
+        if p.failover_allowed is not None:
+            need.append((p.failover_allowed, 2))
+        survive = xr.DataArray([s.survive_region_loss for s in p.scenario.inference],
+                               coords=[p.services])
+        o = open_.copy()
+        for reach, n in need:
+            applies = has_demand & (survive if n == 2 else True)
+            reach = reach & value.notnull()
+            for _ in range(n):  # each pass opens at most one region per short metro
+                short = applies & ((reach & o).sum("region") < n)
+                if not bool(short.any()):
+                    break
+                score = value.where(reach & ~o & short).fillna(-1.0)
+                best = (score == score.max("region")) & (score >= 0)
+                o = o | best.any("metro")
+        return o
+
+    def _serves_most_periods(self, relaxed: dict[str, xr.DataArray]) -> xr.DataArray | bool:
+        """[service, region]: the relaxation runs half an instance or more of the service
+        there in at least half of the horizon's hours. ``Service-site`` is only the
+        region's peak share of the traffic (its one cost is the warm floor), so a region
+        carrying 30 % of it all week may have a site value of 0.3; such a region stays
+        deployed, one used a few hours may close.
+        """
+        inst = relaxed.get("Service-instances")
+        if inst is None:
+            return False
+        # half an instance or more: not the warm floor's share (site value × 1 GPU)
+        running = (inst.fillna(0.0).sum("option") >= 0.5) * self.problem.dt_h
+        return running.sum("hour") >= 0.5 * float(np.broadcast_to(
+            self.problem.dt_h.values, (len(self.problem.hours),)).sum())
+
+    def round_choices(self, relaxed: dict[str, xr.DataArray], rule: str
                       ) -> dict[str, xr.DataArray]:
-        """The binaries of :meth:`round_binaries`, without the instance counts."""
+        """Turn an LP relaxation's binaries into a choice that respects each block's rule.
+
+        ``rule`` is one of :data:`ROUNDING_RULES`: ``strict`` keeps what the relaxation
+        uses at ≥ 0.5, ``busy`` also the regions it runs a service in most hours,
+        ``generous`` anything in use. ``Job-site``: a single-region job opens its largest
+        site; other jobs open every site in use. ``Job-location``: the largest region each
+        hour. ``Service-site``: by the rule, topped up by value to min_regions (2 for a
+        service that must survive the loss of a region). ``Job-run``: see
+        :func:`planner.gang.round_runs` (within the rounded sites and locations).
+        ``Job-hardware``: the GPU model with the largest value. Instance counts are left
+        to :meth:`round_instances`, given this choice.
+        """
+        if rule not in ROUNDING_RULES:
+            raise ValueError(f"rounding rule {rule!r} is not one of {ROUNDING_RULES}")
         sc = self.problem.scenario
         out: dict[str, xr.DataArray] = {}
+        generous = rule == "generous"
         cut = 1e-6 if generous else 0.5
         for name, value in relaxed.items():
             v = value.fillna(0.0)
@@ -151,7 +193,9 @@ class BuiltModel:
                 k = xr.DataArray([max(s.min_regions, 2 if s.survive_region_loss else 1)
                                   for s in sc.inference], coords=[self.problem.services])
                 rank = v.sizes["region"] + 1 - v.rank("region")  # 1 = largest
-                out[name] = ((v >= cut) | (rank <= k)).astype(float)
+                busy = self._serves_most_periods(relaxed) if rule == "busy" else False
+                out[name] = self._cover_metros(v, (v >= cut) | (rank <= k) | busy
+                                               ).astype(float)
             else:
                 out[name] = (v >= cut).astype(float)
         if "Job-run" in relaxed:
@@ -261,16 +305,28 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
         min_regions = xr.DataArray([s.min_regions for s in sc.inference], coords=[p.services])
         multi = min_regions > 1
         sited = xr.DataArray([s.tracks_sites for s in sc.inference], coords=[p.services])
+        survive = xr.DataArray([s.survive_region_loss for s in sc.inference],
+                               coords=[p.services])
         total_h = p.demand_rps.sum("metro")  # [service, hour]
         if bool(sited.any()):
             ssite = m.add_variables(binary=True, coords=[p.services, p.regions],
                                     name="Service-site", mask=s_mask & sited).fillna(0)
             m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
                               mask=s_mask & sited)
+            # the same per metro: implied by the row above for whole sites, but it keeps the
+            # relaxation from opening a fraction of a site to carry a metro's whole traffic
+            # (llm-fleet's whole-instance frontier: 182 s → 50 s). Not with failover, where
+            # its rows slowed branch and bound (global-low-latency at 60 s: 16.6 % vs 7.9 %).
+            m.add_constraints(rps - p.demand_rps * ssite <= 0, name="Service-site-route",
+                              mask=flow_mask & sited & ~survive)
             floor = xr.DataArray([s.warm_gpus_per_region for s in sc.inference],
                                  coords=[p.services])
             m.add_constraints(sgpus - floor * ssite >= 0, name="Service-site-warm",
                               mask=s_mask & sited)
+            if whole_instances:  # the warm floor in whole instances: at least one
+                inst = m.variables["Service-instances"].fillna(0).sum("option")
+                m.add_constraints(inst - ssite >= 0, name="Service-site-warm-instances",
+                                  mask=s_mask & sited & (floor > 0))
             m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
                               >= min_regions, name="Service-min-regions", mask=multi)
         add_failover_block(m, p, capacity_rps(p, m.variables["Service-instances"]), s_mask,

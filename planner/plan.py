@@ -149,6 +149,8 @@ def extract(problem: Problem, solution: Solution, *, scenario_path: str | None =
             bought: xr.DataArray | None, extra_usd: np.ndarray, extra_kwh: np.ndarray) -> None:
         # numpy over [option, region, hour] once per workload; Python only for cells in use
         x = np.clip(inst.fillna(0.0).transpose("option", "region", "hour").values, 0.0, None)
+        if solution.whole_instances:  # the solver returns whole counts within its tolerance
+            x = np.round(x)
         gpi = opts.gpus_per_instance.sel({opts.dim: name}).fillna(0.0).values
         g = x * gpi[:, :, None]  # GPUs in use
         gh = g @ weight_h  # [option, region]

@@ -19,7 +19,7 @@ import xarray as xr
 from linopy.solvers import Highs
 
 from planner.instances import INSTANCE_NAMES
-from planner.model import BuiltModel
+from planner.model import ROUNDING_RULES, BuiltModel
 from planner.options import SolveOptions
 
 
@@ -213,17 +213,15 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
                        ) -> tuple[Solution | None, list[float] | None]:
     """LP relaxation, then the rounded binaries fixed: a plan with a proven gap, or None.
 
-    Also returns the best rounded plan's column values (HiGHS order) when it was feasible
-    but not close enough: branch and bound then starts from it. With whole instances the
-    relaxation's bound misses the instances' own integrality cost, which only branch and
-    bound (its cuts) can prove, so a feasible rounding is not retried generously.
+    Also returns the best rounded plan's column values (HiGHS order) when one was feasible
+    but none close enough: branch and bound then starts from it.
 
     The relaxation's optimum is a lower bound on every plan; the plan with the rounded
     binaries fixed is a feasible plan. When the two are within ``mip_rel_gap`` the plan
     carries the same guarantee branch and bound would give with that gap, at the cost of
     two or three LP solves. The rounding follows each block's rule
-    (:meth:`planner.model.BuiltModel.round_binaries`), first strict, then generous; if
-    neither is feasible or close enough, the caller falls back to branch and bound.
+    (:meth:`planner.model.BuiltModel.round_choices`), strict, busy, then generous; if
+    none is feasible or close enough, the caller falls back to branch and bound.
     Duals of the final LP are shadow prices *with the chosen sites fixed*.
     """
     m = built.model
@@ -238,9 +236,9 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
             return None, None
         bound = _objective_value(m)
         relaxed = {name: m.variables[name].solution for name in integral}
-        counts = any(name in INSTANCE_NAMES for name in integral)
-        for generous in (False, True):
-            if not _fix_rounded(built, options, persistent, relaxed, integral, generous):
+        best: tuple[float, list[float]] | None = None
+        for rule in ROUNDING_RULES:
+            if not _fix_rounded(built, options, persistent, relaxed, integral, rule):
                 continue
             value = _objective_value(m)
             gap = (value - bound) / max(abs(value), 1e-9)
@@ -250,9 +248,9 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
                                              f"(LP bound, rounded sites and instances)")
                 return replace(solution, mip_gap=max(gap, 0.0),
                                duals_note="with the chosen sites and instances fixed"), None
-            if counts:
-                return None, _column_values(m)
-        return None, None
+            if best is None or value < best[0]:
+                best = (value, _column_values(m))
+        return None, None if best is None else best[1]
     finally:
         for name in integral:
             m.variables[name].unfix()
@@ -260,7 +258,7 @@ def _solve_by_rounding(built: BuiltModel, options: SolveOptions, start: float,
 
 
 def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: PersistentHighs | None,
-                 relaxed: dict[str, xr.DataArray], integral: list[str], generous: bool) -> bool:
+                 relaxed: dict[str, xr.DataArray], integral: list[str], rule: str) -> bool:
     """Fix the integral variables at a rounded choice and solve the LP; True if optimal.
 
     Binaries first (sites, hardware), with the instance counts still relaxed, so that the
@@ -268,7 +266,7 @@ def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: Persisten
     (:meth:`planner.model.BuiltModel.round_instances`) and fixed too.
     """
     m = built.model
-    choice = built.round_choices(relaxed, generous)
+    choice = built.round_choices(relaxed, rule)
     counts = [n for n in integral if n in INSTANCE_NAMES]
     for name in counts:
         m.variables[name].unfix()  # a previous attempt's counts
@@ -283,11 +281,15 @@ def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: Persisten
         values = {**relaxed, **{n: m.variables[n].solution for n in counts}}
     if COMMITMENT in counts:
         values = _commit_whole(built, options, persistent, values, counts)
-    for name, value in built.round_instances(values, choice).items():
-        m.variables[name].fix(value)
-    with quiet(not options.verbose):
-        _run_backend(built, options, persistent)
-    return _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL
+    # services rounded up only where demand needs it, else in every cell
+    for compact in (True, False) if counts else (False,):
+        for name, value in built.round_instances(values, choice, compact).items():
+            m.variables[name].fix(value)
+        with quiet(not options.verbose):
+            _run_backend(built, options, persistent)
+        if _TERMINATION_TO_STATUS.get(str(m.termination_condition)) is Status.OPTIMAL:
+            return True
+    return False
 
 
 COMMITMENT = "Service-commitment"

@@ -63,10 +63,38 @@ def test_milp_point_without_incumbents_is_proven():
     carbon = cols.vector(session.built.carbon_tco2e())
     cost = cols.vector(session.built.cost_usd())
     sol = CappedHighs(session.built, cols, carbon, session.options).minimize(cost, 0.04)
-    # both rounding rules keep the job in us-east-1, over the cap: warm branching settles it
+    # every rounding rule keeps the job in us-east-1, over the cap: warm branching settles it
     assert sol.method == "branched"
     assert sol.objective == pytest.approx(250, rel=1e-9)
     assert sol.gap is not None and sol.gap <= 1e-3
     assert sol.bound <= sol.objective + 1e-9
     site = cols.values(session.built.model, sol.x, ["Job-site"])["Job-site"]
     assert float(site.sel(region="aws/eu-west-1").item()) == pytest.approx(1.0)
+
+
+def test_whole_instance_point_meets_a_cap_that_rounding_up_would_break():
+    # With whole instances the capped carbon is a function of the integral columns, so a
+    # rounded choice over the cap is refused before any LP, and the relaxation is re-solved
+    # under a cap lowered by that excess until its rounding fits.
+    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(gpus_per_instance=8))
+    cols = Columns.of(session.built.model)
+    carbon = cols.vector(session.built.carbon_tco2e())
+    cost = cols.vector(session.built.cost_usd())
+    h = CappedHighs(session.built, cols, carbon, session.options)
+    assert h._cap_of_choice is not None
+    lo = h.minimize(cost + 1e6 * carbon, None)  # the least carbon any whole plan emits
+    hi = h.minimize(cost, None)
+    cap = 0.5 * (float(carbon @ lo.x) + float(carbon @ hi.x))
+    integral = cols.integral
+    over = np.round(hi.x[integral])  # the cost optimum's choice: over the cap
+    assert float(carbon[integral] @ over) > cap
+    h._set_cap(cap)
+    lower, upper = cols.lower[integral], cols.upper[integral]
+    plan, runs = h._round(cost, [over], -np.inf, lower, upper)
+    assert plan is None and runs == 0
+    assert h._excess == pytest.approx(float(carbon[integral] @ over) - cap, rel=1e-9)
+    sol = h.minimize(cost, cap)
+    assert float(carbon @ sol.x) <= cap * (1 + 1e-9)
+    whole = sol.x[integral]
+    assert np.allclose(whole, np.round(whole), atol=1e-6)
+    assert sol.gap is not None and sol.bound <= sol.objective + 1e-9

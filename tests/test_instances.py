@@ -11,8 +11,9 @@ import dataclasses
 import math
 
 import pandas as pd
+import xarray as xr
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tiny import tiny_catalog
 
@@ -159,6 +160,7 @@ training:
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gpi=st.sampled_from([1, 4, 8]), gpu_hours=st.integers(1, 400),
        rps=st.floats(1.0, 300.0), spot=st.booleans())
+@example(gpi=1, gpu_hours=31, rps=1.0, spot=True)  # the solver returned 31.9999999996 GPUs
 def test_property_whole_instances_and_cost_is_instance_hours_times_price(gpi, gpu_hours, rps,
                                                                           spot):
     text = HEAD.replace("[aws]", "[aws, gcp, azure]") + f"""
@@ -307,3 +309,59 @@ def test_rounding_keeps_a_region_quota_that_is_not_a_whole_instance():
     plan = make_plan(load_scenario_text(one_hour_job(12, 16, "    gpu: X1\n")), catalog)
     assert plan.totals["compute_usd"] == pytest.approx(compute_parts(plan), rel=1e-9)
     assert sum(p.instances for p in plan.placements if p.region == "us-east-1") == 1
+
+
+def test_compact_rounding_keeps_the_instances_a_shared_metro_needs():
+    # Dublin's 90 rps need 9 one-GPU instances (10 rps each) per hour. A relaxation that
+    # splits them 1.18 + 7.82 between two regions both in Dublin's reach pays for 10 when
+    # every cell is rounded up; rounding up only where the demand needs it keeps 9 (1 + 8:
+    # the larger fraction goes up).
+    from planner.session import PlanSession
+
+    text = HEAD.replace("[aws]", "[aws, gcp]") + """
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 60,
+     demand: [{metro: Dublin, rps: 90}]}
+"""
+    built = PlanSession(load_scenario_text(text), tiny_catalog(gpus_per_instance=1)).built
+    p = built.problem
+    a, b = "aws/eu-west-1", "gcp/europe-north1"
+    assert bool(p.flow_allowed.sel(service="s", metro="Dublin", region=[a, b]).all())
+    labels = built.model.variables["Service-instances"].labels
+    relaxed = xr.zeros_like(labels, dtype=float).where(labels >= 0)
+    relaxed.loc[{"region": a}] = 1.18
+    relaxed.loc[{"region": b}] = 7.82
+    values = {"Service-instances": relaxed}
+    up = built.round_instances(values, {})["Service-instances"]
+    compact = built.round_instances(values, {}, compact=True)["Service-instances"]
+    assert float(up.sum(["service", "option", "region"]).max()) == 10.0
+    per_hour = compact.sum(["service", "option"])
+    assert (per_hour.sel(region=a) == 1).all() and (per_hour.sel(region=b) == 8).all()
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=1))
+    assert all(sum(p.schedule_instances[h] for p in plan.placements) == 9 for h in range(24))
+
+
+def test_strict_site_rounding_keeps_a_region_for_every_metro_with_demand():
+    # Dublin is served from the EU regions, Tokyo only from japaneast. A relaxation that
+    # opens japaneast at 0.3 would lose it under the ≥ 0.5 rule and leave Tokyo unserved;
+    # the rounding tops the sites up until every metro with demand has one in reach.
+    from planner.session import PlanSession
+
+    text = HEAD.replace("[aws]", "[aws, gcp, azure]") + """
+inference:
+  - {name: s, gpu: X1, requests_per_gpu_s: 10, latency_slo_ms: 60, min_regions: 2,
+     demand: [{metro: Dublin, rps: 90}, {metro: Tokyo, rps: 20}]}
+"""
+    built = PlanSession(load_scenario_text(text), tiny_catalog()).built
+    p = built.problem
+    tokyo = p.flow_allowed.sel(service="s", metro="Tokyo")
+    assert [str(r) for r in p.regions[tokyo.values]] == ["azure/japaneast"]
+    labels = built.model.variables["Service-site"].labels
+    site = xr.zeros_like(labels, dtype=float).where(labels >= 0)
+    site.loc[{"region": "aws/eu-west-1"}] = 0.9
+    site.loc[{"region": "gcp/europe-north1"}] = 0.6
+    site.loc[{"region": "azure/japaneast"}] = 0.3
+    chosen = built.round_choices({"Service-site": site}, "strict")["Service-site"]
+    opened = {str(r) for r in chosen.sel(service="s").region.values
+              if float(chosen.sel(service="s", region=r)) > 0.5}
+    assert opened == {"aws/eu-west-1", "gcp/europe-north1", "azure/japaneast"}
