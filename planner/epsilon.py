@@ -244,7 +244,8 @@ class CappedHighs:
                                   runs + 1, how)
         lower, upper = cols.lower[cols.integral], cols.upper[cols.integral]
         # A neighbouring point's choice usually holds (and its basis is kept); the
-        # rounding rules are tried when none is given or none is feasible.
+        # rounding rules are tried when none is given or none is close enough, then the
+        # relaxation under a lowered cap.
         best, n_runs = self._round(objective, [self._binaries_of(inc) for inc in incumbents],
                                    bound, lower, upper)
         if best is None or _gap(float(objective @ best), bound) > tol:
@@ -271,8 +272,9 @@ class CappedHighs:
                               runs + 1, how)
 
     def _candidates(self, x: np.ndarray, generous_only: bool = False) -> list[np.ndarray]:
-        """Choices of the binaries by the blocks' rounding rules, generous then strict; the
-        instance counts are left open (NaN), for :meth:`_round` to round around them.
+        """Choices of the binaries by the blocks' rounding rules (generous, strict, busy:
+        :data:`planner.model.ROUNDING_RULES`); the instance counts are left open (NaN), for
+        :meth:`_round` to round around them.
 
         Generous first: on a frontier, closing the sites the relaxation barely uses tends to
         break the cap (llm-fleet frontier: 57 HiGHS runs instead of 59, ~6 % less time).

@@ -11,8 +11,8 @@ import dataclasses
 import math
 
 import pandas as pd
-import xarray as xr
 import pytest
+import xarray as xr
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tiny import tiny_catalog

@@ -209,8 +209,10 @@ def write_plan(plan: Plan, out_dir: Path,
 
 
 def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | None,
-                   tfvars: Path | None) -> list[Path]:
-    """plan.json + plan.csv in ``out`` and, with ``tfvars``, the Terraform files: staged
+                   tfvars: Path | None, max_actions: int | None = None,
+                   smooth: bool = False) -> list[Path]:
+    """plan.json + plan.csv in ``out`` and, with ``tfvars``, the Terraform files (scaling
+    actions limited by ``max_actions`` and ``smooth`` as in ``regionplan tfvars``): staged
     first, then put in place together (a failure leaves every old file as it was)."""
     from planner.emit.files import (
         OutputPathError,
@@ -226,7 +228,8 @@ def _write_outputs(plan: Plan, out: Path, results: tuple[BaselineResult, ...] | 
         sets.append(stage_files(out, files, manifest=False))
         if tfvars is not None:
             try:
-                sets.extend(stage_tfvars(plan.to_dict(), tfvars))
+                sets.extend(stage_tfvars(plan.to_dict(), tfvars, max_actions=max_actions,
+                                         smooth=smooth))
             except (TfvarsError, OverwriteRefusedError, OutputPathError) as err:
                 fail(f"--tfvars {tfvars}: {err} (nothing was written)")
         return commit_file_sets(sets)
@@ -274,6 +277,13 @@ def register(app: typer.Typer) -> None:
                                                          help="Solver time limit (s).")] = None,
         tfvars: Annotated[Path | None, typer.Option(
             "--tfvars", help="Also write Terraform variables into this directory.")] = None,
+        max_actions: Annotated[int | None, typer.Option(
+            "--max-actions", min=1, help="With --tfvars: most scaling actions per placement "
+            "(default: the cloud's limit: AWS 125, GCP 128, Azure 19).")] = None,
+        smooth: Annotated[bool, typer.Option(
+            "--smooth", help="With --tfvars: merge the smallest steps of a placement over "
+            "the limit (never below the plan; the deployed cost says what it adds).")
+        ] = False,
         compare: Annotated[bool, typer.Option(
             "--compare", help="Also score the baselines (weighted score, greedy lowest-carbon, "
             "cheapest region) with the same data.")] = False,
@@ -321,7 +331,7 @@ def register(app: typer.Typer) -> None:
             render_plan(plan, console)
         if results is not None and not quiet:
             render_baselines(plan, results, console)
-        written = _write_outputs(plan, out, results, tfvars)
+        written = _write_outputs(plan, out, results, tfvars, max_actions, smooth)
         if quiet:
             print_totals(plan)
         else:

@@ -125,3 +125,22 @@ def test_own_root_gets_resolved_module_paths(tmp_path: Path, terraform_env: None
         assert (root / call["source"]).resolve().parent == (TERRAFORM_DIR / "modules")
     rc, stdout, stderr = Tf(root).cmd("get", no_color=IsFlagged)
     assert rc == 0, stdout + stderr
+
+
+def test_plan_with_tfvars_takes_the_same_limit_and_smoothing(tmp_path: Path) -> None:
+    # `regionplan plan --tfvars` refuses a schedule over the action limit as `tfvars` does,
+    # writes nothing, and names --smooth, which it accepts too.
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "llm-fleet.yaml")
+    out, tf = tmp_path / "out", tmp_path / "tf"
+    args = ["plan", example, "--out", str(out), "-q", "--tfvars", str(tf), "--max-actions", "1"]
+    refused = runner.invoke(app, args, env=WIDE)
+    assert refused.exit_code == 2, refused.output
+    text = _flat(refused.output)
+    assert "more than the 1 allowed" in text and "Pass --smooth" in text
+    assert "(nothing was written)" in text and not (out / "plan.json").exists()
+    smoothed = runner.invoke(app, [*args, "--smooth"], env=WIDE)
+    assert smoothed.exit_code == 0, smoothed.output
+    values = json.loads((tf / "placement.auto.tfvars.json").read_text(encoding="utf-8"))
+    assert values["placements"]
+    assert all(p["scaling_actions"] <= 1 for p in values["placements"].values())
+    assert (out / "plan.json").exists()
