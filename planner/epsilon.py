@@ -343,8 +343,10 @@ class CappedHighs:
                     if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
                         continue
                     xo = self._x()
-                    tries = [self._whole_counts(xo, compact=True),
-                             self._whole_counts(xo, compact=False)]
+                    tries = [self._whole_counts(xo, compact=True)]
+                    every_cell = self._whole_counts(xo, compact=False)
+                    if not np.array_equal(every_cell, tries[0]):  # no services: the same
+                        tries.append(every_cell)
                 xc = None
                 for whole in tries:
                     if limit is not None and self._cap_of_choice is not None:

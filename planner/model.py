@@ -314,9 +314,9 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
             m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
                               mask=s_mask & sited)
             # the same per metro: implied by the row above for whole sites, but it keeps the
-            # relaxation from opening a fraction of a site to carry a metro's whole traffic
-            # (llm-fleet's whole-instance frontier: 182 s → 50 s). Not with failover, where
-            # its rows slowed branch and bound (global-low-latency at 60 s: 16.6 % vs 7.9 %).
+            # relaxation from opening a fraction of a site to carry a metro's whole traffic.
+            # Not with failover, where its rows slow branch and bound (measured 2026-12-03,
+            # see benchmarks/README.md "Whole instances").
             m.add_constraints(rps - p.demand_rps * ssite <= 0, name="Service-site-route",
                               mask=flow_mask & sited & ~survive)
             floor = xr.DataArray([s.warm_gpus_per_region for s in sc.inference],

@@ -282,7 +282,7 @@ def _fix_rounded(built: BuiltModel, options: SolveOptions, persistent: Persisten
     if COMMITMENT in counts:
         values = _commit_whole(built, options, persistent, values, counts)
     # services rounded up only where demand needs it, else in every cell
-    for compact in (True, False) if counts else (False,):
+    for compact in (True, False) if "Service-instances" in counts else (False,):
         for name, value in built.round_instances(values, choice, compact).items():
             m.variables[name].fix(value)
         with quiet(not options.verbose):

@@ -298,6 +298,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a scenario and write DIR/plan.json and DIR/plan.csv."""
         path = scenario or default_scenario_path()
+        if tfvars is None and (max_actions is not None or smooth):
+            fail("--max-actions and --smooth shape the Terraform schedules: add --tfvars DIR")
         _check_out_dirs(out, tfvars)
         sc = load_scenario_or_fail(path)
         overrides: dict[str, Any] = {}

@@ -144,3 +144,10 @@ def test_plan_with_tfvars_takes_the_same_limit_and_smoothing(tmp_path: Path) -> 
     assert values["placements"]
     assert all(p["scaling_actions"] <= 1 for p in values["placements"].values())
     assert (out / "plan.json").exists()
+
+
+def test_plan_smooth_without_tfvars_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "--out", str(tmp_path / "out"), "--smooth"], env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert "add --tfvars DIR" in _flat(result.output) and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
