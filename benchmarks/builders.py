@@ -8,8 +8,9 @@ for them (``Region-capacity`` rows couple the jobs; without quotas the LP would 
 independent per-job problems). Optionally a few inference services add latency-masked
 ``Service-rps`` flows from user metros.
 
-Sizes are chosen by target variable count: ``Job-gpus`` has one column per (job, allowed
-region, hour), so N = target / (mean allowed regions per job × hours). Everything is
+Sizes are chosen by target variable count: each job's GPU has one on-demand offer per
+region, so ``Job-instances`` has one column per (job, allowed region, hour), and
+N = target / (mean allowed regions per job × hours). Everything is
 seeded: the same arguments give the same scenario.
 """
 
@@ -63,13 +64,13 @@ def regions_per_gpu(cat_id: int = 0) -> dict[str, int]:
 
 
 def expected_job_vars(spec: FleetSpec) -> int:
-    """``Job-gpus`` columns the spec yields: Σ_jobs allowed regions × hours."""
+    """``Job-instances`` columns the spec yields: Σ_jobs allowed regions × hours."""
     per_gpu = regions_per_gpu()
     return sum(per_gpu[GPUS[i % len(GPUS)]] for i in range(spec.jobs)) * spec.hours
 
 
 def spec_for_vars(target_vars: int, hours: int, services: int = 0) -> FleetSpec:
-    """The smallest training fleet with at least ``target_vars`` ``Job-gpus`` columns."""
+    """The smallest training fleet with at least ``target_vars`` ``Job-instances`` columns."""
     per_gpu = regions_per_gpu()
     mean_regions = sum(per_gpu[g] for g in GPUS) / len(GPUS)
     jobs = max(1, math.ceil(target_vars / (mean_regions * hours)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,18 @@ class Columns:
             raise ValueError("the expression uses variables the solver does not see")
         out = np.zeros(self.n)
         np.add.at(out, cols, coeffs[keep])
+        return out
+
+    def vector_of(self, pieces: Iterable[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """The coefficient of each column in ``Σ coefficients · variables`` given as
+        (labels, coefficients) pairs (see :meth:`planner.terms.Terms.columns`)."""
+        out = np.zeros(self.n)
+        for labels, coeffs in pieces:
+            keep = (labels >= 0) & (coeffs != 0)
+            cols = self.position[labels[keep]]
+            if (cols < 0).any():
+                raise ValueError("the expression uses variables the solver does not see")
+            np.add.at(out, cols, coeffs[keep])
         return out
 
     def values(self, m: linopy.Model, x: np.ndarray,

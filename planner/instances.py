@@ -6,8 +6,8 @@ Blocks (dimensions in brackets; ``option`` is a GPU model × purchase, see
 - ``Job-instances[job, option, region, hour]`` ∈ ℤ≥0 (continuous with ``--relaxed``):
   instances of the option's instance type running the job; ≤ ⌊max_gpus / GPUs per
   instance⌋, and ≤ 1 on an offer that is not fit for multi-node training.
-- ``Job-gpus[job, region, hour]`` = Σ_option instances · GPUs per instance
-  (``Job-gpus-link``): the GPUs in use, which the other job blocks refer to.
+- GPUs in use [job, region, hour] = Σ_option instances · GPUs per instance: an expression
+  over ``Job-instances`` (no column of its own), which the other job blocks refer to.
 - ``Job-completion[job]``: Σ instances · GPUs per instance · work per GPU-hour · Δt ≥
   gpu_hours (whole instances may do a little more work than asked).
 - ``Job-hardware[job, gpu]`` ∈ {0,1} for jobs listing several GPU models: one model per
@@ -37,6 +37,7 @@ import xarray as xr
 
 from planner.offers import Options
 from planner.problem import Problem
+from planner.terms import Terms
 from planner.units import G_PER_T
 
 INSTANCE_NAMES = ("Job-instances", "Service-instances", "Service-commitment")
@@ -76,7 +77,7 @@ def _instance_variable(m: linopy.Model, o: Options, coords: list, mask: xr.DataA
                            name=name, mask=mask, integer=whole)
 
 
-def _terms(p: Problem, o: Options, inst: linopy.LinearExpression, terms: dict,
+def _terms(p: Problem, o: Options, inst: linopy.Variable, terms: Terms,
            hourly_usd: xr.DataArray) -> None:
     """Cost per instance-hour; energy, carbon and water per GPU-hour in use."""
     dt = p.dt_h
@@ -84,16 +85,15 @@ def _terms(p: Problem, o: Options, inst: linopy.LinearExpression, terms: dict,
     ci_mkt = p.ci_market_gco2e_per_kwh / G_PER_T
     stress = 1.0 + p.water_stress_0_5.fillna(0.0)
     gpi = o.gpus_per_instance
-    terms["compute_usd"] += (inst * (hourly_usd.fillna(0.0) * dt)).sum()
-    kwh = inst * (gpi * o.facility_kwh_per_gpu_hour * dt).fillna(0.0)
-    terms["energy_kwh"] += kwh.sum()
-    terms["carbon_location_tco2e"] += (kwh * ci_loc).sum()
-    terms["carbon_market_tco2e"] += (kwh * ci_mkt).sum()
-    terms["carbon_embodied_tco2e"] += (
-        inst * (gpi * o.embodied_tco2e_per_gpu_hour * dt).fillna(0.0)).sum()
-    water = inst * (gpi * o.water_m3_per_gpu_hour * dt).fillna(0.0)
-    terms["water_m3"] += water.sum()
-    terms["water_weighted_m3"] += (water * stress).sum()
+    terms.add("compute_usd", inst, hourly_usd.fillna(0.0) * dt)
+    kwh = (gpi * o.facility_kwh_per_gpu_hour * dt).fillna(0.0)
+    terms.add("energy_kwh", inst, kwh)
+    terms.add("carbon_location_tco2e", inst, kwh * ci_loc)
+    terms.add("carbon_market_tco2e", inst, kwh * ci_mkt)
+    terms.add("carbon_embodied_tco2e", inst, gpi * o.embodied_tco2e_per_gpu_hour * dt)
+    water = (gpi * o.water_m3_per_gpu_hour * dt).fillna(0.0)
+    terms.add("water_m3", inst, water)
+    terms.add("water_weighted_m3", inst, water * stress)
 
 
 def _gpu_use(o: Options, inst: linopy.LinearExpression, gpu_use: GpuUse) -> None:
@@ -105,20 +105,18 @@ def _gpu_use(o: Options, inst: linopy.LinearExpression, gpu_use: GpuUse) -> None
         gpu_use.setdefault(gpu, []).append(use)
 
 
-def job_instances(m: linopy.Model, p: Problem, whole: bool, terms: dict, gpu_use: GpuUse,
+def job_instances(m: linopy.Model, p: Problem, whole: bool, terms: Terms, gpu_use: GpuUse,
                   slack: Slack, runs: RunBlock
                   ) -> tuple[linopy.LinearExpression, linopy.LinearExpression | None]:
-    """The training instance blocks; returns ``Job-gpus`` [job, region, hour] and the work
+    """The training instance blocks; returns the GPUs in use [job, region, hour] and the work
     redone after (re)starts [job, region] (GPU-hours) that ``runs`` adds, or None."""
     o = p.job_options
     mask = p.job_allowed & p.job_hour_allowed
     imask = o.available & p.job_hour_allowed
-    inst = _instance_variable(m, o, [p.jobs, o.options, p.regions, p.hours], imask,
-                              "Job-instances", whole).fillna(0)
-    gpus = m.add_variables(lower=0, coords=[p.jobs, p.regions, p.hours], name="Job-gpus",
-                           mask=mask).fillna(0)
-    m.add_constraints(gpus - (inst * o.gpus_per_instance.fillna(0.0)).sum("option") == 0,
-                      name="Job-gpus-link", mask=mask)
+    inst_var = _instance_variable(m, o, [p.jobs, o.options, p.regions, p.hours], imask,
+                                  "Job-instances", whole)
+    inst = inst_var.fillna(0)
+    gpus = (inst * o.gpus_per_instance.fillna(0.0)).sum("option")
     restart_gpu_hours = runs(m, p, gpus, mask)
     done = job_work(p, inst).sum(["region", "hour"])
     if restart_gpu_hours is not None:
@@ -126,7 +124,7 @@ def job_instances(m: linopy.Model, p: Problem, whole: bool, terms: dict, gpu_use
     m.add_constraints(done + slack("Job-completion", [p.jobs], p.job_gpu_hours)
                       >= p.job_gpu_hours, name="Job-completion")
     _hardware_choice(m, p, inst)
-    _terms(p, o, inst, terms, o.usd_per_instance_hour)
+    _terms(p, o, inst_var, terms, o.usd_per_instance_hour)
     _gpu_use(o, inst, gpu_use)
     return gpus, restart_gpu_hours
 
@@ -162,14 +160,15 @@ def _hardware_choice(m: linopy.Model, p: Problem, inst: linopy.LinearExpression)
 
 
 def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,
-                      rps: linopy.LinearExpression, whole: bool, terms: dict,
+                      rps: linopy.LinearExpression, whole: bool, terms: Terms,
                       gpu_use: GpuUse) -> linopy.LinearExpression:
     """The inference instance blocks; returns ``Service-gpus`` [service, region, hour]."""
     o = p.service_options
     hours = xr.DataArray(np.ones(len(p.hours), bool), coords=[p.hours])
     imask = o.available & s_mask & hours
-    inst = _instance_variable(m, o, [p.services, o.options, p.regions, p.hours], imask,
-                              "Service-instances", whole).fillna(0)
+    inst_var = _instance_variable(m, o, [p.services, o.options, p.regions, p.hours], imask,
+                                  "Service-instances", whole)
+    inst = inst_var.fillna(0)
     sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
                             name="Service-gpus", mask=s_mask & hours).fillna(0)
     gpi = o.gpus_per_instance.fillna(0.0)
@@ -187,9 +186,8 @@ def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,
         m.add_constraints(inst - bought.fillna(0) <= 0, name="Service-commitment-cover",
                           mask=cmask & hours)
         total_h = float(np.broadcast_to(p.dt_h.values, (len(p.hours),)).sum())
-        terms["compute_usd"] += (bought.fillna(0) * (o.usd_per_instance_hour.fillna(0.0)
-                                                     * total_h)).sum()
-    _terms(p, o, inst, terms, hourly)
+        terms.add("compute_usd", bought, o.usd_per_instance_hour * total_h)
+    _terms(p, o, inst_var, terms, hourly)
     _gpu_use(o, inst, gpu_use)
     return sgpus
 

@@ -6,9 +6,11 @@ Naming grammar for variables, constraints and objective terms:
 
 Blocks (dimensions in brackets):
 
-- ``Job-gpus[job, region, hour] ≥ 0``: GPUs running a training job (only where the job's
-  GPU is offered, its jurisdictions allow, and inside its window).
-- ``Job-completion[job]``: Σ gpus · Δt = gpu_hours (+ restart overhead × starts).
+- ``Job-instances[job, option, region, hour]``: whole instances running a training job
+  (only where the job's GPU is offered, its jurisdictions allow, and inside its window);
+  ``gpus`` below is their GPUs, Σ_option instances · GPUs per instance (see
+  :mod:`planner.instances`).
+- ``Job-completion[job]``: Σ gpus · Δt ≥ gpu_hours (+ restart overhead × starts).
 - ``Job-run``, ``Job-start`` for jobs with a minimum run length or a restart overhead: see
   :mod:`planner.gang`.
 - ``Job-parallelism[job, hour]``: Σ_region gpus ≤ max_gpus.
@@ -57,23 +59,12 @@ from planner.instances import (
     work_allowance,
 )
 from planner.problem import Problem
+from planner.terms import Terms
 from planner.units import G_PER_T
 
 # Which binaries to branch on first: a job's site moves all of its GPU-hours, its hourly
 # location one hour of them, a service site about one warm GPU (unlisted blocks: 0).
 BRANCH_PRIORITY = {"Job-site": 2, "Job-location": 1}
-
-TERM_NAMES = (
-    "compute_usd",
-    "egress_usd",
-    "energy_kwh",
-    "carbon_location_tco2e",
-    "carbon_market_tco2e",
-    "carbon_embodied_tco2e",
-    "water_m3",
-    "water_weighted_m3",
-)
-
 
 # How the LP relaxation's binaries are rounded (see BuiltModel.round_choices)
 ROUNDING_RULES = ("strict", "busy", "generous")
@@ -81,21 +72,24 @@ ROUNDING_RULES = ("strict", "busy", "generous")
 
 @dataclass(frozen=True)
 class BuiltModel:
-    """A linopy model with its objective terms kept as separate expressions."""
+    """A linopy model with its objective terms (see :mod:`planner.terms`)."""
 
     problem: Problem
     model: linopy.Model
-    terms: dict[str, linopy.LinearExpression]
+    terms: Terms
     slacks: dict[str, tuple[linopy.Variable, xr.DataArray | float]] = field(default_factory=dict)
     whole_instances: bool = True  # False: instance counts are relaxed (``--relaxed``)
 
     def carbon_tco2e(self) -> linopy.LinearExpression:
         """Carbon under the scenario's accounting basis, operational + embodied."""
+        return self.terms.weighted(self._carbon_weights(1.0))
+
+    def _carbon_weights(self, weight: float) -> dict[str, float]:
         basis = self.problem.scenario.accounting
-        return self.terms[f"carbon_{basis}_tco2e"] + self.terms["carbon_embodied_tco2e"]
+        return {f"carbon_{basis}_tco2e": weight, "carbon_embodied_tco2e": weight}
 
     def cost_usd(self) -> linopy.LinearExpression:
-        return self.terms["compute_usd"] + self.terms["egress_usd"]
+        return self.terms.weighted({"compute_usd": 1.0, "egress_usd": 1.0})
 
     def round_instances(self, values: dict[str, xr.DataArray],
                         choice: dict[str, xr.DataArray], compact: bool = False
@@ -207,10 +201,20 @@ class BuiltModel:
 
     def objective(self, carbon_price_usd_per_tco2e: float, water_price_usd_per_m3: float
                   ) -> linopy.LinearExpression:
-        water = self.terms["water_weighted_m3" if self.problem.scenario.objective.
-                           water_scarcity_weighted else "water_m3"]
-        return (self.cost_usd() + carbon_price_usd_per_tco2e * self.carbon_tco2e()
-                + water_price_usd_per_m3 * water)
+        water = ("water_weighted_m3" if self.problem.scenario.objective.water_scarcity_weighted
+                 else "water_m3")
+        return self.terms.weighted({"compute_usd": 1.0, "egress_usd": 1.0, water:
+                                    water_price_usd_per_m3,
+                                    **self._carbon_weights(carbon_price_usd_per_tco2e)})
+
+
+def _transfer_terms(terms: Terms, var: linopy.Variable, usd: xr.DataArray, kwh: xr.DataArray,
+                    annual_ci: xr.DataArray) -> None:
+    """A data copy's egress $ and transfer energy, at the region's annual grid carbon."""
+    terms.add("egress_usd", var, usd)
+    terms.add("energy_kwh", var, kwh)
+    terms.add("carbon_location_tco2e", var, kwh * annual_ci)
+    terms.add("carbon_market_tco2e", var, kwh * annual_ci)
 
 
 def _zero(m: linopy.Model) -> linopy.LinearExpression:
@@ -236,7 +240,7 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
         slacks[name] = (var, scale)
         return var.to_linexpr().fillna(0) if coords else var.to_linexpr()
     sc = p.scenario
-    terms = {name: _zero(m) for name in TERM_NAMES}
+    terms = Terms(m)
     annual_ci = (p.ci_location_gco2e_per_kwh / G_PER_T).mean("hour")
     gpu_use: dict[str, list[linopy.LinearExpression]] = {}
 
@@ -266,11 +270,8 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
                               mask=single & site_mask.any("region"))
             m.add_constraints(site.sum("region") >= 1, name="Job-site-any",
                               mask=~single & site_mask.any("region"))
-            terms["egress_usd"] += (site * p.job_egress_usd).sum()
-            egress_kwh = site * p.job_egress_kwh
-            terms["energy_kwh"] += egress_kwh.sum()
-            terms["carbon_location_tco2e"] += (egress_kwh * annual_ci).sum()
-            terms["carbon_market_tco2e"] += (egress_kwh * annual_ci).sum()
+            _transfer_terms(terms, m.variables["Job-site"], p.job_egress_usd,
+                            p.job_egress_kwh, annual_ci)
         migrating = xr.DataArray([j.migrates for j in sc.training], coords=[p.jobs])
         if bool(migrating.any()):
             loc_mask = mask & migrating
@@ -286,11 +287,8 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
                                     name="Job-moves", mask=move_mask).fillna(0)
             m.add_constraints(moves - loc + loc.shift(hour=1).fillna(0) >= 0,
                               name="Job-moves-count", mask=move_mask)
-            move_kwh = moves * p.job_move_kwh
-            terms["egress_usd"] += (moves * p.job_move_usd).sum()
-            terms["energy_kwh"] += move_kwh.sum()
-            terms["carbon_location_tco2e"] += (move_kwh * annual_ci).sum()
-            terms["carbon_market_tco2e"] += (move_kwh * annual_ci).sum()
+            _transfer_terms(terms, m.variables["Job-moves"], p.job_move_usd, p.job_move_kwh,
+                            annual_ci)
 
     if len(p.services):
         flow_mask = p.flow_allowed & (p.demand_rps > 0)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from planner.epsilon import (
     CappedHighs,
@@ -120,7 +121,7 @@ class _Reader:
     def __init__(self, session: PlanSession, cols: Columns):
         b = session.built
         self.session, self.cols = session, cols
-        self.terms = {name: cols.vector(expr) for name, expr in b.terms.items()}
+        self.terms = {name: cols.vector_of(b.terms.columns(name)) for name in b.terms}
         self.carbon = cols.vector(b.carbon_tco2e())
         water_price = session.scenario.objective.water_price_usd_per_m3
         self.ex_carbon = cols.vector(b.objective(0.0, water_price))  # cost + water cost
@@ -129,20 +130,24 @@ class _Reader:
         self._gpu_groups = self._gpu_columns()
 
     def _gpu_columns(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
-        """Per GPU variable: its columns, GPU-hours per unit, (workload, region) group."""
+        """Per GPU block: its columns, GPU-hours per unit, (workload, region) group."""
         m, p = self.session.built.model, self.session.problem
         n_regions = len(p.regions)
+        dt = p.dt_h.broadcast_like(p.ci_location_gco2e_per_kwh.isel(region=0, drop=True))
         out = []
-        for name, dim in (("Job-gpus", "job"), ("Service-gpus", "service")):
+        for name, dim, per_unit in (
+                ("Job-instances", "job", p.job_options.gpus_per_instance * dt),
+                ("Service-gpus", "service", dt)):
             if name not in m.variables:
                 continue
-            labels = m.variables[name].labels.transpose(dim, "region", "hour")
-            dt = np.broadcast_to(np.asarray(p.dt_h.values, float), (labels.sizes["hour"],))
-            w, r, h = np.indices(labels.shape)
+            labels = m.variables[name].labels
+            gpu_hours = per_unit.fillna(0.0).broadcast_like(labels).transpose(*labels.dims)
+            w = xr.DataArray(np.arange(labels.sizes[dim]), coords=[labels.indexes[dim]])
+            r = xr.DataArray(np.arange(n_regions), coords=[labels.indexes["region"]])
+            group = (w * n_regions + r).broadcast_like(labels).transpose(*labels.dims)
             keep = labels.values >= 0
-            cols = self.cols.position[labels.values[keep]]
-            out.append((cols, dt[h[keep]], w[keep] * n_regions + r[keep],
-                        labels.sizes[dim] * n_regions))
+            out.append((self.cols.position[labels.values[keep]], gpu_hours.values[keep],
+                        group.values[keep], labels.sizes[dim] * n_regions))
         return out
 
     def regions(self, x: np.ndarray) -> tuple[str, ...]:

@@ -181,9 +181,8 @@ def _read(built: BuiltModel, options: SolveOptions, start: float, *,
         status = Status.OPTIMAL
     if status is not Status.OPTIMAL:
         return Solution(status, term, options.backend, elapsed, None)
-    terms = {name: float(expr.solution.sum()) if expr.nterm else 0.0
-             for name, expr in built.terms.items()}
     values = {name: var.solution for name, var in m.variables.items()}
+    terms = {name: built.terms.value(name, values) for name in built.terms}
     duals: dict[str, xr.DataArray] = {}
     if not m.variables.integers and not m.variables.binaries:
         duals = {name: con.dual for name, con in m.constraints.items()

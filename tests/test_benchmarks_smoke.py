@@ -60,8 +60,12 @@ def test_lp_cases(smoke_doc: dict) -> None:
 def test_week_and_growth(smoke_doc: dict) -> None:
     week = smoke_doc["cases"]["week_2m"]
     assert week["status"] == "optimal" and week["hours"] == 168
-    _positive(week, ("n_vars", "n_cons", "prepare_s", "build_s", "solve_s", "total_s",
-                     "peak_rss_mb"))
+    assert week["whole_instances"] and 0.0 <= week["mip_gap"] <= 0.01 and week["met_gap"]
+    relaxed = week["relaxed"]
+    assert not relaxed["whole_instances"] and relaxed["n_vars"] == week["n_vars"]
+    for point in (week, relaxed):
+        _positive(point, ("n_vars", "n_cons", "prepare_s", "build_s", "solve_s", "total_s",
+                          "peak_rss_mb"))
     growth = smoke_doc["cases"]["growth"]
     assert len(growth["points"]) >= 4
     sizes = [p["n_vars"] for p in growth["points"]]
