@@ -185,7 +185,6 @@ class CappedHighs:
         on_integral = np.isin(np.flatnonzero(cap_vector), cols.integral).all()
         self._cap_of_choice = cap_vector[cols.integral] if on_integral and len(
             cols.integral) else None
-        self._excess: float | None = None  # least excess over the cap of a rounded choice
         nz = np.flatnonzero(cap_vector)
         h.addRow(-INF, INF, len(nz), nz.astype(np.int32), cap_vector[nz])
         self.h = h
@@ -259,10 +258,11 @@ class CappedHighs:
         # A neighbouring point's choice usually holds (and its basis is kept); the
         # rounding rules are tried when none is given or none is close enough, then the
         # relaxation under a lowered cap.
-        best, n_runs = self._round(objective, [self._binaries_of(inc) for inc in incumbents],
-                                   bound, lower, upper)
+        best, n_runs, _ = self._round(
+            objective, [self._binaries_of(inc) for inc in incumbents], bound, lower, upper)
         if best is None or _gap(float(objective @ best), bound) > tol:
-            more_best, more = self._round(objective, self._candidates(x), bound, lower, upper)
+            more_best, more, _ = self._round(objective, self._candidates(x), bound, lower,
+                                             upper)
             n_runs += more
             if more_best is not None and (best is None or objective @ more_best < objective @ best):
                 best = more_best
@@ -313,18 +313,18 @@ class CappedHighs:
 
     def _round(self, objective: np.ndarray, choices: list[np.ndarray], bound: float,
                lower: np.ndarray, upper: np.ndarray, limit: float | None = None
-               ) -> tuple[np.ndarray | None, int]:
+               ) -> tuple[np.ndarray | None, int, float | None]:
         """The best feasible plan among ``choices`` of the integral columns (each fixed in
         turn). Columns left NaN (instance counts) are solved for with the others fixed (under
         the current cap), then rounded: services first only where demand needs it, else in
         every cell; the rounded plan must meet ``limit`` (default: the current cap).
 
-        ``lower``/``upper`` are the integral columns' bounds to put back afterwards. Sets
-        ``_excess`` to the least amount by which a rounded choice broke the cap (None if
-        none did).
+        ``lower``/``upper`` are the integral columns' bounds to put back afterwards. Returns
+        the plan (or None), the LPs run, and the least amount by which a rounded choice broke
+        the cap before any LP (None if none did).
         """
         limit = self._cap if limit is None else limit
-        self._excess = None
+        excess: float | None = None
         h, cols = self.h, self.cols
         idx = cols.integral.astype(np.int32)
         basis = h.getBasis()
@@ -365,8 +365,7 @@ class CappedHighs:
                     if limit is not None and self._cap_of_choice is not None:
                         over = float(self._cap_of_choice @ whole) - limit
                         if over > 1e-9 * max(abs(limit), 1.0):
-                            self._excess = over if self._excess is None else min(
-                                self._excess, over)
+                            excess = over if excess is None else min(excess, over)
                             continue  # breaks the cap whatever the LP does
                     xc, n = self._fixed(whole, basis, limit)
                     runs += n
@@ -383,7 +382,7 @@ class CappedHighs:
         finally:
             h.changeColsBounds(len(idx), idx, lower, upper)
             h.setBasis(basis)
-        return best, runs
+        return best, runs, excess
 
     def _fixed(self, choice: np.ndarray, basis: highspy.HighsBasis, limit: float | None
                ) -> tuple[np.ndarray | None, int]:
@@ -432,12 +431,13 @@ class CappedHighs:
         target = cap
         try:
             for _ in range(BACKOFF_TRIES):
-                plan, n = self._round(objective, self._candidates(x, generous_only=True),
-                                      bound, lower, upper, limit=cap)
+                plan, n, excess = self._round(
+                    objective, self._candidates(x, generous_only=True), bound, lower, upper,
+                    limit=cap)
                 runs += n
-                if plan is not None or self._excess is None:
+                if plan is not None or excess is None:
                     return plan, runs
-                target -= max(self._excess, CAP_STEP_MIN * abs(cap))
+                target -= max(excess, CAP_STEP_MIN * abs(cap))
                 self._set_cap(target)
                 h.setBasis(basis)
                 runs += 1
@@ -511,8 +511,8 @@ class CappedHighs:
                         settled = min(settled, node_bound)
                         continue
                     node_basis = h.getBasis()
-                    plan, n = self._round(objective, self._candidates(xc, generous_only=True),
-                                          node_bound, lo, up)
+                    plan, n, _ = self._round(
+                        objective, self._candidates(xc, generous_only=True), node_bound, lo, up)
                     runs += n
                     if plan is not None and float(objective @ plan) < best_value:
                         best, best_value = plan, float(objective @ plan)

@@ -12,7 +12,7 @@ Blocks (dimensions in brackets; ``option`` is a GPU model × purchase, see
   gpu_hours (whole instances may do a little more work than asked).
 - ``Job-hardware[job, gpu]`` ∈ {0,1} for jobs listing several GPU models: one model per
   job (``Job-hardware-one``), instances only of it (``Job-hardware-link-<gpu>``).
-- ``Service-instances[service, option, region, hour]``, ``Service-gpus`` likewise;
+- ``Service-instances[service, option, region, hour]``, and their GPUs likewise;
   ``Service-throughput``: Σ instances · GPUs per instance · requests/s per GPU ≥ Σ rps.
 - ``Service-commitment[service, option, region]`` ∈ ℤ≥0 for committed options: instances
   bought for the whole horizon (``Service-commitment-cover``: instances in use ≤ it),
@@ -162,18 +162,15 @@ def _hardware_choice(m: linopy.Model, p: Problem, inst: linopy.LinearExpression)
 def service_instances(m: linopy.Model, p: Problem, s_mask: xr.DataArray,
                       rps: linopy.LinearExpression, whole: bool, terms: Terms,
                       gpu_use: GpuUse) -> linopy.LinearExpression:
-    """The inference instance blocks; returns ``Service-gpus`` [service, region, hour]."""
+    """The inference instance blocks; returns the GPUs in use [service, region, hour]."""
     o = p.service_options
     hours = xr.DataArray(np.ones(len(p.hours), bool), coords=[p.hours])
     imask = o.available & s_mask & hours
     inst_var = _instance_variable(m, o, [p.services, o.options, p.regions, p.hours], imask,
                                   "Service-instances", whole)
     inst = inst_var.fillna(0)
-    sgpus = m.add_variables(lower=0, coords=[p.services, p.regions, p.hours],
-                            name="Service-gpus", mask=s_mask & hours).fillna(0)
     gpi = o.gpus_per_instance.fillna(0.0)
-    m.add_constraints(sgpus - (inst * gpi).sum("option") == 0, name="Service-gpus-link",
-                      mask=s_mask & hours)
+    sgpus = (inst * gpi).sum("option")
     m.add_constraints((inst * (gpi * o.work_per_gpu_hour)).sum("option")
                       - rps.sum("metro") >= 0, name="Service-throughput", mask=s_mask & hours)
     _one_day_every_month(m, p, inst, imask)
@@ -211,7 +208,8 @@ def _one_day_every_month(m: linopy.Model, p: Problem, inst: linopy.LinearExpress
         return
     later = xr.DataArray(np.arange(len(p.hours)) >= HOURS_PER_DAY, coords=[p.hours])
     mask = imask & fixed_day & later & imask.shift(hour=HOURS_PER_DAY, fill_value=False)
-    m.add_constraints(inst - inst.shift(hour=HOURS_PER_DAY) == 0,
+    # the mask keeps only cells whose day-earlier cell exists, so its fill never counts
+    m.add_constraints(inst - inst.shift(hour=HOURS_PER_DAY).fillna(0) == 0,
                       name="Service-instances-daily", mask=mask)
 
 

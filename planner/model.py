@@ -23,13 +23,15 @@ Blocks (dimensions in brackets):
   counts the moves, each paying a checkpoint copy ($, kWh, carbon).
 - ``Service-rps[service, metro, region, hour] ≥ 0``: only where RTT ≤ SLO and residency
   allows; ``Service-demand`` Σ_region rps = demand.
-- ``Service-gpus[service, region, hour] ≥ 0``; ``Service-throughput`` gpus · rps_per_gpu ≥
-  Σ_metro rps.
+- ``Service-instances[service, option, region, hour]``: whole instances serving; ``gpus``
+  below is their GPUs (see :mod:`planner.instances`); ``Service-throughput`` instances ·
+  GPUs per instance · rps_per_gpu ≥ Σ_metro rps.
 - ``Service-site[service, region] ∈ {0,1}`` when min_regions > 1, survive_region_loss or
-  min_gpus_per_region is set: ``Service-site-link`` (traffic only where deployed; and
-  ``Service-site-route`` per metro, a tighter form of it, without failover),
+  min_gpus_per_region is set: ``Service-site-route`` (a metro's traffic only where
+  deployed; with failover ``Service-site-link`` instead, the same summed over metros),
   ``Service-site-warm`` (a deployed region keeps min_gpus_per_region running, 1 GPU when
-  unset; with whole instances ``Service-site-warm-instances``: at least one instance),
+  unset; with whole instances ``Service-site-warm-instances``: at least one instance, which
+  leaves the GPU row out where one instance of any offer carries the floor),
   ``Service-min-regions`` (Σ site ≥ min_regions).
 - ``Service-failover-*`` for services that must survive the loss of a region: see
   :mod:`planner.failover`.
@@ -309,22 +311,28 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
         if bool(sited.any()):
             ssite = m.add_variables(binary=True, coords=[p.services, p.regions],
                                     name="Service-site", mask=s_mask & sited).fillna(0)
-            m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
-                              mask=s_mask & sited)
-            # the same per metro: implied by the row above for whole sites, but it keeps the
-            # relaxation from opening a fraction of a site to carry a metro's whole traffic.
-            # Not with failover, where its rows slow branch and bound (measured 2026-12-03,
-            # see benchmarks/README.md "Whole instances").
+            # Traffic only where deployed, per metro: it keeps the relaxation from opening a
+            # fraction of a site to carry a metro's whole traffic. Not with failover, where
+            # these rows slow branch and bound (measured 2026-12-03, see
+            # benchmarks/README.md "Whole instances"): there the sum over metros instead
+            # (the per-metro rows imply it, so it is left out where they are present).
             m.add_constraints(rps - p.demand_rps * ssite <= 0, name="Service-site-route",
                               mask=flow_mask & sited & ~survive)
+            m.add_constraints(rps.sum("metro") - total_h * ssite <= 0, name="Service-site-link",
+                              mask=s_mask & sited & survive)
             floor = xr.DataArray([s.warm_gpus_per_region for s in sc.inference],
                                  coords=[p.services])
-            m.add_constraints(sgpus - floor * ssite >= 0, name="Service-site-warm",
-                              mask=s_mask & sited)
+            warm_by_instance = False
             if whole_instances:  # the warm floor in whole instances: at least one
                 inst = m.variables["Service-instances"].fillna(0).sum("option")
                 m.add_constraints(inst - ssite >= 0, name="Service-site-warm-instances",
                                   mask=s_mask & sited & (floor > 0))
+                # one instance of any offer already carries the floor: the GPU row is implied
+                o = p.service_options
+                warm_by_instance = (floor > 0) & (
+                    floor <= o.gpus_per_instance.where(o.available).min("option"))
+            m.add_constraints(sgpus - floor * ssite >= 0, name="Service-site-warm",
+                              mask=s_mask & sited & ~warm_by_instance)
             m.add_constraints(ssite.sum("region") + slack("Service-min-regions", [p.services])
                               >= min_regions, name="Service-min-regions", mask=multi)
         add_failover_block(m, p, capacity_rps(p, m.variables["Service-instances"]), s_mask,

@@ -137,7 +137,7 @@ class _Reader:
         out = []
         for name, dim, per_unit in (
                 ("Job-instances", "job", p.job_options.gpus_per_instance * dt),
-                ("Service-gpus", "service", dt)):
+                ("Service-instances", "service", p.service_options.gpus_per_instance * dt)):
             if name not in m.variables:
                 continue
             labels = m.variables[name].labels

@@ -90,9 +90,9 @@ def test_whole_instance_point_meets_a_cap_that_rounding_up_would_break():
     assert float(carbon[integral] @ over) > cap
     h._set_cap(cap)
     lower, upper = cols.lower[integral], cols.upper[integral]
-    plan, runs = h._round(cost, [over], -np.inf, lower, upper)
+    plan, runs, excess = h._round(cost, [over], -np.inf, lower, upper)
     assert plan is None and runs == 0
-    assert h._excess == pytest.approx(float(carbon[integral] @ over) - cap, rel=1e-9)
+    assert excess == pytest.approx(float(carbon[integral] @ over) - cap, rel=1e-9)
     sol = h.minimize(cost, cap)
     assert float(carbon @ sol.x) <= cap * (1 + 1e-9)
     whole = sol.x[integral]
