@@ -66,6 +66,20 @@ def test_min_gpus_per_region_applies_with_one_region():
     assert plan.totals["cost_usd"] == pytest.approx(720, rel=1e-6)
 
 
+@pytest.mark.parametrize(("floor_gpus", "instances"), [(8, 1), (12, 2)])
+def test_warm_floor_in_whole_instances_of_eight_gpus(floor_gpus: int, instances: int):
+    # 30 rps need 3 GPUs: one 8-GPU instance. A floor of 8 GPUs is one instance (the GPU
+    # row is implied by the one-instance row and left out); 12 GPUs need a second instance
+    # (the GPU row stays): 24 h × 8 × instances × $2.5.
+    text = surviving(service_scenario(50, demand="[{metro: Dublin, rps: 30}]"),
+                     f"min_gpus_per_region: {floor_gpus}")
+    plan = make_plan(load_scenario_text(text), tiny_catalog(gpus_per_instance=8))
+    assert regions_of(plan, "s") == {"aws/eu-west-1": pytest.approx(24 * 8 * instances)}
+    assert plan.totals["cost_usd"] == pytest.approx(24 * 8 * instances * 2.5, rel=1e-6)
+    (p,) = plan.placements
+    assert p.schedule_instances == (instances,) * 24 and p.gpus_per_instance == 8
+
+
 def test_failover_check_finds_a_short_plan():
     # Dublin's 100 rps may go to both regions; with region 1 lost, region 0's 60 rps leave 40.
     demand = np.array([[100.0, 80.0]])
