@@ -202,6 +202,8 @@ def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
         option, price = best_options(o, i)
         ok = p.service_allowed.values[i] & (option >= 0)
         rps_per_gpu = np.where(option >= 0, o.work_per_gpu_hour.values[i][option], np.nan)
+        gpi = np.array([o.gpus_per_instance.values[i, k, r] if k >= 0 else np.nan
+                        for r, k in enumerate(option)])
         gpu_at = [o.gpu_of[str(o.options[k])] if k >= 0 else "" for k in option]
         demand = p.demand_rps.values[i]  # [metro, hour]
         if strategy in ("weighted-score", "cheapest-region"):
@@ -214,21 +216,35 @@ def _place_services(p: Problem, b: _Builder, strategy: str) -> None:
                 score = np.where(ok, price, np.inf)
             r = int(np.argmin(np.where(ok, score, np.inf)))
             b.rps.values[i, :, r, :] = demand
-            b.add_use(p.regions[r], gpu_at[r], demand.sum(axis=0) / rps_per_gpu[r])
+        else:
+            _route_greedy(p, b, i, ci_mean, rps_per_gpu, gpi, gpu_at)
+        # the quota is used by the whole instances that carry the traffic
+        served = b.rps.values[i].sum(axis=0)  # [region, hour]
+        for r in np.flatnonzero(served.sum(axis=1) > EPS):
+            b.add_use(p.regions[r], gpu_at[r],
+                      np.ceil(served[r] / (rps_per_gpu[r] * gpi[r]) - 1e-9) * gpi[r])
+
+
+def _route_greedy(p: Problem, b: _Builder, i: int, ci_mean: np.ndarray,
+                  rps_per_gpu: np.ndarray, gpi: np.ndarray, gpu_at: list[str]) -> None:
+    """Each metro's traffic to its allowed regions, lowest carbon first, as far as the whole
+    instances the quota left there can carry (counting what the service already sends)."""
+    demand = p.demand_rps.values[i]  # [metro, hour]
+    for m in range(len(p.metros)):
+        if demand[m].sum() <= EPS:
             continue
-        for m in range(len(p.metros)):
-            if demand[m].sum() <= EPS:
-                continue
-            allowed = p.flow_allowed.values[i, m]
-            left = demand[m].copy()
-            for r in np.argsort(np.where(allowed, ci_mean, np.inf))[: int(allowed.sum())]:
-                room = np.maximum(b.quota_left(p.regions[r], gpu_at[r]), 0.0) * rps_per_gpu[r]
-                take = np.minimum(left, room)
-                b.rps.values[i, m, r] += take
-                b.add_use(p.regions[r], gpu_at[r], take / rps_per_gpu[r])
-                left -= take
-                if left.sum() <= EPS:
-                    break
+        allowed = p.flow_allowed.values[i, m]
+        left = demand[m].copy()
+        for r in np.argsort(np.where(allowed, ci_mean, np.inf))[: int(allowed.sum())]:
+            instances = np.floor(np.maximum(b.quota_left(p.regions[r], gpu_at[r]), 0.0)
+                                 / gpi[r] + 1e-9)
+            sent = b.rps.values[i, :, r].sum(axis=0)  # [hour], from other metros
+            room = np.maximum(instances * gpi[r] * rps_per_gpu[r] - sent, 0.0)
+            take = np.minimum(left, room)
+            b.rps.values[i, m, r] += take
+            left -= take
+            if left.sum() <= EPS:
+                break
 
 
 def _violations(p: Problem, b: _Builder, unplaced: list[str], plan: Plan
