@@ -6,13 +6,14 @@
 - ``greedy-carbon``: like the Green Software Foundation's Carbon Aware SDK best-location /
   best-time — one workload at a time, lowest-carbon allowed region with quota left, and a
   training job's cleanest hours in its window; users are served from the cleanest region
-  within their SLO and residency.
+  within their SLO and residency, as far as the whole instances its quota leaves can carry.
 - ``cheapest-region``: each workload whole in its cheapest allowed region, as soon as allowed.
 
 Every baseline respects a workload's ``allowed_jurisdictions`` and GPU availability; what
 else it ignores shows up as violations in the result: SLO, residency, unserved demand,
-quota, min_regions, max_region_share, min_gpus_per_region, survive_region_loss (re-checked
-from its GPUs), min_run_hours, and the budgets (carbon, cost, water).
+quota (counted in the whole instances it deploys), min_regions, max_region_share,
+min_gpus_per_region, survive_region_loss (re-checked from its GPUs), min_run_hours, and the
+budgets (carbon, cost, water).
 """
 
 from __future__ import annotations
