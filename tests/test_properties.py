@@ -141,7 +141,7 @@ def test_raising_the_carbon_price_never_raises_carbon(js, ss, q):
 
 @SETTINGS
 @given(jobs, services, quotas, st.sampled_from([0.0, 2500.0]))
-# found by CI: a baseline counted its quota in fractional GPUs (0.5 + 1.1 ≤ 2) while its
+# found by this test: a baseline counted its quota in fractional GPUs (0.5 + 1.1 ≤ 2) while its
 # fleet ran whole instances (1 + 2 > 2) and was listed as breaking no rule
 @example(js=[], ss=[{"slo": 25, "demand": {"Dublin": 5, "Helsinki": 5}, "eu_only": False},
                     {"slo": 40, "demand": {"Dublin": 11}, "eu_only": False}],
