@@ -104,15 +104,8 @@ class Columns:
 
     def vector(self, expr: linopy.LinearExpression) -> np.ndarray:
         """The coefficient of each column in ``expr`` (a linear expression, no constant)."""
-        labels = np.asarray(expr.vars.values).ravel()
-        coeffs = np.asarray(expr.coeffs.values, dtype=float).ravel()
-        keep = labels >= 0
-        cols = self.position[labels[keep]]
-        if (cols < 0).any():
-            raise ValueError("the expression uses variables the solver does not see")
-        out = np.zeros(self.n)
-        np.add.at(out, cols, coeffs[keep])
-        return out
+        return self.vector_of([(np.asarray(expr.vars.values).ravel(),
+                                np.asarray(expr.coeffs.values, dtype=float).ravel())])
 
     def vector_of(self, pieces: Iterable[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """The coefficient of each column in ``Σ coefficients · variables`` given as

@@ -133,7 +133,8 @@ class _Reader:
         """Per GPU block: its columns, GPU-hours per unit, (workload, region) group."""
         m, p = self.session.built.model, self.session.problem
         n_regions = len(p.regions)
-        dt = p.dt_h.broadcast_like(p.ci_location_gco2e_per_kwh.isel(region=0, drop=True))
+        dt = xr.DataArray(np.broadcast_to(np.asarray(p.dt_h.values, float), (len(p.hours),)),
+                          coords=[p.hours])  # hours each period stands for
         out = []
         for name, dim, per_unit in (
                 ("Job-instances", "job", p.job_options.gpus_per_instance * dt),
