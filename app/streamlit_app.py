@@ -157,8 +157,10 @@ def frontier_section(plan: Plan, markers: list[views.Marker], fws: state.Workspa
         with st.container(border=True):
             mac = ("" if point.mac_usd_per_tco2e is None
                    else f" · marginal abatement ${point.mac_usd_per_tco2e:,.0f}/tCO2e")
+            gap = ("" if point.mip_gap is None
+                   else f" · least cost proven within {point.mip_gap:.2%}")
             st.markdown(f"**Frontier point {picked}**: {point.carbon_tco2e:,.2f} tCO2e, "
-                        f"${point.cost_usd:,.0f}{mac}")
+                        f"${point.cost_usd:,.0f}{mac}{gap}")
             st.caption("Deltas against the plan on screen.")
             kpi_row(point.plan, plan)
             table(views.placements_frame(point.plan))

@@ -17,6 +17,8 @@ MILP points are accepted when proven within ``mip_rel_gap``, as in
 choice of the binaries, then each block's rounding rules, are fixed and re-solved; when
 none is close enough to the bound, a small branch and bound over warm-started LPs tries
 (job sites first); only then HiGHS's own branch and bound runs, from the best plan found.
+An LP with integral columns fixed that warm simplex does not settle quickly is solved
+from scratch with presolve instead (see :meth:`CappedHighs._run`).
 """
 
 from __future__ import annotations
@@ -44,11 +46,14 @@ _STATUS = {highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
            highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
            highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT}
 _DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4  # HiGHS option simplex_strategy
-KEPT_BASES = 4  # optimal bases kept per instance, one per binary choice last solved
+KEPT_BASES = 8  # optimal bases kept per instance, one per choice last solved
 SEARCH_RUNS = 24  # LPs the warm branch and bound may spend before HiGHS's MIP takes over
 INTEGRAL_TOL = 1e-6
 BACKOFF_TRIES = 4  # relaxations under a lowered cap tried before searching
 CAP_STEP_MIN = 1e-4  # least cap reduction per try, relative to the cap
+WARM_SHARE = 0.1  # of the cold solve's iterations, a warm LP with columns fixed may take
+WARM_ITERATIONS_MIN = 200
+NO_ITERATION_LIMIT = 2_147_483_647  # HiGHS's default simplex_iteration_limit
 
 
 def highs_lp(M: Any, cost: np.ndarray | None = None) -> highspy.HighsLp:
@@ -184,6 +189,9 @@ class CappedHighs:
         self.cap_row = h.getNumRow() - 1
         self._objective: np.ndarray | None = None
         self._cold = True
+        self._solved_by = h  # the instance whose solution _x reads
+        self._spare: highspy.Highs | None = None  # see _run
+        self._warm_iterations = NO_ITERATION_LIMIT
         self._priority = np.zeros(len(cols.integral))
         for name, rank in BRANCH_PRIORITY.items():
             if name in built.model.variables:
@@ -194,8 +202,9 @@ class CappedHighs:
         self._fixed_bases: dict[bytes, tuple[np.ndarray | None, highspy.HighsBasis]] = {}
         self._index = np.arange(cols.n, dtype=np.int32)
         self._cap: float | None = None
-        # choices fixed in this minimize (by bounds and cap): the plan, or None if infeasible
-        self._tried: dict[bytes, np.ndarray | None] = {}
+        # choices fixed in this minimize (by bounds and cap): the plan (None if infeasible)
+        # and the least excess over the cap of its rounded counts (None if none broke it)
+        self._tried: dict[bytes, tuple[np.ndarray | None, float | None]] = {}
         labels = np.concatenate([built.model.variables[n].labels.values.ravel()
                                  for n in INSTANCE_NAMES if n in built.model.variables]
                                 + [np.zeros(0, np.int64)])
@@ -205,17 +214,58 @@ class CappedHighs:
         self.h.changeRowBounds(self.cap_row, -INF, INF if cap is None else float(cap))
         self._cap = cap
 
-    def _run(self, strategy: int) -> Status:
+    def _run(self, strategy: int, fixed: bool = False) -> Status:
+        """Re-solve warm with ``strategy``; ``fixed``: some integral columns were fixed.
+
+        Fixing integral columns often makes the LP infeasible (a site or a count that
+        cannot meet the cap). Warm dual simplex proves that slowly (llm-fleet frontier:
+        1,500–5,000 iterations, 0.5–1.5 s), while a cold solve with presolve, which removes
+        the fixed columns first, proves it in ~25 ms. So a ``fixed`` LP gets
+        ``WARM_SHARE`` of the first cold solve's iterations warm; past that it is handed
+        whole to a second HiGHS instance solving it from scratch with presolve, and its
+        optimal basis is copied back for the next warm start.
+        """
         h = self.h
-        if not self._cold:  # the first solve keeps highs_options' choice (IPM for big LPs)
+        self._solved_by = h
+        cold = self._cold
+        if not cold:  # the first solve keeps highs_options' choice (IPM for big LPs)
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", strategy)
-        h.run()
+        if fixed and not cold:
+            h.setOptionValue("simplex_iteration_limit", self._warm_iterations)
+        try:
+            h.run()
+        finally:
+            if fixed and not cold:
+                h.setOptionValue("simplex_iteration_limit", NO_ITERATION_LIMIT)
         self._cold = False
+        if cold:
+            self._warm_iterations = max(WARM_ITERATIONS_MIN,
+                                        int(WARM_SHARE * h.getInfo().simplex_iteration_count))
+        if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+            return self._run_from_scratch()
         return _STATUS.get(h.getModelStatus(), Status.ERROR)
 
+    def _run_from_scratch(self) -> Status:
+        """Solve the current LP on the spare instance, with presolve (see :meth:`_run`)."""
+        if self._spare is None:
+            with quiet(not self.options.verbose):
+                self._spare = highspy.Highs()
+            for key, value in highs_options(self.built.model, self.options).items():
+                self._spare.setOptionValue(key, value)
+        spare = self._spare
+        spare.passModel(self.h.getLp())
+        spare.run()
+        status = _STATUS.get(spare.getModelStatus(), Status.ERROR)
+        if status is Status.OPTIMAL:
+            basis = spare.getBasis()
+            if basis.valid:
+                self.h.setBasis(basis)
+            self._solved_by = spare
+        return status
+
     def _x(self) -> np.ndarray:
-        return np.asarray(self.h.getSolution().col_value, dtype=float)
+        return np.asarray(self._solved_by.getSolution().col_value, dtype=float)
 
     def minimize(self, objective: np.ndarray, cap: float | None = None,
                  incumbents: tuple[np.ndarray, ...] = ()) -> ColumnSolution:
@@ -251,16 +301,12 @@ class CappedHighs:
         # A neighbouring point's choice usually holds (and its basis is kept); the
         # rounding rules are tried when none is given or none is close enough, then the
         # relaxation under a lowered cap.
-        best, n_runs, _ = self._round(
-            objective, [self._binaries_of(inc) for inc in incumbents], bound, lower, upper)
-        if best is None or _gap(float(objective @ best), bound) > tol:
-            more_best, more, _ = self._round(objective, self._candidates(x), bound, lower,
-                                             upper)
-            n_runs += more
-            if more_best is not None and (best is None or objective @ more_best < objective @ best):
-                best = more_best
+        best, n_runs, excess = self._round(
+            objective, [self._binaries_of(inc) for inc in incumbents] + self._candidates(x),
+            bound, lower, upper, relaxed=x)
         if cap is not None and (best is None or _gap(float(objective @ best), bound) > tol):
-            below, more = self._round_below_cap(objective, float(cap), x, bound, lower, upper)
+            below, more = self._round_below_cap(objective, float(cap), x, bound, lower, upper,
+                                                excess)
             n_runs += more
             if below is not None and (best is None or objective @ below < objective @ best):
                 best = below
@@ -305,12 +351,15 @@ class CappedHighs:
         return np.where(self._counts, np.nan, np.round(x[self.cols.integral]))
 
     def _round(self, objective: np.ndarray, choices: list[np.ndarray], bound: float,
-               lower: np.ndarray, upper: np.ndarray, limit: float | None = None
+               lower: np.ndarray, upper: np.ndarray, limit: float | None = None,
+               relaxed: np.ndarray | None = None
                ) -> tuple[np.ndarray | None, int, float | None]:
         """The best feasible plan among ``choices`` of the integral columns (each fixed in
-        turn). Columns left NaN (instance counts) are solved for with the others fixed (under
-        the current cap), then rounded: services first only where demand needs it, else in
-        every cell; the rounded plan must meet ``limit`` (default: the current cap).
+        turn). Columns left NaN (instance counts) are rounded (services first only where
+        demand needs it, else in every cell) from ``relaxed`` (the LP optimum these choices
+        were rounded from) where the choice closes nothing that LP uses, else from the LP
+        with the other columns fixed (under the current cap); the rounded plan must meet
+        ``limit`` (default: the current cap).
 
         ``lower``/``upper`` are the integral columns' bounds to put back afterwards. Returns
         the plan (or None), the LPs run, and the least amount by which a rounded choice broke
@@ -328,48 +377,23 @@ class CappedHighs:
         for c in choices:
             if not any(np.array_equal(c, u, equal_nan=True) for u in unique):
                 unique.append(c)
+        if relaxed is not None:  # choices rounded from ``relaxed`` without an LP first
+            unique.sort(key=lambda c: not self._fits(c, relaxed))
         try:
             for choice in unique:
                 key = b"".join((choice.tobytes(), lower.tobytes(), upper.tobytes(),
                                 np.array([np.inf if c is None else c for c in (self._cap, limit)]
                                          ).tobytes()))
-                if key in self._tried:  # the same choice under the same bounds and cap
-                    xc = self._tried[key]
-                    if xc is not None and float(objective @ xc) < best_value:
-                        best, best_value = xc, float(objective @ xc)
-                    continue
-                self._tried[key] = None
-                open_ = np.isnan(choice)  # instance counts, rounded after the LP below
-                tries = [choice]
-                if open_.any():
-                    h.changeColsBounds(len(idx), idx, np.where(open_, lower, choice),
-                                       np.where(open_, upper, choice))
-                    h.setBasis(basis)
-                    runs += 1
-                    if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
-                        continue
-                    xo = self._x()
-                    tries = [self._whole_counts(xo, compact=True)]
-                    every_cell = self._whole_counts(xo, compact=False)
-                    if not np.array_equal(every_cell, tries[0]):  # no services: the same
-                        tries.append(every_cell)
-                xc = None
-                for whole in tries:
-                    if limit is not None and self._cap_of_choice is not None:
-                        over = float(self._cap_of_choice @ whole) - limit
-                        if over > 1e-9 * max(abs(limit), 1.0):
-                            excess = over if excess is None else min(excess, over)
-                            continue  # breaks the cap whatever the LP does
-                    xc, n = self._fixed(whole, basis, limit)
+                if key not in self._tried:  # else the same choice under the same bounds, cap
+                    xc, n, over = self._plan_of(objective, choice, bound, lower, upper, limit,
+                                                basis, relaxed)
                     runs += n
-                    if xc is not None:
-                        break
-                if xc is None:
-                    continue
-                self._tried[key] = xc
-                value = float(objective @ xc)
-                if value < best_value:
-                    best, best_value = xc, value
+                    self._tried[key] = (xc, over)
+                xc, over = self._tried[key]
+                if over is not None:
+                    excess = over if excess is None else min(excess, over)
+                if xc is not None and float(objective @ xc) < best_value:
+                    best, best_value = xc, float(objective @ xc)
                 if _gap(best_value, bound) <= self.options.mip_rel_gap:
                     break
         finally:
@@ -377,59 +401,134 @@ class CappedHighs:
             h.setBasis(basis)
         return best, runs, excess
 
+    def _fits(self, choice: np.ndarray, relaxed: np.ndarray) -> bool:
+        """Whether every integral column ``choice`` closes is unused at ``relaxed``: its
+        instance counts can then be rounded from ``relaxed`` without an LP."""
+        closed = choice == 0  # NaN (open) compares False
+        return bool((relaxed[self.cols.integral][closed] <= INTEGRAL_TOL).all())
+
+    def _plan_of(self, objective: np.ndarray, choice: np.ndarray, bound: float,
+                 lower: np.ndarray, upper: np.ndarray, limit: float | None,
+                 basis: highspy.HighsBasis, relaxed: np.ndarray | None
+                 ) -> tuple[np.ndarray | None, int, float | None]:
+        """One choice of :meth:`_round`: its best plan (or None), the LPs run, and the
+        least excess over ``limit`` of its rounded counts (None if none broke it).
+
+        Open instance counts are rounded from ``relaxed`` when the choice closes nothing it
+        uses, then (if that plan is not close enough) from the LP with the choice fixed.
+        """
+        open_ = np.isnan(choice)
+        sources = ["relaxed", "lp"] if relaxed is not None and self._fits(choice, relaxed) \
+            else ["lp"]
+        best: np.ndarray | None = None
+        excess: float | None = None
+        runs = 0
+        for source in sources if open_.any() else ["fixed"]:
+            if source == "fixed":
+                tries = [choice]
+            else:
+                if source == "relaxed" and relaxed is not None:
+                    xo = relaxed.copy()
+                    xo[self.cols.integral[~open_]] = choice[~open_]
+                else:
+                    runs += 1
+                    solved = self._open_lp(choice, lower, upper, basis)
+                    if solved is None:
+                        break
+                    xo = solved
+                tries = self._count_tries(xo)
+            for whole in tries:
+                if limit is not None and self._cap_of_choice is not None:
+                    over = float(self._cap_of_choice @ whole) - limit
+                    if over > 1e-9 * max(abs(limit), 1.0):
+                        excess = over if excess is None else min(excess, over)
+                        continue  # breaks the cap whatever the LP does
+                xc, n = self._fixed(whole, basis, limit)
+                runs += n
+                if xc is not None:
+                    if best is None or objective @ xc < objective @ best:
+                        best = xc
+                    break
+            if best is not None and _gap(float(objective @ best), bound) <= \
+                    self.options.mip_rel_gap:
+                break
+        return best, runs, excess
+
+    def _open_lp(self, choice: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 basis: highspy.HighsBasis) -> np.ndarray | None:
+        """The LP optimum with the integral columns fixed at ``choice`` except where it is
+        NaN (instance counts, kept within ``lower``/``upper``); None if infeasible."""
+        idx = self.cols.integral.astype(np.int32)
+        open_ = np.isnan(choice)
+        self.h.changeColsBounds(len(idx), idx, np.where(open_, lower, choice),
+                                np.where(open_, upper, choice))
+        return self._x() if self._solve_fixed(b"open" + choice.tobytes(), basis) else None
+
+    def _count_tries(self, x: np.ndarray) -> list[np.ndarray]:
+        """The integral columns at ``x`` with its counts rounded: services rounded up only
+        where demand needs it, then in every cell (one try when there are no services)."""
+        tries = [self._whole_counts(x, compact=True)]
+        every_cell = self._whole_counts(x, compact=False)
+        if not np.array_equal(every_cell, tries[0]):
+            tries.append(every_cell)
+        return tries
+
     def _fixed(self, choice: np.ndarray, basis: highspy.HighsBasis, limit: float | None
                ) -> tuple[np.ndarray | None, int]:
         """The LP with every integral column fixed at ``choice`` and the cap at ``limit``:
         its optimum (or None when infeasible) and the LPs run."""
         h, idx = self.h, self.cols.integral.astype(np.int32)
         h.changeColsBounds(len(idx), idx, choice, choice)
-        key = choice.tobytes()
-        strategy = _DUAL_SIMPLEX
-        if key in self._fixed_bases:  # a cap step from the last solve of this choice
-            objective_then, kept = self._fixed_bases[key]
-            h.setBasis(kept)
-            if objective_then is not self._objective:
-                strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
-        else:  # from the relaxation's optimum, not a failed candidate's last basis
-            h.setBasis(basis)
         cap = self._cap
         self._set_cap(limit)
         try:
-            if self._run(strategy) is not Status.OPTIMAL:
+            if not self._solve_fixed(choice.tobytes(), basis):
                 return None, 1
         finally:
             self._set_cap(cap)
+        return self._x(), 1
+
+    def _solve_fixed(self, key: bytes, basis: highspy.HighsBasis) -> bool:
+        """Solve after integral columns were fixed (``key`` names the choice): warm from the
+        basis kept from this choice's last solve (a neighbouring point's, a cap step away),
+        else from ``basis`` (the relaxation's optimum, not a failed candidate's last basis).
+        True if optimal; the optimal basis is kept for next time."""
+        h = self.h
+        strategy = _DUAL_SIMPLEX
+        if key in self._fixed_bases:
+            objective_then, kept = self._fixed_bases.pop(key)
+            h.setBasis(kept)
+            if objective_then is not self._objective:
+                strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
+        else:
+            h.setBasis(basis)
+        if self._run(strategy, fixed=True) is not Status.OPTIMAL:
+            return False
         self._fixed_bases[key] = (self._objective, h.getBasis())
         while len(self._fixed_bases) > KEPT_BASES:
             del self._fixed_bases[next(iter(self._fixed_bases))]
-        return self._x(), 1
+        return True
 
     def _round_below_cap(self, objective: np.ndarray, cap: float, x: np.ndarray,
-                         bound: float, lower: np.ndarray, upper: np.ndarray
-                         ) -> tuple[np.ndarray | None, int]:
+                         bound: float, lower: np.ndarray, upper: np.ndarray,
+                         excess: float | None) -> tuple[np.ndarray | None, int]:
         """A whole plan under ``cap`` from the relaxation of a tighter cap.
 
         Rounding instance counts up adds carbon, so near a binding cap the rounded
         relaxation breaks it (llm-fleet's low-carbon half: every point fell to branch and
-        bound, 13–80 s each). The rounded plan's excess over the cap is taken off the
-        relaxation's cap, which is re-solved warm and rounded again, up to
-        ``BACKOFF_TRIES`` times. Only where the cap is a function of the integral columns
-        (whole instances): the excess is then known without an LP. Returns the plan (or
-        None) and the LPs run.
+        bound, 13–80 s each). ``excess`` is the least amount by which a rounding of the
+        relaxation broke the cap; it is taken off the relaxation's cap, which is re-solved
+        warm and rounded again, up to ``BACKOFF_TRIES`` times. Only where the cap is a
+        function of the integral columns (whole instances): the excess is then known
+        without an LP. Returns the plan (or None) and the LPs run.
         """
-        if self._cap_of_choice is None:
+        if self._cap_of_choice is None or excess is None:
             return None, 0
         h, runs = self.h, 0
         basis = h.getBasis()
         target = cap
         try:
             for _ in range(BACKOFF_TRIES):
-                plan, n, excess = self._round(
-                    objective, self._candidates(x, generous_only=True), bound, lower, upper,
-                    limit=cap)
-                runs += n
-                if plan is not None or excess is None:
-                    return plan, runs
                 target -= max(excess, CAP_STEP_MIN * abs(cap))
                 self._set_cap(target)
                 h.setBasis(basis)
@@ -437,6 +536,12 @@ class CappedHighs:
                 if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
                     return None, runs  # no relaxation that far below the cap
                 x = self._x()
+                plan, n, excess = self._round(
+                    objective, self._candidates(x, generous_only=True), bound, lower, upper,
+                    limit=cap, relaxed=x)
+                runs += n
+                if plan is not None or excess is None:
+                    return plan, runs
             return None, runs
         finally:
             self._set_cap(cap)
@@ -485,13 +590,14 @@ class CappedHighs:
                 frac = np.abs(xi - np.round(xi))
                 # the highest-priority block with a fractional value, its most fractional
                 j = int(np.argmax(np.where(frac > INTEGRAL_TOL, self._priority, -1) * 10 + frac))
-                for value in (1.0, 0.0):
+                # x_j ≥ ⌈v⌉, then x_j ≤ ⌊v⌋ (a binary: 1, then 0)
+                for lo_j, up_j in ((np.ceil(xi[j]), upper[j]), (lower[j], np.floor(xi[j]))):
                     lo, up = lower.copy(), upper.copy()
-                    lo[j] = up[j] = value
+                    lo[j], up[j] = lo_j, up_j
                     h.changeColsBounds(len(idx), idx, lo, up)
                     h.setBasis(basis)
                     runs += 1
-                    if self._run(_DUAL_SIMPLEX) is not Status.OPTIMAL:
+                    if self._run(_DUAL_SIMPLEX, fixed=True) is not Status.OPTIMAL:
                         continue  # infeasible: nothing below this node
                     xc = self._x()
                     node_bound = float(objective @ xc)
@@ -505,7 +611,8 @@ class CappedHighs:
                         continue
                     node_basis = h.getBasis()
                     plan, n, _ = self._round(
-                        objective, self._candidates(xc, generous_only=True), node_bound, lo, up)
+                        objective, self._candidates(xc, generous_only=True), node_bound, lo, up,
+                        relaxed=xc)
                     runs += n
                     if plan is not None and float(objective @ plan) < best_value:
                         best, best_value = plan, float(objective @ plan)
@@ -539,6 +646,7 @@ class CappedHighs:
                 limit = self.options.mip_time_limit_s
             h.setOptionValue("time_limit", float(limit) if limit is not None else INF)
             h.run()
+            self._solved_by = h
             status = _STATUS.get(h.getModelStatus(), Status.ERROR)
             if status is Status.INFEASIBLE:
                 raise InfeasibleCap("no plan meets the cap")

@@ -21,6 +21,10 @@ class SolveOptions:
     # A MILP plan is accepted when proven within 0.1 % of the optimum (LPs: exact optimum).
     # Input figures are uncertain by far more than that; see README "Solving".
     mip_rel_gap: float = 1e-3
+    # A Pareto frontier point is accepted when proven within this gap (each point states
+    # its own): the frontier surveys the trade-off, and the point chosen is then planned
+    # at mip_rel_gap. See README "Solving".
+    frontier_mip_rel_gap: float = 5e-3
     threads: int | None = None
     verbose: bool = False
     solver_name: str | None = None

@@ -85,6 +85,7 @@ class Frontier:
     points: tuple[FrontierPoint, ...]
     accounting: str
     solves: int  # HiGHS runs (LPs, and MIPs where needed) it took
+    mip_rel_gap: float | None = None  # gap each MILP point was proven within (None: LPs)
 
     @property
     def efficient(self) -> tuple[FrontierPoint, ...]:
@@ -107,6 +108,7 @@ class Frontier:
     def to_dict(self) -> dict[str, Any]:
         frame = self.to_frame()
         return {"accounting": self.accounting, "solves": self.solves,
+                "mip_rel_gap": self.mip_rel_gap,
                 "carbon_basis": f"{self.accounting}-based operational + embodied, tCO2e",
                 "ends": {"cost": "least cost; ties broken toward less carbon at "
                                  f"{TIE_BREAK_USD_PER_TCO2E} USD/tCO2e",
@@ -197,7 +199,9 @@ def trace_frontier(session: PlanSession, points: int = 21,
 
     ``workers`` threads (default: 2, or 1 on a one-core machine) each drive one HiGHS
     instance, whatever the session's backend (the frontier lives on HiGHS's warm
-    re-solves); ``progress(done, total)`` is called from the calling thread only.
+    re-solves); ``progress(done, total)`` is called from the calling thread only. With
+    whole instances each point is proven within the session's ``frontier_mip_rel_gap``
+    (each point states the gap it reached).
     Raises InfeasibleError (with reasons) or SolverError.
     """
     if points < 2:
@@ -215,8 +219,8 @@ def trace_frontier(session: PlanSession, points: int = 21,
         if progress is not None:
             progress(done, points)
 
-    solvers = [CappedHighs(session.built, cols, reader.carbon, session.options)
-               for _ in range(2)]
+    options = replace(session.options, mip_rel_gap=session.options.frontier_mip_rel_gap)
+    solvers = [CappedHighs(session.built, cols, reader.carbon, options) for _ in range(2)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier") as pool:
         ends = [pool.submit(solvers[0].minimize, hi_obj), pool.submit(solvers[1].minimize,
                                                                       lo_obj)]
@@ -260,7 +264,7 @@ def trace_frontier(session: PlanSession, points: int = 21,
     pts += [reader.point(sol, cap) for cap, sol in solved]
     runs = hi.runs + lo.runs + sum(sol.runs for _, sol in solved)
     return Frontier(points=tuple(_annotate(pts)), accounting=session.scenario.accounting,
-                    solves=runs)
+                    solves=runs, mip_rel_gap=options.mip_rel_gap if len(cols.integral) else None)
 
 
 def _result(session: PlanSession, future: Future[Any], end_point: bool = True) -> Any:

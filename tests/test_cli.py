@@ -125,10 +125,14 @@ def test_plan_slo_value_is_written_to_the_plan(tmp_path):
 
 
 def test_pareto_writes_outputs(tmp_path):
-    res = run("pareto", str(SMALL), "--points", "3", "--out", str(tmp_path), "--no-png")
+    res = run("pareto", str(SMALL), "--points", "3", "--out", str(tmp_path), "--no-png",
+              "--gap", "0.001")
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "frontier.json").read_text())
     assert len(doc["points"]) == 3
+    assert doc["mip_rel_gap"] == 0.001
+    assert all(p["mip_gap"] <= 0.001 for p in doc["points"])
+    assert "each point proven within 0.10%" in res.output
     html = (tmp_path / "frontier.html").read_text()
     assert "<script" in html and 'src="http' not in html  # plotly.js inlined: works offline
 

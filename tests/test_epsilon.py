@@ -8,6 +8,7 @@ from test_pareto import JOB, SINGLE
 from tiny import tiny_catalog
 
 from planner.epsilon import CappedHighs, Columns, InfeasibleCap
+from planner.options import SolveOptions
 from planner.scenario import load_scenario_text
 from planner.session import PlanSession
 
@@ -93,8 +94,78 @@ def test_whole_instance_point_meets_a_cap_that_rounding_up_would_break():
     plan, runs, excess = h._round(cost, [over], -np.inf, lower, upper)
     assert plan is None and runs == 0
     assert excess == pytest.approx(float(carbon[integral] @ over) - cap, rel=1e-9)
+    # tried again (the back-off's first rounding is often one already tried): the choice
+    # is known, and so is its excess, which the back-off needs to lower the cap
+    assert h._round(cost, [over], -np.inf, lower, upper) == (None, 0, excess)
     sol = h.minimize(cost, cap)
     assert float(carbon @ sol.x) <= cap * (1 + 1e-9)
     whole = sol.x[integral]
     assert np.allclose(whole, np.round(whole), atol=1e-6)
     assert sol.gap is not None and sol.bound <= sol.objective + 1e-9
+
+
+def test_search_splits_an_instance_count_at_its_relaxed_value():
+    # A splittable job on 3-GPU instances (up to 13 an hour): with rounding switched off the
+    # point is settled by the warm search alone, branching on an instance count. Its two
+    # children must cover every whole count of the parent: x ≥ ⌈v⌉ and x ≤ ⌊v⌋ (not 1 and
+    # 0, which would leave out every count above 1 and overstate the proven bound).
+    scenario = JOB.replace("gpu_hours: 100, max_gpus: 10", "gpu_hours: 100, max_gpus: 40")
+    session = PlanSession(load_scenario_text(scenario), tiny_catalog(gpus_per_instance=3))
+    cols = Columns.of(session.built.model)
+    carbon = cols.vector(session.built.carbon_tco2e())
+    cost = cols.vector(session.built.cost_usd())
+    h = CappedHighs(session.built, cols, carbon, session.options)
+    h._round = lambda *args, **kwargs: (None, 0, None)
+    h._round_below_cap = lambda *args, **kwargs: (None, 0)
+    lower0, upper0 = cols.lower[cols.integral], cols.upper[cols.integral]
+    children: list[tuple[int, float, float]] = []
+    run = h._run
+
+    def recording_run(*args, **kwargs):
+        status = run(*args, **kwargs)
+        lp = h.h.getLp()
+        lo = np.asarray(lp.col_lower_)[cols.integral]
+        up = np.asarray(lp.col_upper_)[cols.integral]
+        changed = np.flatnonzero((lo != lower0) | (up != upper0))
+        if len(changed) == 1:  # a child of the root
+            children.append((int(changed[0]), float(lo[changed[0]]), float(up[changed[0]])))
+        return status
+
+    h._run = recording_run
+    sol = h.minimize(cost, 0.03162)
+    assert sol.method == "branched"
+    # the same optimum as HiGHS's own branch and bound, and a bound that does not pass it
+    reference = CappedHighs(session.built, cols, carbon, SolveOptions(
+        mip_strategy="branch-and-bound", mip_rel_gap=1e-9)).minimize(cost, 0.03162)
+    assert sol.objective == pytest.approx(reference.objective, rel=1e-9)
+    assert sol.bound <= reference.objective * (1 + 1e-9)
+    (j, up_lo, up_hi), (j2, down_lo, down_hi) = children[:2]
+    assert j == j2 and h._counts[j]  # an instance count, not a site
+    assert (up_hi, down_lo) == (upper0[j], lower0[j])
+    assert up_lo == down_hi + 1 and up_lo > 1
+
+
+def test_fixed_lps_solved_from_scratch_give_the_warm_plans():
+    # Past its warm iteration budget a fixed LP is solved again from scratch with presolve
+    # (a spare HiGHS instance). With no budget at all every fixed LP goes there: the
+    # frontier must be the same, point by point.
+    def frontier(budget: int | None) -> list[tuple[float, float]]:
+        session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(gpus_per_instance=8))
+        cols = Columns.of(session.built.model)
+        carbon = cols.vector(session.built.carbon_tco2e())
+        cost = cols.vector(session.built.cost_usd())
+        h = CappedHighs(session.built, cols, carbon, session.options)
+        lo, hi = h.minimize(cost + 1e6 * carbon), h.minimize(cost)
+        if budget is not None:
+            h._warm_iterations = budget
+        out = []
+        for f in np.linspace(0.1, 0.9, 5):
+            cap = f * float(carbon @ lo.x) + (1 - f) * float(carbon @ hi.x)
+            sol = h.minimize(cost, cap)
+            assert float(carbon @ sol.x) <= cap * (1 + 1e-9)
+            out.append((sol.objective, sol.bound))
+        assert (h._spare is not None) == (budget == 0)
+        return out
+
+    warm, scratch = frontier(None), frontier(0)
+    np.testing.assert_allclose(scratch, warm, rtol=1e-9)

@@ -88,7 +88,7 @@ def test_single_region_frontier_is_a_hand_computed_staircase(strategy):
     for cap, cost in ((0.043, 250), (0.035, 250), (0.027, 300), (0.019, 300)):
         assert by_cap[cap].cost_usd == pytest.approx(cost, rel=1e-6)
         assert by_cap[cap].carbon_tco2e <= cap * (1 + 1e-9)
-        assert by_cap[cap].mip_gap is not None and by_cap[cap].mip_gap <= 1e-3
+        assert by_cap[cap].mip_gap is not None and by_cap[cap].mip_gap <= f.mip_rel_gap
     eff = [(round(p.carbon_tco2e, 6), round(p.cost_usd, 4)) for p in f.efficient]
     assert eff == [(0.051, 200), (0.031, 250), (0.011, 300)]
     # $50 per 0.02 t between neighbouring steps
@@ -140,18 +140,21 @@ def test_llm_fleet_frontier_points_meet_their_caps_within_the_proven_gap():
     session = PlanSession(load_scenario(root / "examples" / "llm-fleet.yaml"), load_catalog())
     f = trace_frontier(session, points=9)
     assert len(f.points) == 9
+    assert f.mip_rel_gap == SolveOptions().frontier_mip_rel_gap == 5e-3
     for p in f.points:
         if p.carbon_cap_tco2e is not None:
             assert p.carbon_tco2e <= p.carbon_cap_tco2e * (1 + 1e-7)
-        # proven within 0.1 %, or branch and bound stopped at its time limit and says so
+        # proven within 0.5 %, or branch and bound stopped at its time limit and says so
         assert p.mip_gap is not None
-        assert p.mip_gap <= 1e-3 or (p.method == "branch-and-bound (time limit)"
+        assert p.mip_gap <= 5e-3 or (p.method == "branch-and-bound (time limit)"
                                      and p.mip_gap <= 0.05), (p.method, p.mip_gap)
     # An interior point against HiGHS's own branch and bound on the same cap (through the
-    # session, linopy and a different code path): equal within the two proven gaps.
+    # session, linopy and a different code path, proven within 0.1 %): the frontier's
+    # point is no cheaper than the proven bound allows, nor dearer than its own gap does.
     mid = f.points[4]
     ref = PlanSession(session.scenario, load_catalog(),
                       SolveOptions(mip_strategy="branch-and-bound")).plan(Parameters(
                           carbon_price_usd_per_tco2e=0.0, carbon_cap_tco2e=mid.carbon_cap_tco2e))
     ref_obj = ref.totals["cost_usd"] + ref.totals["water_cost_usd"]
-    assert mid.objective_ex_carbon_usd == pytest.approx(ref_obj, rel=2.5e-3)
+    assert mid.objective_ex_carbon_usd >= ref_obj * (1 - 1e-3) - 1e-6
+    assert mid.objective_ex_carbon_usd <= ref_obj / (1 - mid.mip_gap) + 1e-6

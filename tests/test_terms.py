@@ -42,7 +42,8 @@ def test_weighted_terms_are_one_term_per_cell_with_summed_coefficients() -> None
     want = {int(labels.sel(region="a", hour=0)): 1.0 + 5.0,
             int(labels.sel(region="a", hour=1)): 2.0 + 5.0,
             int(labels.sel(region="b", hour=0)): 3.0}  # b's kwh is NaN → 0; c is masked
-    want.update({int(y.labels.sel(region=r)): 2.0 * v for r, v in zip("abc", (7, 8, 9))})
+    want.update({int(y.labels.sel(region=r)): 2.0 * v
+                 for r, v in zip("abc", (7, 8, 9), strict=True)})
     assert _coefficients(expr) == want
     assert expr.nterm == len(want)  # one term per cell, masked cells left out
 

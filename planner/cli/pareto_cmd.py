@@ -21,6 +21,7 @@ from planner.cli.common import (
     make_console,
 )
 from planner.datanotes import left_out_lines
+from planner.options import SolveOptions
 from planner.problem import InfeasibleError
 from planner.scenario import Scenario, ScenarioError
 from planner.session import PlanSession, SolverError
@@ -49,6 +50,11 @@ def register(app: typer.Typer) -> None:
         relaxed: Annotated[bool, typer.Option(
             "--relaxed", help="Fractional instance counts (faster; each point's cost is a "
             "lower bound on a deployable plan's).")] = False,
+        gap: Annotated[float, typer.Option(
+            "--gap", min=1e-6, max=0.5,
+            help="Proven relative gap each whole-instance point must reach, e.g. 0.001 for "
+                 "0.1 % (a plan's default); each point states the gap it reached.")
+        ] = SolveOptions.frontier_mip_rel_gap,
     ) -> None:
         """Trace cost vs carbon (ε-constraint), mark the knee and the $/tCO2e between points."""
         from planner.charts import family_figure, write_figure
@@ -61,8 +67,9 @@ def register(app: typer.Typer) -> None:
         for values, variant in variants:
             label = _label(values)
             try:
-                session = PlanSession(variant, catalog, scenario_path=str(scenario),
-                                      relaxed=relaxed)
+                session = PlanSession(variant, catalog,
+                                      SolveOptions(frontier_mip_rel_gap=gap),
+                                      scenario_path=str(scenario), relaxed=relaxed)
                 for line in left_out_lines(session.problem.excluded):
                     console.print(f"! {label + ': ' if values else ''}{line}", markup=False,
                                   highlight=False)
@@ -95,6 +102,9 @@ def register(app: typer.Typer) -> None:
             _print_table(sc, frontier, _label(values))
         if relaxed:
             console.print("instances: relaxed (fractional; --relaxed): costs are lower bounds")
+        elif any(f.mip_rel_gap is not None for _, f in traced):
+            console.print(f"whole instances: each point proven within {gap:.2%} of its least "
+                          "cost (column 'gap'; --gap)")
         console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
 
@@ -150,11 +160,14 @@ def _frame(values: dict[str, Any], frontier: Any) -> pd.DataFrame:
 def _print_table(sc: Scenario, frontier: Any, label: str) -> None:
     title = f"Pareto frontier — {sc.name} ({frontier.accounting}-based carbon)"
     t = Table(title=f"{title}, {label}" if label else title)
-    for col in ("#", "tCO2e", "cost $", "water m³", "$/tCO2e vs previous", ""):
+    gaps = frontier.mip_rel_gap is not None
+    for col in ("#", "tCO2e", "cost $", "water m³", "$/tCO2e vs previous") + (
+            ("gap",) if gaps else ()) + ("",):
         t.add_column(col, justify="right")
     for i, p in enumerate(frontier.points):
         mark = "knee" if p.knee else ("dominated" if p.dominated else "")
         mac = "" if p.mac_usd_per_tco2e is None else f"{p.mac_usd_per_tco2e:,.0f}"
+        gap = ("" if p.mip_gap is None else f"{p.mip_gap:.2%}",) if gaps else ()
         t.add_row(str(i), f"{p.carbon_tco2e:,.3f}", f"{p.cost_usd:,.0f}",
-                  f"{p.water_m3:,.1f}", mac, mark)
+                  f"{p.water_m3:,.1f}", mac, *gap, mark)
     console.print(t)
