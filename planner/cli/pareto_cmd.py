@@ -51,15 +51,18 @@ def register(app: typer.Typer) -> None:
             "--relaxed", help="Fractional instance counts (faster; each point's cost is a "
             "lower bound on a deployable plan's).")] = False,
         gap: Annotated[float, typer.Option(
-            "--gap", min=1e-6, max=0.5,
-            help="Proven relative gap each whole-instance point must reach, e.g. 0.001 for "
-                 "0.1 % (a plan's default); each point states the gap it reached.")
+            "--gap",
+            help="Proven relative gap each whole-instance point must reach (a plan's "
+                 "default is 0.001); each point states the gap it reached.")
         ] = SolveOptions.frontier_mip_rel_gap,
     ) -> None:
         """Trace cost vs carbon (ε-constraint), mark the knee and the $/tCO2e between points."""
         from planner.charts import family_figure, write_figure
         from planner.pareto import Frontier
 
+        if not 0.0 < gap < 1.0:
+            fail(f"--gap {gap:g}: give the gap as a fraction between 0 and 1, e.g. 0.005 "
+                 "for 0.5 %")
         sc = load_scenario_or_fail(scenario)
         variants = _variants(sc, grid or [])
         catalog = load_catalog_or_fail()
