@@ -586,7 +586,7 @@ class CappedHighs:
         runs = 0
         try:
             while nodes and runs < SEARCH_RUNS and _gap(best_value, nodes[0][0]) > tol:
-                _, _, lower, upper, xi, basis = heapq.heappop(nodes)
+                parent_bound, _, lower, upper, xi, basis = heapq.heappop(nodes)
                 frac = np.abs(xi - np.round(xi))
                 # the highest-priority block with a fractional value, its most fractional
                 j = int(np.argmax(np.where(frac > INTEGRAL_TOL, self._priority, -1) * 10 + frac))
@@ -597,8 +597,12 @@ class CappedHighs:
                     h.changeColsBounds(len(idx), idx, lo, up)
                     h.setBasis(basis)
                     runs += 1
-                    if self._run(_DUAL_SIMPLEX, fixed=True) is not Status.OPTIMAL:
-                        continue  # infeasible: nothing below this node
+                    status = self._run(_DUAL_SIMPLEX, fixed=True)
+                    if status is Status.INFEASIBLE:
+                        continue  # nothing below this node
+                    if status is not Status.OPTIMAL:  # unsolved: its parent's bound stands
+                        settled = min(settled, parent_bound)
+                        continue
                     xc = self._x()
                     node_bound = float(objective @ xc)
                     xci = xc[cols.integral]

@@ -132,7 +132,7 @@ def test_pareto_writes_outputs(tmp_path):
     assert len(doc["points"]) == 3
     assert doc["mip_rel_gap"] == 0.001
     assert all(p["mip_gap"] <= 0.001 for p in doc["points"])
-    assert "each point proven within 0.10%" in res.output
+    assert "each point solved to a proven 0.10%" in res.output
     html = (tmp_path / "frontier.html").read_text()
     assert "<script" in html and 'src="http' not in html  # plotly.js inlined: works offline
 

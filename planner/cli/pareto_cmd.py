@@ -106,8 +106,8 @@ def register(app: typer.Typer) -> None:
         if relaxed:
             console.print("instances: relaxed (fractional; --relaxed): costs are lower bounds")
         elif any(f.mip_rel_gap is not None for _, f in traced):
-            console.print(f"whole instances: each point proven within {gap:.2%} of its least "
-                          "cost (column 'gap'; --gap)")
+            console.print(f"whole instances: each point solved to a proven {gap:.2%} of its "
+                          "least cost (--gap); column 'gap' states what each reached")
         console.print("wrote " + escape(", ".join(str(p) for p in written)))
 
 
