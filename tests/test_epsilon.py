@@ -11,6 +11,7 @@ from planner.epsilon import CappedHighs, Columns, InfeasibleCap
 from planner.options import SolveOptions
 from planner.scenario import load_scenario_text
 from planner.session import PlanSession
+from planner.solve import Status
 
 
 def _columns_of_linopy_solution(session: PlanSession, cols: Columns) -> np.ndarray:
@@ -169,3 +170,22 @@ def test_fixed_lps_solved_from_scratch_give_the_warm_plans():
 
     warm, scratch = frontier(None), frontier(0)
     np.testing.assert_allclose(scratch, warm, rtol=1e-9)
+
+
+def test_search_keeps_the_bound_of_a_child_it_could_not_solve():
+    # A child LP that HiGHS leaves unsolved (time limit, numerical trouble) is not an
+    # infeasible one: nothing is known below it, so its parent's bound must stand.
+    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(gpus_per_instance=8))
+    cols = Columns.of(session.built.model)
+    carbon = cols.vector(session.built.carbon_tco2e())
+    cost = cols.vector(session.built.cost_usd())
+    h = CappedHighs(session.built, cols, carbon, session.options)
+    h.minimize(cost, 0.03224)  # sets the objective and the cap
+    h._run(1)  # the relaxation again, bounds as built
+    x = h._x()
+    bound = float(cost @ x)
+    run = h._run
+    h._run = lambda strategy, fixed=False: Status.TIME_LIMIT if fixed else run(strategy)
+    best, proven, runs = h._search(cost, x, bound, None)
+    assert best is None and runs >= 1
+    assert proven == pytest.approx(bound, rel=1e-12)  # not +inf: no node was pruned
