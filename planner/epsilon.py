@@ -17,8 +17,8 @@ MILP points are accepted when proven within ``mip_rel_gap``, as in
 choice of the binaries, then each block's rounding rules, are fixed and re-solved; when
 none is close enough to the bound, a small branch and bound over warm-started LPs tries
 (job sites first); only then HiGHS's own branch and bound runs, from the best plan found.
-An LP with integral columns fixed that warm simplex does not settle quickly is solved
-from scratch with presolve instead (see :meth:`CappedHighs._run`).
+An LP with integral columns fixed is solved from scratch with presolve, on a second
+HiGHS instance (see :meth:`CappedHighs._run_from_scratch`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import highspy
 import linopy
 import numpy as np
 import xarray as xr
+from scipy import sparse
 
 from planner.instances import INSTANCE_NAMES
-from planner.model import BRANCH_PRIORITY, BuiltModel
+from planner.model import BRANCH_PRIORITY, RUNNER_UP, BuiltModel
 from planner.solve import SolveOptions, Status, highs_options, quiet
 
 INF = highspy.kHighsInf
@@ -46,7 +47,6 @@ _STATUS = {highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
            highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
            highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT}
 _DUAL_SIMPLEX, _PRIMAL_SIMPLEX = 1, 4  # HiGHS option simplex_strategy
-KEPT_BASES = 8  # optimal bases kept per instance, one per choice last solved
 SEARCH_RUNS = 24  # LPs the warm branch and bound may spend before HiGHS's MIP takes over
 INTEGRAL_TOL = 1e-6
 BACKOFF_TRIES = 4  # relaxations under a lowered cap tried before searching
@@ -54,6 +54,7 @@ CAP_STEP_MIN = 1e-4  # least cap reduction per try, relative to the cap
 WARM_SHARE = 0.1  # of the cold solve's iterations, a warm LP with columns fixed may take
 WARM_ITERATIONS_MIN = 200
 NO_ITERATION_LIMIT = 2_147_483_647  # HiGHS's default simplex_iteration_limit
+FEASIBILITY_TOL = 1e-7  # HiGHS's primal feasibility tolerance
 
 
 def highs_lp(M: Any, cost: np.ndarray | None = None) -> highspy.HighsLp:
@@ -90,6 +91,9 @@ class Columns:
     integral: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    rows: sparse.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
 
     @classmethod
     def of(cls, m: linopy.Model) -> Columns:
@@ -101,11 +105,24 @@ class Columns:
         lower, upper = np.asarray(M.lb, float), np.asarray(M.ub, float)
         lp = highs_lp(M, cost=np.zeros(len(vlabels)))
         integral = np.flatnonzero(np.isin(np.asarray(M.vtypes), ("B", "I")))
-        return cls(lp, vlabels, position, integral, lower, upper)
+        rows = M.A.tocsr() if M.A is not None else sparse.csr_matrix((0, len(vlabels)))
+        return cls(lp, vlabels, position, integral, lower, upper, rows,
+                   np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float))
 
     @property
     def n(self) -> int:
         return len(self.vlabels)
+
+    def feasible(self, x: np.ndarray, lower: np.ndarray | None = None,
+                 upper: np.ndarray | None = None) -> bool:
+        """Whether ``x`` meets every row and column bound of the model within
+        ``FEASIBILITY_TOL`` (relative to the bound, absolute below 1); ``lower``/``upper``
+        replace the column bounds."""
+        lower = self.lower if lower is None else lower
+        upper = self.upper if upper is None else upper
+        if not _within(x, lower, upper):
+            return False
+        return _within(self.rows @ x, self.row_lower, self.row_upper)
 
     def vector(self, expr: linopy.LinearExpression) -> np.ndarray:
         """The coefficient of each column in ``expr`` (a linear expression, no constant)."""
@@ -123,6 +140,19 @@ class Columns:
                 raise ValueError("the expression uses variables the solver does not see")
             np.add.at(out, cols, coeffs[keep])
         return out
+
+    def assign(self, m: linopy.Model, x: np.ndarray, values: dict[str, xr.DataArray]
+               ) -> None:
+        """Write each variable's values (labelled like the variable, or broadcastable to
+        it) into the column vector ``x``."""
+        for name, value in values.items():
+            labels = m.variables[name].labels
+            vals = (value if _same_cells(value, labels) else value.broadcast_like(labels)
+                    ).transpose(
+                *labels.dims).values.ravel()
+            flat = labels.values.ravel()
+            keep = flat >= 0
+            x[self.position[flat[keep]]] = vals[keep]
 
     def values(self, m: linopy.Model, x: np.ndarray,
                names: list[str] | None = None) -> dict[str, xr.DataArray]:
@@ -198,8 +228,6 @@ class CappedHighs:
                 labels = built.model.variables[name].labels.values.ravel()
                 mine = cols.position[labels[labels >= 0]]
                 self._priority[np.isin(cols.integral, mine)] = rank
-        # per binary choice (oldest first): the objective it was optimal for, and its basis
-        self._fixed_bases: dict[bytes, tuple[np.ndarray | None, highspy.HighsBasis]] = {}
         self._index = np.arange(cols.n, dtype=np.int32)
         self._cap: float | None = None
         # choices fixed in this minimize (by bounds and cap): the plan (None if infeasible)
@@ -215,15 +243,13 @@ class CappedHighs:
         self._cap = cap
 
     def _run(self, strategy: int, fixed: bool = False) -> Status:
-        """Re-solve warm with ``strategy``; ``fixed``: some integral columns were fixed.
+        """Re-solve warm with ``strategy``; ``fixed``: a node of :meth:`_search`, whose
+        integral columns were bounded.
 
-        Fixing integral columns often makes the LP infeasible (a site or a count that
-        cannot meet the cap). Warm dual simplex proves that slowly (llm-fleet frontier:
-        1,500–5,000 iterations, 0.5–1.5 s), while a cold solve with presolve, which removes
-        the fixed columns first, proves it in ~25 ms. So a ``fixed`` LP gets
-        ``WARM_SHARE`` of the first cold solve's iterations warm; past that it is handed
-        whole to a second HiGHS instance solving it from scratch with presolve, and its
-        optimal basis is copied back for the next warm start.
+        A node is often infeasible (a site or a count that cannot meet the cap), which warm
+        dual simplex proves slowly (see :meth:`_run_from_scratch`). So it gets
+        ``WARM_SHARE`` of the first cold solve's iterations warm; past that it is solved
+        from scratch.
         """
         h = self.h
         self._solved_by = h
@@ -247,7 +273,16 @@ class CappedHighs:
         return _STATUS.get(h.getModelStatus(), Status.ERROR)
 
     def _run_from_scratch(self) -> Status:
-        """Solve the current LP on the spare instance, with presolve (see :meth:`_run`)."""
+        """Solve the current LP from scratch, with presolve, on a spare HiGHS instance; its
+        optimal basis is copied back for the next warm start.
+
+        For an LP with integral columns fixed (a choice of sites, whole instance counts)
+        this is faster than warm simplex from the relaxation's basis: presolve removes the
+        fixed columns first. On the llm-fleet frontier warm dual simplex needed up to
+        1,500–5,000 iterations (0.5–1.5 s) to prove such an LP infeasible, and 200–700 for
+        many feasible ones (0.1–0.35 s), where a solve from scratch takes 25–75 ms; solving
+        every such LP this way made the frontier 5.6 s → 4.1 s.
+        """
         if self._spare is None:
             with quiet(not self.options.verbose):
                 self._spare = highspy.Highs()
@@ -267,14 +302,11 @@ class CappedHighs:
     def _x(self) -> np.ndarray:
         return np.asarray(self._solved_by.getSolution().col_value, dtype=float)
 
-    def minimize(self, objective: np.ndarray, cap: float | None = None,
-                 incumbents: tuple[np.ndarray, ...] = ()) -> ColumnSolution:
-        """Minimize ``objective·x`` with the cap at ``cap`` (None: no cap).
-
-        ``incumbents`` are column vectors of earlier solutions whose binary choices are
-        tried too (MILPs). Raises InfeasibleCap or SolverStopped.
-        """
-        t0 = time.perf_counter()
+    def relax(self, objective: np.ndarray, cap: float | None = None,
+              basis: highspy.HighsBasis | None = None) -> highspy.HighsBasis:
+        """Solve the LP relaxation of ``objective`` under ``cap``, warm from ``basis`` (else
+        from the last solve); returns its optimal basis. Raises InfeasibleCap or
+        SolverStopped."""
         h = self.h
         strategy = _DUAL_SIMPLEX
         if self._objective is None or not np.array_equal(objective, self._objective):
@@ -282,12 +314,28 @@ class CappedHighs:
             self._objective = objective.copy()
             strategy = _PRIMAL_SIMPLEX
         self._set_cap(cap)
-        self._tried.clear()
-        status, runs = self._run(strategy), 1
+        if basis is not None:
+            h.setBasis(basis)
+        status = self._run(strategy)
         if status is Status.INFEASIBLE:
             raise InfeasibleCap("no plan meets the cap" if cap is not None else "no plan")
         if status is not Status.OPTIMAL:
             raise SolverStopped(f"HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}")
+        return h.getBasis()
+
+    def minimize(self, objective: np.ndarray, cap: float | None = None,
+                 incumbents: tuple[np.ndarray, ...] = (),
+                 basis: highspy.HighsBasis | None = None) -> ColumnSolution:
+        """Minimize ``objective·x`` with the cap at ``cap`` (None: no cap).
+
+        ``incumbents`` are column vectors of earlier solutions whose binary choices are
+        tried too (MILPs); ``basis``: a start for the relaxation (e.g. its optimal basis,
+        found by :meth:`relax` on another instance). Raises InfeasibleCap or SolverStopped.
+        """
+        t0 = time.perf_counter()
+        self._tried.clear()
+        self.relax(objective, cap, basis)
+        runs = 1
         x = self._x()
         bound = float(objective @ x)
         if not len(self.cols.integral):
@@ -330,19 +378,18 @@ class CappedHighs:
 
         Generous first: on a frontier, closing the sites the relaxation barely uses tends to
         break the cap (llm-fleet frontier: 57 HiGHS runs instead of 59, ~6 % less time).
+        Runner-up last: where a cap pushes a job off its site or GPU model, the relaxation
+        still gives most of it to the old one, whose rounding cannot meet the cap.
         """
         cols, m = self.cols, self.built.model
         names = [n for n, v in m.variables.items()
                  if v.attrs.get("binary") or v.attrs.get("integer")]
         relaxed = cols.values(m, x, names)
         out: list[np.ndarray] = []
-        for rule in ("generous",) if generous_only else ("generous", "strict", "busy"):
+        for rule in ("generous",) if generous_only else ("generous", "strict", "busy",
+                                                           RUNNER_UP):
             choice = np.full(cols.n, np.nan)
-            for name, value in self.built.round_choices(relaxed, rule).items():
-                labels = m.variables[name].labels
-                vals = value.broadcast_like(labels).transpose(*labels.dims).values.ravel()
-                keep = labels.values.ravel() >= 0
-                choice[cols.position[labels.values.ravel()[keep]]] = vals[keep]
+            cols.assign(m, choice, self.built.round_choices(relaxed, rule))
             out.append(np.round(choice[cols.integral]))
         return out
 
@@ -386,7 +433,7 @@ class CappedHighs:
                                          ).tobytes()))
                 if key not in self._tried:  # else the same choice under the same bounds, cap
                     xc, n, over = self._plan_of(objective, choice, bound, lower, upper, limit,
-                                                basis, relaxed)
+                                                relaxed)
                     runs += n
                     self._tried[key] = (xc, over)
                 xc, over = self._tried[key]
@@ -409,7 +456,7 @@ class CappedHighs:
 
     def _plan_of(self, objective: np.ndarray, choice: np.ndarray, bound: float,
                  lower: np.ndarray, upper: np.ndarray, limit: float | None,
-                 basis: highspy.HighsBasis, relaxed: np.ndarray | None
+                 relaxed: np.ndarray | None
                  ) -> tuple[np.ndarray | None, int, float | None]:
         """One choice of :meth:`_round`: its best plan (or None), the LPs run, and the
         least excess over ``limit`` of its rounded counts (None if none broke it).
@@ -432,7 +479,7 @@ class CappedHighs:
                     xo[self.cols.integral[~open_]] = choice[~open_]
                 else:
                     runs += 1
-                    solved = self._open_lp(choice, lower, upper, basis)
+                    solved = self._open_lp(choice, lower, upper)
                     if solved is None:
                         break
                     xo = solved
@@ -443,8 +490,11 @@ class CappedHighs:
                     if over > 1e-9 * max(abs(limit), 1.0):
                         excess = over if excess is None else min(excess, over)
                         continue  # breaks the cap whatever the LP does
-                xc, n = self._fixed(whole, basis, limit)
-                runs += n
+                xc = None if source == "fixed" else self._assembled(xo, whole, lower, upper,
+                                                                   limit)
+                if xc is None or _gap(float(objective @ xc), bound) > self.options.mip_rel_gap:
+                    xc, n = self._fixed(whole, limit)  # the LP may route the rest better
+                    runs += n
                 if xc is not None:
                     if best is None or objective @ xc < objective @ best:
                         best = xc
@@ -454,15 +504,35 @@ class CappedHighs:
                 break
         return best, runs, excess
 
-    def _open_lp(self, choice: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 basis: highspy.HighsBasis) -> np.ndarray | None:
+    def _assembled(self, x: np.ndarray, whole: np.ndarray, lower: np.ndarray,
+                   upper: np.ndarray, limit: float | None) -> np.ndarray | None:
+        """``x`` with its integral columns set to ``whole``, if that is a plan: within
+        ``lower``/``upper`` (the integral columns' bounds), every row, and ``limit``.
+
+        Counts rounded up from an LP optimum usually leave its other columns feasible (more
+        capacity, the same routing), so the LP with the counts fixed is only needed where
+        this fails or is not close enough to the bound."""
+        cols = self.cols
+        xa = x.copy()
+        xa[cols.integral] = whole
+        col_lower, col_upper = cols.lower.copy(), cols.upper.copy()
+        col_lower[cols.integral], col_upper[cols.integral] = lower, upper
+        if not cols.feasible(xa, col_lower, col_upper):
+            return None
+        if limit is not None and not _within(np.array([self.cap_vector @ xa]),
+                                             np.array([-np.inf]), np.array([limit])):
+            return None
+        return xa
+
+    def _open_lp(self, choice: np.ndarray, lower: np.ndarray, upper: np.ndarray
+                 ) -> np.ndarray | None:
         """The LP optimum with the integral columns fixed at ``choice`` except where it is
         NaN (instance counts, kept within ``lower``/``upper``); None if infeasible."""
         idx = self.cols.integral.astype(np.int32)
         open_ = np.isnan(choice)
         self.h.changeColsBounds(len(idx), idx, np.where(open_, lower, choice),
                                 np.where(open_, upper, choice))
-        return self._x() if self._solve_fixed(b"open" + choice.tobytes(), basis) else None
+        return self._x() if self._run_from_scratch() is Status.OPTIMAL else None
 
     def _count_tries(self, x: np.ndarray) -> list[np.ndarray]:
         """The integral columns at ``x`` with its counts rounded: services rounded up only
@@ -473,8 +543,7 @@ class CappedHighs:
             tries.append(every_cell)
         return tries
 
-    def _fixed(self, choice: np.ndarray, basis: highspy.HighsBasis, limit: float | None
-               ) -> tuple[np.ndarray | None, int]:
+    def _fixed(self, choice: np.ndarray, limit: float | None) -> tuple[np.ndarray | None, int]:
         """The LP with every integral column fixed at ``choice`` and the cap at ``limit``:
         its optimum (or None when infeasible) and the LPs run."""
         h, idx = self.h, self.cols.integral.astype(np.int32)
@@ -482,32 +551,11 @@ class CappedHighs:
         cap = self._cap
         self._set_cap(limit)
         try:
-            if not self._solve_fixed(choice.tobytes(), basis):
+            if self._run_from_scratch() is not Status.OPTIMAL:
                 return None, 1
         finally:
             self._set_cap(cap)
         return self._x(), 1
-
-    def _solve_fixed(self, key: bytes, basis: highspy.HighsBasis) -> bool:
-        """Solve after integral columns were fixed (``key`` names the choice): warm from the
-        basis kept from this choice's last solve (a neighbouring point's, a cap step away),
-        else from ``basis`` (the relaxation's optimum, not a failed candidate's last basis).
-        True if optimal; the optimal basis is kept for next time."""
-        h = self.h
-        strategy = _DUAL_SIMPLEX
-        if key in self._fixed_bases:
-            objective_then, kept = self._fixed_bases.pop(key)
-            h.setBasis(kept)
-            if objective_then is not self._objective:
-                strategy = _PRIMAL_SIMPLEX  # still feasible, no longer optimal
-        else:
-            h.setBasis(basis)
-        if self._run(strategy, fixed=True) is not Status.OPTIMAL:
-            return False
-        self._fixed_bases[key] = (self._objective, h.getBasis())
-        while len(self._fixed_bases) > KEPT_BASES:
-            del self._fixed_bases[next(iter(self._fixed_bases))]
-        return True
 
     def _round_below_cap(self, objective: np.ndarray, cap: float, x: np.ndarray,
                          bound: float, lower: np.ndarray, upper: np.ndarray,
@@ -556,11 +604,7 @@ class CappedHighs:
         values = cols.values(m, x, names)
         binaries = {n: values[n].round() for n in names if m.variables[n].attrs.get("binary")}
         out = x.copy()
-        for name, value in self.built.round_instances(values, binaries, compact).items():
-            labels = m.variables[name].labels
-            vals = value.broadcast_like(labels).transpose(*labels.dims).values.ravel()
-            keep = labels.values.ravel() >= 0
-            out[cols.position[labels.values.ravel()[keep]]] = vals[keep]
+        cols.assign(m, out, self.built.round_instances(values, binaries, compact))
         return np.round(out[cols.integral])
 
     def _search(self, objective: np.ndarray, x: np.ndarray, bound: float,
@@ -669,6 +713,24 @@ class CappedHighs:
                              if self.options.time_limit_s is not None else INF)
             h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), np.uint8))
             h.setBasis(basis)
+
+
+def _same_cells(a: xr.DataArray, b: xr.DataArray) -> bool:
+    """Whether ``a`` and ``b`` have the same dimensions with the same index on each."""
+    if set(a.dims) != set(b.dims):
+        return False
+    for d in b.dims:
+        ia, ib = a.indexes.get(d), b.indexes.get(d)
+        if ia is None or ib is None or not ia.equals(ib):
+            return False
+    return True
+
+
+def _within(v: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+    with np.errstate(invalid="ignore"):  # inf − inf where a bound is infinite
+        low = v - lower >= -FEASIBILITY_TOL * np.maximum(1.0, np.abs(lower))
+        high = upper - v >= -FEASIBILITY_TOL * np.maximum(1.0, np.abs(upper))
+    return bool((low | np.isneginf(lower)).all() and (high | np.isposinf(upper)).all())
 
 
 def _gap(value: float, bound: float) -> float:

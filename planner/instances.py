@@ -322,32 +322,41 @@ def _load_rows(reach: np.ndarray, demand: np.ndarray, lose_one: bool
 # --- rounding -------------------------------------------------------------------------
 
 
-def _quota_room(p: Problem, cells: xr.DataArray, services: xr.DataArray | None
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _quota_room(p: Problem, services: xr.DataArray | None) -> tuple[np.ndarray, np.ndarray]:
     """For the job cells [job, option, region, hour]: ``quota_at`` [option, region, hour]
     the flat index of each cell's (GPU model, region, hour) and ``quota_room`` the GPUs of
     each model left under the region's quota once the rounded services run (inf where
     there is no quota)."""
+    at, room0, service_gpus = p.memo("round-quota", lambda: _quota_cells(p))
+    room = room0.copy()
+    if services is not None:
+        for g, names, gpi in service_gpus:
+            use = (services.sel(option=names) * gpi).sum(["service", "option"])
+            room[g] -= use.transpose("region", "hour").values
+    return at, np.append(room.ravel(), np.inf)  # the last slot: models with no quota row
+
+
+def _quota_cells(p: Problem) -> tuple[np.ndarray, np.ndarray, list]:
+    """What :func:`_quota_room` reads on every call: each job cell's flat index, the quota
+    [gpu, region, hour], and per GPU model the service options of it with their GPUs per
+    instance."""
     o = p.job_options
     gpus = list(p.quota_gpus.indexes["gpu"])
     n_r, n_h = len(p.regions), len(p.hours)
     quota = p.quota_gpus.transpose("gpu", "region").fillna(np.inf).values.astype(float)
     room = np.repeat(quota[:, :, None], n_h, axis=2)
-    if services is not None:
-        so = p.service_options
-        for g, gpu in enumerate(gpus):
-            names = so.options_of_gpu(gpu) if gpu in so.gpu_of.values() else []
-            if names:
-                use = (services.sel(option=names) * so.gpus_per_instance.sel(option=names)
-                       .fillna(0.0)).sum(["service", "option"])
-                room[g] -= use.transpose("region", "hour").values
+    so = p.service_options
+    service_gpus = []
+    for g, gpu in enumerate(gpus):
+        names = so.options_of_gpu(gpu) if so is not None and gpu in so.gpu_of.values() else []
+        if names:
+            service_gpus.append((g, names, so.gpus_per_instance.sel(option=names).fillna(0.0)))
     g_of = np.array([gpus.index(o.gpu_of[n]) if o.gpu_of[n] in gpus else -1
-                     for n in cells.indexes["option"]])
+                     for n in o.options])
     at = (g_of[:, None, None] * n_r * n_h + np.arange(n_r)[None, :, None] * n_h
           + np.arange(n_h)[None, None, :])
-    flat = np.append(room.ravel(), np.inf)  # the last slot: models with no quota row
-    at = np.where(g_of[:, None, None] >= 0, at, len(flat) - 1)
-    return at, flat
+    at = np.where(g_of[:, None, None] >= 0, at, room.size)
+    return at, room, service_gpus
 
 
 def round_instances(p: Problem, values: dict[str, xr.DataArray],
@@ -503,13 +512,12 @@ def _round_jobs(p: Problem, values: dict[str, xr.DataArray], choice: dict[str, x
     relaxed = values["Job-instances"]
     v = (relaxed.fillna(0.0) * _open_cells(p, values, choice)).transpose(
         "job", "option", "region", "hour")
-    coef = (o.gpus_per_instance * o.work_per_gpu_hour * p.dt_h).fillna(0.0).broadcast_like(
-        v).transpose(*v.dims).values
-    upper = o.max_instances.where(o.available, 0.0).broadcast_like(v).transpose(
-        *v.dims).values
-    gpi = o.gpus_per_instance.fillna(0.0).broadcast_like(v).transpose(*v.dims).values
-    usd = o.usd_per_instance_hour.fillna(np.inf).broadcast_like(v).transpose(*v.dims).values
-    quota_at, quota_room = _quota_room(p, v, services)
+    coef, upper, gpi, usd = p.memo("round-job-cells", lambda: tuple(
+        a.broadcast_like(v).transpose(*v.dims).values for a in (
+            (o.gpus_per_instance * o.work_per_gpu_hour * p.dt_h).fillna(0.0),
+            o.max_instances.where(o.available, 0.0), o.gpus_per_instance.fillna(0.0),
+            o.usd_per_instance_hour.fillna(np.inf))))
+    quota_at, quota_room = _quota_room(p, services)
     x = v.values.copy()
     needs = p.job_gpu_hours.values.astype(float)
     floors = [_floor_job(x[j], coef[j], upper[j], needs[j]) for j in range(len(needs))]

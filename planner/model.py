@@ -64,12 +64,16 @@ from planner.problem import Problem
 from planner.terms import Terms
 from planner.units import G_PER_T
 
-# Which binaries to branch on first: a job's site moves all of its GPU-hours, its hourly
-# location one hour of them, a service site about one warm GPU (unlisted blocks: 0).
-BRANCH_PRIORITY = {"Job-site": 2, "Job-location": 1}
+# Which integral columns to branch on first: a job's GPU model and its site move all of its
+# GPU-hours (a relaxation that mixes two GPU models under a carbon cap sits ~11 % below
+# either: flex-fleet's frontier), its hourly location one hour of them, a service site
+# about one warm GPU, an instance count one instance (unlisted blocks: 0).
+BRANCH_PRIORITY = {"Job-hardware": 2, "Job-site": 2, "Job-location": 1}
 
-# How the LP relaxation's binaries are rounded (see BuiltModel.round_choices)
+# How the LP relaxation's binaries are rounded (see BuiltModel.round_choices); the
+# frontier also tries RUNNER_UP
 ROUNDING_RULES = ("strict", "busy", "generous")
+RUNNER_UP = "runner-up"
 
 
 @dataclass(frozen=True)
@@ -114,25 +118,34 @@ class BuiltModel:
         """``open_`` [service, region] topped up, largest ``value`` first, until every metro
         with demand has a deployed region in reach and, for a service that must survive
         the loss of a region, two in its failover reach."""
+        v = value.transpose("service", "region").values
+        o = open_.transpose("service", "region").values.astype(bool)
+        for reach, applies, n in self.problem.memo("cover-metros", self._cover_rules):
+            reach = reach & ~np.isnan(v)[:, None, :]  # [service, metro, region]
+            for _ in range(n):  # each pass opens at most one region per short metro
+                short = applies & ((reach & o[:, None, :]).sum(axis=2) < n)
+                if not short.any():
+                    break
+                score = np.where(reach & ~o[:, None, :] & short[:, :, None], v[:, None, :],
+                                 -1.0)
+                best = (score == score.max(axis=2, keepdims=True)) & (score >= 0)
+                o = o | best.any(axis=1)
+        return open_.transpose("service", "region").copy(data=o).transpose(*open_.dims)
+
+    def _cover_rules(self) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """For :meth:`_cover_metros`: (reach [service, metro, region], the metros it applies
+        to [service, metro], regions each needs)."""
         p = self.problem
+        order = ("service", "metro", "region")
         has_demand = (p.demand_rps > 0).any("hour")
-        need = [(p.flow_allowed, 1)]
-        if p.failover_allowed is not None:
-            need.append((p.failover_allowed, 2))
         survive = xr.DataArray([s.survive_region_loss for s in p.scenario.inference],
                                coords=[p.services])
-        o = open_.copy()
-        for reach, n in need:
-            applies = has_demand & (survive if n == 2 else True)
-            reach = reach & value.notnull()
-            for _ in range(n):  # each pass opens at most one region per short metro
-                short = applies & ((reach & o).sum("region") < n)
-                if not bool(short.any()):
-                    break
-                score = value.where(reach & ~o & short).fillna(-1.0)
-                best = (score == score.max("region")) & (score >= 0)
-                o = o | best.any("metro")
-        return o
+        rules = [(p.flow_allowed, has_demand, 1)]
+        if p.failover_allowed is not None:
+            rules.append((p.failover_allowed, has_demand & survive, 2))
+        return [(reach.transpose(*order).values.astype(bool),
+                 applies.broadcast_like(reach).any("region").transpose(*order[:2]).values,
+                 n) for reach, applies, n in rules]
 
     def _serves_most_periods(self, relaxed: dict[str, xr.DataArray]) -> xr.DataArray | bool:
         """[service, region]: the relaxation runs half an instance or more of the service
@@ -155,36 +168,37 @@ class BuiltModel:
 
         ``rule`` is one of :data:`ROUNDING_RULES`: ``strict`` keeps what the relaxation
         uses at ≥ 0.5, ``busy`` also the regions it runs a service in most hours,
-        ``generous`` anything in use. ``Job-site``: a single-region job opens its largest
-        site; other jobs open every site in use. ``Job-location``: the largest region each
-        hour. ``Service-site``: by the rule, topped up by value to min_regions (2 for a
-        service that must survive the loss of a region). ``Job-run``: see
+        ``generous`` anything in use; :data:`RUNNER_UP` is ``generous`` except that a job
+        takes the GPU model and (single-region) the site with the second-largest value
+        where the relaxation uses it (the largest one may be what cannot meet a carbon
+        cap). ``Job-site``: a single-region job opens its largest site; other jobs open
+        every site in use. ``Job-location``: the largest region each hour.
+        ``Service-site``: by the rule, topped up by value to min_regions (2 for a service
+        that must survive the loss of a region). ``Job-run``: see
         :func:`planner.gang.round_runs` (within the rounded sites and locations).
         ``Job-hardware``: the GPU model with the largest value. Instance counts are left
         to :meth:`round_instances`, given this choice.
         """
-        if rule not in ROUNDING_RULES:
-            raise ValueError(f"rounding rule {rule!r} is not one of {ROUNDING_RULES}")
+        if rule not in (*ROUNDING_RULES, RUNNER_UP):
+            raise ValueError(f"rounding rule {rule!r} is not one of "
+                             f"{(*ROUNDING_RULES, RUNNER_UP)}")
         sc = self.problem.scenario
         out: dict[str, xr.DataArray] = {}
-        generous = rule == "generous"
+        generous = rule in ("generous", RUNNER_UP)
+        pick = _runner_up if rule == RUNNER_UP else _largest
         cut = 1e-6 if generous else 0.5
         for name, value in relaxed.items():
             v = value.fillna(0.0)
             if name == "Job-run" or name in INSTANCE_NAMES:
                 continue  # Job-run after the sites and locations it must agree with
             if name == "Job-hardware":
-                v = v.where(self._hardware_can_finish(), -1.0)
-                out[name] = ((v == v.max("gpu")) & (v.rank("gpu") == v.sizes["gpu"])
-                             ).astype(float)
+                out[name] = pick(v.where(self._hardware_can_finish(), -1.0), "gpu")
             elif name == "Job-site":
                 single = xr.DataArray([j.single_region for j in sc.training],
                                       coords=[self.problem.jobs])
-                top = (v == v.max("region")) & (v.rank("region") == v.sizes["region"])
-                out[name] = xr.where(single, top, v > 1e-6).astype(float)
+                out[name] = xr.where(single, pick(v, "region"), v > 1e-6).astype(float)
             elif name == "Job-location":
-                out[name] = ((v == v.max("region"))
-                             & (v.rank("region") == v.sizes["region"])).astype(float)
+                out[name] = _largest(v, "region")
             elif name == "Service-site":
                 k = xr.DataArray([max(s.min_regions, 2 if s.survive_region_loss else 1)
                                   for s in sc.inference], coords=[self.problem.services])
@@ -375,3 +389,23 @@ def build(p: Problem, *, elastic: bool = False, whole_instances: bool = True) ->
         m.add_objective(built.objective(sc.objective.carbon_price_usd_per_tco2e,
                                         sc.objective.water_price_usd_per_m3))
     return built
+
+
+def _largest(v: xr.DataArray, dim: str) -> xr.DataArray:
+    """1.0 at the largest value along ``dim`` (the first one on a tie), else 0.0."""
+    return _one_hot(v, dim, v.argmax(dim))
+
+
+def _runner_up(v: xr.DataArray, dim: str) -> xr.DataArray:
+    """1.0 at the second-largest value along ``dim`` where it is in use (> 1e-6), else at
+    the largest."""
+    top = _largest(v, dim)
+    rest = v.where(top == 0, -np.inf)
+    second = _one_hot(v, dim, rest.argmax(dim))
+    in_use = (rest.max(dim) > 1e-6)
+    return xr.where(in_use, second, top).transpose(*v.dims)
+
+
+def _one_hot(v: xr.DataArray, dim: str, at: xr.DataArray) -> xr.DataArray:
+    position = xr.DataArray(np.arange(v.sizes[dim]), coords={dim: v[dim]}, dims=dim)
+    return (position == at).astype(float).transpose(*v.dims)

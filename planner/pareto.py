@@ -8,10 +8,12 @@ second among the slowest of all). Both are Pareto-optimal (positive weights). Be
 them, carbon caps ε_k evenly spaced; each point minimizes cost (and the scenario's water
 cost) subject to carbon ≤ ε_k.
 
-Speed: the model is handed to HiGHS once per worker thread (:mod:`planner.epsilon`), and
-the points are walked in small cap steps from both ends at once, one HiGHS instance per
-end, each re-solve warm-started from its neighbour. Plans are read out of a point only when
-asked for (``FrontierPoint.plan``). Dominated and duplicate points are marked, the knee is
+Speed: the model is handed to HiGHS once per HiGHS instance (:mod:`planner.epsilon`). One
+instance walks the LP relaxations in small cap steps from the cost end, each warm from its
+neighbour (a few simplex iterations); the points themselves (rounding to whole instances,
+proving the gap) are split between ``LANES`` instances that start from the walker's
+optimal bases and run in parallel. Plans are read out of a point only when asked for
+(``FrontierPoint.plan``). Dominated and duplicate points are marked, the knee is
 the point farthest from the chord between the ends in normalized (cost, carbon) space, and
 the marginal abatement cost between neighbours is Δcost / Δcarbon in USD per tCO2e.
 """
@@ -20,8 +22,6 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -190,6 +190,10 @@ class _Reader:
 
 
 _DONE = object()
+# Points are split between this many lanes (every LANES-th point), each with its own HiGHS
+# instance and its own previous point as the first choice to try: the frontier is the same
+# whatever the number of threads running the lanes.
+LANES = 2
 
 
 def trace_frontier(session: PlanSession, points: int = 21,
@@ -197,9 +201,11 @@ def trace_frontier(session: PlanSession, points: int = 21,
                    workers: int | None = None) -> Frontier:
     """Trace ``points`` plans from the cost minimum to the carbon minimum.
 
-    ``workers`` threads (default: 2, or 1 on a one-core machine) each drive one HiGHS
-    instance, whatever the session's backend (the frontier lives on HiGHS's warm
-    re-solves); ``progress(done, total)`` is called from the calling thread only. With
+    ``workers`` threads (default: 2, or 1 on a one-core machine) run the points' lanes, and
+    one more walks the relaxations, each on its own HiGHS instance whatever the session's
+    backend (the frontier lives on HiGHS's warm re-solves); the points are the same
+    whatever the number of threads. ``progress(done, total)`` is called from the calling
+    thread only. With
     whole instances each point is proven within the session's ``frontier_mip_rel_gap``
     (each point states the gap it reached).
     Raises InfeasibleError (with reasons) or SolverError.
@@ -220,45 +226,59 @@ def trace_frontier(session: PlanSession, points: int = 21,
             progress(done, points)
 
     options = replace(session.options, mip_rel_gap=session.options.frontier_mip_rel_gap)
-    solvers = [CappedHighs(session.built, cols, reader.carbon, options) for _ in range(2)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier") as pool:
-        ends = [pool.submit(solvers[0].minimize, hi_obj), pool.submit(solvers[1].minimize,
-                                                                      lo_obj)]
+    lanes = [CappedHighs(session.built, cols, reader.carbon, options) for _ in range(LANES)]
+    walker = CappedHighs(session.built, cols, reader.carbon, options)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier") as pool, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontier-walk") as walk:
+        ends = [pool.submit(lanes[0].minimize, hi_obj), pool.submit(lanes[1].minimize, lo_obj)]
         for _ in as_completed(ends):
             tick()
         hi, lo = (_result(session, f) for f in ends)
         c_hi, c_lo = float(reader.carbon @ hi.x), float(reader.carbon @ lo.x)
-        caps = deque(c_hi - k / (points - 1) * (c_hi - c_lo) for k in range(1, points - 1))
-        lock = threading.Lock()
+        caps = [c_hi - k / (points - 1) * (c_hi - c_lo) for k in range(1, points - 1)]
+        bases: list[Future[Any]] = [Future() for _ in caps]
+        start = lanes[0].h.getBasis()  # the cost end's relaxation
+
+        def relax_all() -> None:
+            # the relaxations, one cap step at a time from the cost end (each a few warm
+            # simplex iterations); a failure reaches every lane waiting for a basis
+            try:
+                basis = start
+                for cap, future in zip(caps, bases, strict=True):
+                    basis = walker.relax(hi_obj, cap, basis)
+                    future.set_result(basis)
+            except BaseException as err:
+                for future in bases:
+                    if not future.done():
+                        future.set_exception(err)
+                raise
+
         results: queue.Queue[Any] = queue.Queue()
 
-        def walk(solver: CappedHighs, from_top: bool, start: ColumnSolution) -> None:
-            # Each walker takes the next cap at its own end: the two meet in the middle,
-            # however unequal their step times.
-            prev = start
+        def solve_lane(lane: int) -> None:
+            # every LANES-th point from the cost end, each warm from the walker's basis,
+            # trying the lane's previous point's choice first
+            prev = hi
             try:
-                while True:
-                    with lock:
-                        if not caps:
-                            return
-                        cap = caps.popleft() if from_top else caps.pop()
-                    prev = solver.minimize(hi_obj, cap, (prev.x,))
-                    results.put((cap, prev))
+                for k in range(lane, len(caps), LANES):
+                    prev = lanes[lane].minimize(hi_obj, caps[k], (prev.x,),
+                                                basis=bases[k].result())
+                    results.put((caps[k], prev))
             finally:
                 results.put(_DONE)
 
-        walkers = [pool.submit(walk, solvers[0], True, hi),
-                   pool.submit(walk, solvers[1], False, lo)]
+        walking = walk.submit(relax_all)
+        solving = [pool.submit(solve_lane, lane) for lane in range(LANES)]
         solved: list[tuple[float, ColumnSolution]] = []
         finished = 0
-        while finished < len(walkers):
+        while finished < len(solving):
             item = results.get()
             if item is _DONE:
                 finished += 1
             else:
                 solved.append(item)
                 tick()
-        for f in walkers:
+        for f in [walking, *solving]:
             _result(session, f, end_point=False)
     pts = [reader.point(hi, None), reader.point(lo, None)]
     pts += [reader.point(sol, cap) for cap, sol in solved]

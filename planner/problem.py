@@ -15,9 +15,10 @@ Arrays are xarray DataArrays over the dimensions ``job``, ``service``, ``metro``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import xarray as xr
@@ -35,6 +36,8 @@ from planner.prep.periods import Periods, make_periods
 from planner.prep.regions import Candidates, candidate_regions, cheapest_offers
 from planner.prep.training import TrainingArrays, training_arrays
 from planner.scenario import Scenario
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,17 @@ class Problem:
     # [service, metro, region]: where a metro may be served while a region is lost
     # (residency, jurisdiction, offer and the failover SLO); None without inference
     failover_allowed: xr.DataArray | None = None
+    # arrays derived from the fields above, each computed on first use (see memo); a copy
+    # made with dataclasses.replace starts empty
+    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False,
+                                    repr=False)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once per problem: derived arrays that code run many
+        times per solve (the rounding of whole instances) would otherwise rebuild."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
     @property
     def dt_h(self) -> xr.DataArray:

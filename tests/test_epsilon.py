@@ -146,30 +146,39 @@ def test_search_splits_an_instance_count_at_its_relaxed_value():
     assert up_lo == down_hi + 1 and up_lo > 1
 
 
-def test_fixed_lps_solved_from_scratch_give_the_warm_plans():
-    # Past its warm iteration budget a fixed LP is solved again from scratch with presolve
-    # (a spare HiGHS instance). With no budget at all every fixed LP goes there: the
-    # frontier must be the same, point by point.
-    def frontier(budget: int | None) -> list[tuple[float, float]]:
-        session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(gpus_per_instance=8))
+def test_search_nodes_solved_from_scratch_give_the_warm_plans():
+    # Past its warm iteration budget a node of the warm search is solved again from
+    # scratch with presolve (a spare HiGHS instance). With no budget at all every node goes
+    # there: the point must be the same plan with the same proven bound.
+    scenario = JOB.replace("gpu_hours: 100, max_gpus: 10", "gpu_hours: 100, max_gpus: 40")
+
+    def point(budget: int | None) -> tuple[float, float, int]:
+        session = PlanSession(load_scenario_text(scenario), tiny_catalog(gpus_per_instance=3))
         cols = Columns.of(session.built.model)
         carbon = cols.vector(session.built.carbon_tco2e())
         cost = cols.vector(session.built.cost_usd())
         h = CappedHighs(session.built, cols, carbon, session.options)
-        lo, hi = h.minimize(cost + 1e6 * carbon), h.minimize(cost)
+        h._round = lambda *args, **kwargs: (None, 0, None)
+        h._round_below_cap = lambda *args, **kwargs: (None, 0)
+        h.minimize(cost)
         if budget is not None:
             h._warm_iterations = budget
-        out = []
-        for f in np.linspace(0.1, 0.9, 5):
-            cap = f * float(carbon @ lo.x) + (1 - f) * float(carbon @ hi.x)
-            sol = h.minimize(cost, cap)
-            assert float(carbon @ sol.x) <= cap * (1 + 1e-9)
-            out.append((sol.objective, sol.bound))
-        assert (h._spare is not None) == (budget == 0)
-        return out
+        from_scratch = 0
+        run_from_scratch = h._run_from_scratch
 
-    warm, scratch = frontier(None), frontier(0)
-    np.testing.assert_allclose(scratch, warm, rtol=1e-9)
+        def counting():
+            nonlocal from_scratch
+            from_scratch += 1
+            return run_from_scratch()
+
+        h._run_from_scratch = counting
+        sol = h.minimize(cost, 0.03162)
+        assert sol.method == "branched"
+        return sol.objective, sol.bound, from_scratch
+
+    warm, scratch = point(None), point(0)
+    assert warm[2] == 0 and scratch[2] > 0  # the budget sends the nodes to scratch
+    assert scratch[:2] == pytest.approx(warm[:2], rel=1e-9)
 
 
 def test_search_keeps_the_bound_of_a_child_it_could_not_solve():
