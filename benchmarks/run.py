@@ -58,7 +58,9 @@ HOURS = 168
 TARGETS = {"lp_linopy_over_raw": 1.3, "week_total_s": 90.0, "week_peak_rss_mb": 4096.0,
            "week_whole_total_s": 150.0, "week_whole_peak_rss_mb": 6144.0,
            "week_whole_mip_gap": 0.01, "pareto_over_single": 5.0,
-           "rowwise_baseline_over_raw": 5.0}
+           # a frontier of whole-instance plans (llm-fleet), each point a MILP proven
+           # within the frontier's gap
+           "pareto_whole_over_single": 6.0, "rowwise_baseline_over_raw": 5.0}
 
 
 def _peak_rss_mb() -> float:
@@ -464,10 +466,11 @@ def case_pareto(cfg: dict[str, Any]) -> dict[str, Any]:
         return {"skipped": "planner.pareto is not available in this checkout"}
     r = _child("pareto", points=cfg["pareto_points"], smoke=cfg is SMOKE,
                repeats=cfg["repeats"])
-    r["target_frontier_over_single"] = TARGETS["pareto_over_single"]
-    r["met"] = r["frontier_over_single"] <= TARGETS["pareto_over_single"]
+    r["target_frontier_over_single"] = TARGETS["pareto_whole_over_single"]
+    r["met"] = r["frontier_over_single"] <= TARGETS["pareto_whole_over_single"]
     lp = _child("pareto", points=cfg["pareto_points"], smoke=cfg is SMOKE,
                 lp_vars=cfg["pareto_lp_vars"], repeats=cfg["repeats"])
+    lp["target_frontier_over_single"] = TARGETS["pareto_over_single"]
     lp["met"] = lp["frontier_over_single"] <= TARGETS["pareto_over_single"]
     r["lp_fleet"] = lp
     return r

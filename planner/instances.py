@@ -405,8 +405,11 @@ def _compact_services(p: Problem, v: xr.DataArray) -> xr.DataArray:
     x = v.transpose("service", "option", "region", "hour").values
     base = np.floor(x + 1e-6).clip(min=0.0)
     frac = np.where(x - base > 1e-6, x - base, -np.inf)  # -inf: cannot round up
-    rps = (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).fillna(0.0)
-    per = rps.transpose("service", "option", "region").values  # [s, o, r] rps/instance
+    per, gpi, load_sets = p.memo("compact-services", lambda: (
+        (o.gpus_per_instance * o.work_per_gpu_hour).where(o.available).fillna(0.0)
+        .transpose("service", "option", "region").values,  # [s, o, r] rps/instance
+        o.gpus_per_instance.fillna(0.0).transpose("service", "option", "region").values,
+        _service_load_sets(p)))
 
     def raise_where(s: int, cells: np.ndarray, short: np.ndarray) -> bool:
         """Round up, in each hour that is ``short``, the largest fraction among ``cells``
@@ -422,13 +425,12 @@ def _compact_services(p: Problem, v: xr.DataArray) -> xr.DataArray:
         frac[s, oi, ri, hours] = -np.inf
         return True
 
-    for s, inside, load in _service_load_sets(p):
+    for s, inside, load in load_sets:
         cells = np.broadcast_to(inside[None, :], per[s].shape)
         while raise_where(s, cells, (base[s] * per[s][:, :, None])[:, inside].sum(axis=(0, 1))
                           < load * (1 - 1e-9)):
             pass
     warm = [sv.warm_gpus_per_region for sv in p.scenario.inference]
-    gpi = o.gpus_per_instance.fillna(0.0).transpose("service", "option", "region").values
     for s in range(len(p.services)):
         deployed = (x[s] > 1e-6).any(axis=(0, 2))  # [region]
         for r in np.flatnonzero(deployed):

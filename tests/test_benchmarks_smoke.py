@@ -96,3 +96,23 @@ def test_pareto(smoke_doc: dict) -> None:
     assert pareto["points_returned"] >= 2
     week_ipm = smoke_doc["cases"]["week_2m"]["with_highs_ipm"]
     assert week_ipm["objective_usd"] > 0 and week_ipm["status"] == "optimal"
+
+
+def test_instances_bench_with_the_frontier(tmp_path: Path) -> None:
+    from benchmarks import instances_bench
+
+    out = tmp_path / "instances.json"
+    instances_bench.main(["--repeats", "1", "--only", "flex-fleet", "--frontier",
+                          "--out", str(out)])
+    doc = json.loads(out.read_text())
+    (row,) = doc["examples"]
+    assert row["example"] == "flex-fleet" and 0 <= row["whole_mip_gap"] <= 0.005
+    assert row["compute_usd"] == pytest.approx(row["sum_instance_hours_x_price_usd"], rel=1e-3)
+    assert row["whole_objective_usd"] >= row["relaxed_objective_usd"] * (1 - 1e-9)
+    frontier = doc["frontier"]
+    assert frontier["points"] == 21 and len(frontier["frontier_s"]) == 1
+    _positive(frontier, ("frontier_median_s", "one_solve_median_s", "frontier_over_single"))
+    assert frontier["frontier_over_single"] == pytest.approx(
+        frontier["frontier_median_s"] / frontier["one_solve_median_s"])
+    assert 0 <= frontier["max_point_gap"] <= 0.005  # the frontier's default proven gap
+    assert sum(frontier["points_by_method"].values()) == 21

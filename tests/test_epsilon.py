@@ -198,3 +198,70 @@ def test_search_keeps_the_bound_of_a_child_it_could_not_solve():
     best, proven, runs = h._search(cost, x, bound, None)
     assert best is None and runs >= 1
     assert proven == pytest.approx(bound, rel=1e-12)  # not +inf: no node was pruned
+
+
+def test_search_branches_on_the_gpu_model_first():
+    # X2 does half an X1's work for $0.9/GPU-h in us-east-1 (500 g/kWh); X1 runs only in
+    # europe-north1 ($3.0, 100 g/kWh). 100 GPU-h of work: X2 alone costs $180 for 0.102 t,
+    # X1 alone $300 for 0.011 t. Under a 0.05 t cap the relaxation mixes the two models
+    # (λ = 0.039/0.091 of the work on X2: $248.57) though a job runs on one; the plan is
+    # X1 alone ($300). The first branch must be the GPU model (the bound moves from $248.57
+    # to $300), not an instance count (it barely moves).
+    from test_instances import HEAD, two_gpu_catalog
+
+    cat = two_gpu_catalog(0.9)
+    offers = cat.gpu_offers
+    cat = cat.with_tables("tiny+X2, X1 on gcp only", gpu_offers=offers[
+        ~((offers.gpu_model == "X1") & (offers.provider == "aws"))])
+    text = HEAD.replace("[aws]", "[aws, gcp]") + """
+training:
+  - {name: j, gpu_hours: 100, max_gpus: 20, gpus: {X1: 1.0, X2: 0.5}}
+"""
+    session = PlanSession(load_scenario_text(text), cat)
+    cols = Columns.of(session.built.model)
+    carbon = cols.vector(session.built.carbon_tco2e())
+    cost = cols.vector(session.built.cost_usd())
+    h = CappedHighs(session.built, cols, carbon, session.options)
+    h.minimize(cost)
+    hardware = session.built.model.variables["Job-hardware"].labels.values.ravel()
+    hardware = set(cols.position[hardware[hardware >= 0]].tolist())
+    lower0, upper0 = cols.lower[cols.integral], cols.upper[cols.integral]
+    branched: list[int] = []
+    run = h._run
+
+    def recording_run(*args, **kwargs):
+        lp = h.h.getLp()
+        lo = np.asarray(lp.col_lower_)[cols.integral]
+        up = np.asarray(lp.col_upper_)[cols.integral]
+        changed = np.flatnonzero((lo != lower0) | (up != upper0))
+        if len(changed) == 1:  # a child of the root
+            branched.append(int(cols.integral[changed[0]]))
+        return run(*args, **kwargs)
+
+    h._run = recording_run
+    sol = h.minimize(cost, 0.05)
+    assert sol.method == "branched" and sol.objective == pytest.approx(300.0, rel=1e-9)
+    assert sol.bound == pytest.approx(300.0, rel=1e-9)  # the X2 child is infeasible
+    assert branched and branched[0] in hardware
+
+
+def test_rounded_counts_are_kept_without_an_lp_only_when_they_are_a_plan():
+    # The 100 GPU-h job on 8-GPU instances under a cap: its plan is feasible as it stands;
+    # one instance-hour fewer leaves the job's work undone (a row breaks), and the same
+    # counts under a cap below their carbon break the cap.
+    session = PlanSession(load_scenario_text(SINGLE), tiny_catalog(gpus_per_instance=8))
+    cols = Columns.of(session.built.model)
+    carbon = cols.vector(session.built.carbon_tco2e())
+    cost = cols.vector(session.built.cost_usd())
+    h = CappedHighs(session.built, cols, carbon, session.options)
+    sol = h.minimize(cost, 0.0323)
+    lower, upper = cols.lower[cols.integral], cols.upper[cols.integral]
+    whole = sol.x[cols.integral]
+    assert cols.feasible(sol.x)
+    kept = h._assembled(sol.x, whole, lower, upper, 0.0323)
+    assert kept is not None and np.array_equal(kept, sol.x)
+    used = np.flatnonzero(h._counts & (whole >= 1))
+    fewer = whole.copy()
+    fewer[used[0]] -= 1
+    assert h._assembled(sol.x, fewer, lower, upper, 0.0323) is None
+    assert h._assembled(sol.x, whole, lower, upper, float(carbon @ sol.x) * 0.99) is None

@@ -365,3 +365,51 @@ inference:
     opened = {str(r) for r in chosen.sel(service="s").region.values
               if float(chosen.sel(service="s", region=r)) > 0.5}
     assert opened == {"aws/eu-west-1", "gcp/europe-north1", "azure/japaneast"}
+
+
+def test_runner_up_rounding_takes_the_second_site_and_gpu_model():
+    # A single-region job the relaxation splits 0.7 / 0.3 between two sites, and 0.6 / 0.4
+    # between two GPU models: the rules keep the larger of each (a tie: the first), the
+    # runner-up rule the smaller; a job the relaxation does not split keeps its one site.
+    from planner.session import PlanSession
+
+    text = HEAD.replace("[aws]", "[aws, gcp]") + """
+training:
+  - {name: j, gpu_hours: 100, max_gpus: 20, gpus: {X1: 1.0, X2: 0.5}, single_region: true}
+  - {name: k, gpu: X1, gpu_hours: 10, max_gpus: 2, single_region: true}
+"""
+    built = PlanSession(load_scenario_text(text), two_gpu_catalog(0.9)).built
+    labels = built.model.variables["Job-site"].labels
+    site = xr.zeros_like(labels, dtype=float).where(labels >= 0).fillna(0.0)
+    site.loc[{"job": "j", "region": "aws/us-east-1"}] = 0.3
+    site.loc[{"job": "j", "region": "gcp/europe-north1"}] = 0.7
+    site.loc[{"job": "k", "region": "aws/eu-west-1"}] = 1.0
+    hw_labels = built.model.variables["Job-hardware"].labels
+    hardware = xr.zeros_like(hw_labels, dtype=float).where(hw_labels >= 0)
+    hardware.loc[{"job": "j", "gpu": "X1"}] = 0.6
+    hardware.loc[{"job": "j", "gpu": "X2"}] = 0.4
+    relaxed = {"Job-site": site, "Job-hardware": hardware}
+
+    def chosen(rule: str) -> tuple[set[str], set[str], set[str]]:
+        out = built.round_choices(relaxed, rule)
+        s, g = out["Job-site"], out["Job-hardware"]
+        return ({str(r) for r in s.region.values if float(s.sel(job="j", region=r)) == 1},
+                {str(r) for r in s.region.values if float(s.sel(job="k", region=r)) == 1},
+                {str(x) for x in g.gpu.values if float(g.sel(job="j", gpu=x)) == 1})
+
+    assert chosen("generous") == ({"gcp/europe-north1"}, {"aws/eu-west-1"}, {"X1"})
+    assert chosen("runner-up") == ({"aws/us-east-1"}, {"aws/eu-west-1"}, {"X2"})
+    site.loc[{"job": "j", "region": "aws/us-east-1"}] = 0.7  # a tie: the first region
+    assert chosen("strict")[0] == {"aws/us-east-1"}
+
+
+def test_a_problem_computes_each_derived_array_once_and_a_copy_starts_afresh():
+    from planner.session import PlanSession
+
+    p = PlanSession(load_scenario_text(job("    gpu: X1\n")), tiny_catalog()).built.problem
+    calls: list[int] = []
+    assert p.memo("k", lambda: calls.append(1) or len(calls)) == 1
+    assert p.memo("k", lambda: calls.append(1) or len(calls)) == 1 and calls == [1]
+    q = dataclasses.replace(p, job_max_gpus=p.job_max_gpus * 2)
+    assert "k" not in q.derived  # derived from other figures: never carried over
+    assert q.memo("k", lambda: 7) == 7 and p.memo("k", lambda: 7) == 1
