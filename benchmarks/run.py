@@ -320,11 +320,11 @@ def point_pareto(points: int, smoke: bool, lp_vars: int | None = None,
                  repeats: int = 1) -> dict[str, Any]:
     """A ``points``-point frontier vs one solve of the same session, ``repeats`` times.
 
-    Default scenario: the llm-fleet example (a MILP). With ``lp_vars``: an LP training
-    fleet of that size. Each repeat builds a fresh session, times one solve (the scenario's
-    own plan), then the frontier with the default workers (2 threads here), then the same
-    frontier on one thread; medians are reported and the target ratio is median frontier /
-    median single solve.
+    Default scenario: the llm-fleet example (a MILP: whole instances). With ``lp_vars``: an
+    LP training fleet of that size (fractional instances). Each repeat builds a fresh
+    session, times one solve (the scenario's own plan), then the frontier with the default
+    workers (2 threads here), then the same frontier on one thread; medians are reported
+    and the target ratio is median frontier / median single solve.
     """
     from benchmarks.builders import catalog, fleet_scenario, spec_for_vars
     from planner.pareto import trace_frontier
@@ -334,7 +334,8 @@ def point_pareto(points: int, smoke: bool, lp_vars: int | None = None,
                 else fleet_scenario(spec_for_vars(lp_vars, 168)))
     single, front, serial = [], [], []
     for _ in range(repeats):
-        session = PlanSession(scenario, catalog())
+        # the fleet of ``lp_vars`` as an LP (fractional instances, ``--relaxed``)
+        session = PlanSession(scenario, catalog(), relaxed=lp_vars is not None)
         t0 = time.perf_counter()
         session.plan()
         t1 = time.perf_counter()

@@ -198,18 +198,21 @@ class CappedHighs:
     """One HiGHS instance: the model's LP relaxation plus one cap row ``cap_vector·x ≤ ε``.
 
     Not thread-safe; use one instance per thread (HiGHS instances are independent).
+    ``devex``: Devex dual pricing, for an instance that walks cap steps (it skips the
+    initial steepest-edge weights of each warm start: llm-fleet's 19 cap steps 1.13 s →
+    0.70 s, more iterations, each cheaper; the 100k-variable LP fleet's frontier did not
+    gain).
     """
 
     def __init__(self, built: BuiltModel, cols: Columns, cap_vector: np.ndarray,
-                 options: SolveOptions):
+                 options: SolveOptions, devex: bool = False):
         self.built, self.cols, self.options = built, cols, options
         with quiet(not options.verbose):  # HiGHS prints a banner when first created
             h = highspy.Highs()
         for key, value in highs_options(built.model, options).items():
             h.setOptionValue(key, value)
-        # Devex dual pricing: warm re-solves after a cap step skip the initial steepest-edge
-        # weights (llm-fleet's 19 cap steps: 1.13 s → 0.70 s, more iterations, each cheaper)
-        h.setOptionValue("simplex_dual_edge_weight_strategy", DEVEX)
+        if devex:
+            h.setOptionValue("simplex_dual_edge_weight_strategy", DEVEX)
         h.passModel(cols.lp)
         self.cap_vector = cap_vector
         # with whole instances the capped quantity is a function of the integral columns

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -227,7 +229,10 @@ def trace_frontier(session: PlanSession, points: int = 21,
 
     options = replace(session.options, mip_rel_gap=session.options.frontier_mip_rel_gap)
     lanes = [CappedHighs(session.built, cols, reader.carbon, options) for _ in range(LANES)]
-    walker = CappedHighs(session.built, cols, reader.carbon, options)
+    # with whole instances a point costs far more than its relaxation, so one instance
+    # walks the relaxations ahead of the lanes; an LP's lanes walk their own
+    walker = CappedHighs(session.built, cols, reader.carbon, options, devex=True) \
+        if len(cols.integral) else None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier") as pool, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontier-walk") as walk:
         ends = [pool.submit(lanes[0].minimize, hi_obj), pool.submit(lanes[1].minimize, lo_obj)]
@@ -245,6 +250,9 @@ def trace_frontier(session: PlanSession, points: int = 21,
             try:
                 basis = start
                 for cap, future in zip(caps, bases, strict=True):
+                    if walker is None:
+                        future.set_result(None)
+                        continue
                     basis = walker.relax(hi_obj, cap, basis)
                     future.set_result(basis)
             except BaseException as err:
@@ -254,13 +262,17 @@ def trace_frontier(session: PlanSession, points: int = 21,
                 raise
 
         results: queue.Queue[Any] = queue.Queue()
+        todo = deque(range(len(caps)))  # an LP's caps not yet taken by a lane
 
         def solve_lane(lane: int) -> None:
-            # every LANES-th point from the cost end, each warm from the walker's basis,
-            # trying the lane's previous point's choice first
-            prev = hi
+            # with whole instances every LANES-th point from the cost end, each warm from
+            # the walker's basis, trying the lane's previous point's choice first. An LP's
+            # two lanes walk from their own ends (the cost end's, the carbon end's), each
+            # taking the next cap at its end, and meet wherever their step times take them
+            # (an LP's optimum at a cap is the same whoever solves it)
+            prev = hi if lane == 0 or walker is not None else lo
             try:
-                for k in range(lane, len(caps), LANES):
+                for k in _lane_order(lane, len(caps), todo if walker is None else None):
                     prev = lanes[lane].minimize(hi_obj, caps[k], (prev.x,),
                                                 basis=bases[k].result())
                     results.put((caps[k], prev))
@@ -285,6 +297,23 @@ def trace_frontier(session: PlanSession, points: int = 21,
     runs = hi.runs + lo.runs + sum(sol.runs for _, sol in solved)
     return Frontier(points=tuple(_annotate(pts)), accounting=session.scenario.accounting,
                     solves=runs, mip_rel_gap=options.mip_rel_gap if len(cols.integral) else None)
+
+
+_TAKE = threading.Lock()
+
+
+def _lane_order(lane: int, n: int, todo: deque[int] | None) -> Iterator[int]:
+    """The caps a lane solves: every ``LANES``-th from the cost end, or (``todo`` given,
+    two lanes) the next one left at the lane's end of ``todo``."""
+    if todo is None:
+        yield from range(lane, n, LANES)
+        return
+    while True:
+        with _TAKE:
+            if not todo:
+                return
+            k = todo.popleft() if lane == 0 else todo.pop()
+        yield k
 
 
 def _result(session: PlanSession, future: Future[Any], end_point: bool = True) -> Any:
