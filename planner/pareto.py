@@ -8,11 +8,13 @@ second among the slowest of all). Both are Pareto-optimal (positive weights). Be
 them, carbon caps ε_k evenly spaced; each point minimizes cost (and the scenario's water
 cost) subject to carbon ≤ ε_k.
 
-Speed: the model is handed to HiGHS once per HiGHS instance (:mod:`planner.epsilon`). One
-instance walks the LP relaxations in small cap steps from the cost end, each warm from its
-neighbour (a few simplex iterations); the points themselves (rounding to whole instances,
-proving the gap) are split between ``LANES`` instances that start from the walker's
-optimal bases and run in parallel. Plans are read out of a point only when asked for
+Speed: the model is handed to HiGHS once per HiGHS instance (:mod:`planner.epsilon`).
+With whole instances one instance walks the LP relaxations in small cap steps from the
+cost end, each warm from its neighbour (a few simplex iterations); the points themselves
+(rounding to whole instances, proving the gap) are split between ``LANES`` instances that
+start from the walker's optimal bases and run in parallel. An LP's points are its
+relaxations: two lanes walk them from the two ends at once. Plans are read out of a point
+only when asked for
 (``FrontierPoint.plan``). Dominated and duplicate points are marked, the knee is
 the point farthest from the chord between the ends in normalized (cost, carbon) space, and
 the marginal abatement cost between neighbours is Δcost / Δcarbon in USD per tCO2e.
