@@ -107,9 +107,12 @@ class PlanSession:
         problem = problem or self.problem
         if solution.status is Status.INFEASIBLE:
             raise InfeasibleError(explain_infeasible(problem, self.options))
+        if solution.status is Status.TIME_LIMIT:
+            raise SolverError("the solver found no plan within its time limit; try a "
+                              "longer --time-limit")
         if solution.status is not Status.OPTIMAL:
             raise SolverError(f"solver stopped with status {solution.status} "
-                              f"({solution.termination}); try a longer --time-limit")
+                              f"({solution.termination})")
         plan = extract(problem, solution, scenario_path=self.scenario_path,
                        build_s=self.build_s)
         notes = tuple(binding_limits(dict(solution.duals), problem, solution.duals_note))

@@ -88,6 +88,8 @@ def quiet(enabled: bool) -> Iterator[None]:
 
 
 IPM_MIN_VARIABLES = 500_000
+# in Solution.termination of a MILP plan that branch and bound stopped at its time limit
+STOPPED_AT_LIMIT = "branch and bound stopped at"
 
 
 def highs_options(m: linopy.Model, options: SolveOptions) -> dict[str, Any]:
@@ -154,11 +156,11 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
     with quiet(not options.verbose):
         _run_backend(built, bnb, persistent, incumbent)
     solution = _read(built, options, start)
-    if is_mip and solution.status is Status.TIME_LIMIT and bnb is not options:
+    if is_mip and solution.status is Status.TIME_LIMIT and bnb.time_limit_s is not None:
         gap = _highs_mip_gap(m)
         if gap is not None and m.objective.value is not None:
             return replace(_read(built, options, start, termination=(
-                f"best plan within {gap:.4%} (branch and bound stopped at "
+                f"best plan within {gap:.4%} ({STOPPED_AT_LIMIT} "
                 f"{bnb.time_limit_s:g} s)"), accept_time_limit=True), mip_gap=gap)
     if is_mip and solution.status is Status.OPTIMAL:
         gap = _highs_mip_gap(m)

@@ -102,6 +102,26 @@ def test_infeasible_example_is_explained(tmp_path):
     assert "raise latency_slo_ms to ≥" in res.output
 
 
+def test_a_time_limit_keeps_the_best_plan_found_with_its_proven_gap(tmp_path):
+    # eu-resident's whole-instance plan needs branch and bound (~1.5 s) to be proven within
+    # 0.1 %: stopped at 0.2 s it is the best plan found, written with the gap it reached
+    res = run("plan", str(SMALL), "--out", str(tmp_path), "--time-limit", "0.2")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    solver = doc["solver"]
+    assert "branch and bound stopped at 0.2 s" in solver["termination"]
+    assert solver["mip_gap"] > 0.001
+    assert "stopped at its time limit with the best plan found" in " ".join(res.output.split())
+    assert f"proven within {solver['mip_gap']:.2%}" in " ".join(res.output.split())
+    assert sum(p["instance_hours"] * p["usd_per_instance_hour"] for p in doc["placements"]
+               ) == pytest.approx(doc["totals"]["compute_usd"], rel=1e-3)
+    none = runner.invoke(app, ["plan", str(SMALL), "--out", str(tmp_path / "none"),
+                               "--time-limit", "0.001"])
+    assert none.exit_code == 1 and "no plan within its time limit" in none.output
+    assert "Traceback" not in none.output
+    assert not (tmp_path / "none" / "plan.json").exists()
+
+
 def test_check_gate(tmp_path):
     assert run("plan", str(SMALL), "--out", str(tmp_path), "-q").exit_code == 0
     doc = json.loads((tmp_path / "plan.json").read_text())

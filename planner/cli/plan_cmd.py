@@ -27,7 +27,7 @@ from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
 from planner.session import PlanSession, SolverError
-from planner.solve import SolveOptions
+from planner.solve import STOPPED_AT_LIMIT, SolveOptions
 
 console = make_console()
 DEFAULT_EXAMPLE = "llm-fleet.yaml"
@@ -69,7 +69,8 @@ def render_plan(plan: Plan, out: Console) -> None:
         f"Objective ${tot['objective_usd']:,.0f} = cost + carbon at "
         f"${plan.objective['carbon_price_usd_per_tco2e']:g}/tCO2e + water at "
         f"${plan.objective['water_price_usd_per_m3']:g}/m³ · solver {plan.solver['backend']} "
-        f"{plan.status} in {plan.solver['solve_s']:.2f} s (build {plan.solver['build_s']:.2f} s)"
+        f"{_verdict(plan)} in {plan.solver['solve_s']:.2f} s (build "
+        f"{plan.solver['build_s']:.2f} s)"
         + ("" if plan.solver.get("mip_gap") is None
            else f", proven within {plan.solver['mip_gap']:.2%}")
         + f" · instances: {plan.solver.get('instances', 'whole')}")
@@ -78,6 +79,14 @@ def render_plan(plan: Plan, out: Console) -> None:
     for line in failover_lines(plan) + gang_lines(plan):
         out.print(f"• {line}")
     render_data_notes(plan, out)
+
+
+def _verdict(plan: Plan) -> str:
+    """'optimal', or, for a plan branch and bound stopped at its time limit, that it
+    stopped: such a plan is the best one found, not one proven within the gap asked."""
+    if STOPPED_AT_LIMIT in str(plan.solver.get("termination", "")):
+        return "stopped at its time limit with the best plan found"
+    return plan.status
 
 
 def _market_caveat(plan: Plan) -> str:
