@@ -92,6 +92,12 @@ IPM_MIN_VARIABLES = 500_000
 STOPPED_AT_LIMIT = "branch and bound stopped at"
 
 
+def stopped_at_limit(termination: str) -> bool:
+    """True for a plan that branch and bound stopped at its time limit: the best plan
+    found, proven only within the gap it states, not the gap asked."""
+    return STOPPED_AT_LIMIT in termination
+
+
 def highs_options(m: linopy.Model, options: SolveOptions) -> dict[str, Any]:
     """HiGHS option values for ``options`` on model ``m``."""
     out: dict[str, Any] = {"output_flag": options.verbose, "mip_rel_gap": options.mip_rel_gap}

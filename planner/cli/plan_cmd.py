@@ -27,7 +27,7 @@ from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
 from planner.session import PlanSession, SolverError
-from planner.solve import STOPPED_AT_LIMIT, SolveOptions
+from planner.solve import SolveOptions, stopped_at_limit
 
 console = make_console()
 DEFAULT_EXAMPLE = "llm-fleet.yaml"
@@ -84,7 +84,7 @@ def render_plan(plan: Plan, out: Console) -> None:
 def _verdict(plan: Plan) -> str:
     """'optimal', or, for a plan branch and bound stopped at its time limit, that it
     stopped: such a plan is the best one found, not one proven within the gap asked."""
-    if STOPPED_AT_LIMIT in str(plan.solver.get("termination", "")):
+    if stopped_at_limit(str(plan.solver.get("termination", ""))):
         return "stopped at its time limit with the best plan found"
     return plan.status
 
