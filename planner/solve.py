@@ -48,6 +48,9 @@ class Solution:
     mip_gap: float | None = None  # proven relative gap of a MILP plan; None for LPs
     duals_note: str | None = None  # how to read the duals (e.g. "with the sites fixed")
     whole_instances: bool = True  # False: instance counts were relaxed (``--relaxed``)
+    # a MILP plan branch and bound stopped at its time limit: the best plan found, proven
+    # only within mip_gap, not within the gap asked
+    stopped_at_time_limit: bool = False
 
 
 _TERMINATION_TO_STATUS = {
@@ -88,14 +91,6 @@ def quiet(enabled: bool) -> Iterator[None]:
 
 
 IPM_MIN_VARIABLES = 500_000
-# in Solution.termination of a MILP plan that branch and bound stopped at its time limit
-STOPPED_AT_LIMIT = "branch and bound stopped at"
-
-
-def stopped_at_limit(termination: str) -> bool:
-    """True for a plan that branch and bound stopped at its time limit: the best plan
-    found, proven only within the gap it states, not the gap asked."""
-    return STOPPED_AT_LIMIT in termination
 
 
 def highs_options(m: linopy.Model, options: SolveOptions) -> dict[str, Any]:
@@ -166,8 +161,9 @@ def solve(built: BuiltModel, options: SolveOptions | None = None,
         gap = _highs_mip_gap(m)
         if gap is not None and m.objective.value is not None:
             return replace(_read(built, options, start, termination=(
-                f"best plan within {gap:.4%} ({STOPPED_AT_LIMIT} "
-                f"{bnb.time_limit_s:g} s)"), accept_time_limit=True), mip_gap=gap)
+                f"best plan within {gap:.4%} (branch and bound stopped at "
+                f"{bnb.time_limit_s:g} s)"), accept_time_limit=True), mip_gap=gap,
+                stopped_at_time_limit=True)
     if is_mip and solution.status is Status.OPTIMAL:
         gap = _highs_mip_gap(m)
         return replace(solution, mip_gap=gap if gap is not None else options.mip_rel_gap)

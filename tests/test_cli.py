@@ -104,12 +104,14 @@ def test_infeasible_example_is_explained(tmp_path):
 
 def test_a_time_limit_keeps_the_best_plan_found_with_its_proven_gap(tmp_path):
     # eu-resident's whole-instance plan needs branch and bound (~1.5 s) to be proven within
-    # 0.1 %: stopped at 0.2 s it is the best plan found, written with the gap it reached
-    res = run("plan", str(SMALL), "--out", str(tmp_path), "--time-limit", "0.2")
+    # 0.1 %; its LPs take ~0.2 s each. Stopped at 0.5 s it is the best plan found, written
+    # with the gap it reached; with no limit it is proven (well within the 60-s default)
+    res = run("plan", str(SMALL), "--out", str(tmp_path), "--time-limit", "0.5")
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "plan.json").read_text())
     solver = doc["solver"]
-    assert "branch and bound stopped at 0.2 s" in solver["termination"]
+    assert solver["stopped_at_time_limit"] is True
+    assert "branch and bound stopped at 0.5 s" in solver["termination"]
     assert solver["mip_gap"] > 0.001
     assert "stopped at its time limit with the best plan found" in " ".join(res.output.split())
     assert f"proven within {solver['mip_gap']:.2%}" in " ".join(res.output.split())
@@ -120,6 +122,9 @@ def test_a_time_limit_keeps_the_best_plan_found_with_its_proven_gap(tmp_path):
     assert none.exit_code == 1 and "no plan within its time limit" in none.output
     assert "Traceback" not in none.output
     assert not (tmp_path / "none" / "plan.json").exists()
+    assert run("plan", str(SMALL), "--out", str(tmp_path / "full"), "-q").exit_code == 0
+    full = json.loads((tmp_path / "full" / "plan.json").read_text())["solver"]
+    assert full["stopped_at_time_limit"] is False and full["mip_gap"] <= 0.001
 
 
 def test_check_gate(tmp_path):

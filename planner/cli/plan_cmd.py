@@ -27,7 +27,7 @@ from planner.plan import Plan
 from planner.problem import InfeasibleError
 from planner.scenario import ScenarioError
 from planner.session import PlanSession, SolverError
-from planner.solve import SolveOptions, stopped_at_limit
+from planner.solve import SolveOptions
 
 console = make_console()
 DEFAULT_EXAMPLE = "llm-fleet.yaml"
@@ -84,7 +84,7 @@ def render_plan(plan: Plan, out: Console) -> None:
 def _verdict(plan: Plan) -> str:
     """'optimal', or, for a plan branch and bound stopped at its time limit, that it
     stopped: such a plan is the best one found, not one proven within the gap asked."""
-    if stopped_at_limit(str(plan.solver.get("termination", ""))):
+    if plan.solver.get("stopped_at_time_limit"):
         return "stopped at its time limit with the best plan found"
     return plan.status
 

@@ -27,7 +27,7 @@ from connectors.catalog import Catalog
 from planner.problem import InfeasibleError
 from planner.scenario import Scenario, ScenarioError
 from planner.session import Parameters, PlanSession, SolverError
-from planner.solve import SolveOptions, stopped_at_limit
+from planner.solve import SolveOptions
 from planner.sweep.sampling import perturb_catalog, perturb_scenario
 from planner.sweep.spec import NOMINAL_SAMPLE, Point, SweepSpec, Value, apply_values
 
@@ -201,8 +201,8 @@ def run_task(ctx: SweepContext, task: Task) -> list[dict[str, Any]]:
             totals = plan.totals
             solve_s = float(plan.solver["solve_s"])
             regions = ",".join(sorted({f"{p.provider}/{p.region}" for p in plan.placements}))
-            termination = str(plan.solver.get("termination", ""))
-            message = termination if stopped_at_limit(termination) else ""
+            if plan.solver.get("stopped_at_time_limit"):
+                message = str(plan.solver["termination"])
         except InfeasibleError as err:
             status, message = Status.INFEASIBLE, "; ".join(err.reasons)
         except SolverError as err:

@@ -185,7 +185,8 @@ def test_killing_a_worker_mid_sweep_still_completes(catalog, serial, dask_execut
 
 def test_a_point_stopped_at_its_time_limit_is_a_plan_that_says_so(tmp_path) -> None:
     # eu-resident's whole-instance plan needs ~1.5 s of branch and bound to be proven
-    # within 0.1 %: stopped at 0.2 s the row holds the best plan found and says it stopped
+    # within 0.1 % (its LPs ~0.2 s each): stopped at 0.5 s the row holds the best plan
+    # found and says it stopped
     from connectors.catalog import load_catalog
     from planner.scenario import load_scenario
     from planner.solve import SolveOptions
@@ -193,7 +194,7 @@ def test_a_point_stopped_at_its_time_limit_is_a_plan_that_says_so(tmp_path) -> N
     example = Path(__file__).parents[2] / "examples" / "eu-resident.yaml"
     spec = SweepSpec(parse_grid(["carbon_price=50"]))
     df = run_sweep(load_scenario(example), load_catalog(), spec, tmp_path, engine="local",
-                   options=SolveOptions(threads=1, time_limit_s=0.2), report=False).results
+                   options=SolveOptions(threads=1, time_limit_s=0.5), report=False).results
     row = df.iloc[0]
     assert row["status"] == Status.OPTIMAL and row["cost_usd"] > 0
-    assert "branch and bound stopped at 0.2 s" in row["message"]
+    assert "branch and bound stopped at 0.5 s" in row["message"]
